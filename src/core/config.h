@@ -1,0 +1,139 @@
+// The server's configuration: plain structs with defaults, filled once from
+// YAML (config_yaml.cpp) and checked by validate(). Nothing after start-up
+// touches YAML. Key reference: docs/configuration.md.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+
+namespace mixcast {
+
+enum class LogLevel { Error, Warning, Info, Debug };
+
+struct HttpConfig {
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  std::string public_url;  // base URL printed for operators; derived when empty
+};
+
+struct MediaConfig {
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int video_bitrate_kbps = 2500;
+  int audio_bitrate_kbps = 128;
+  int audio_rate = 48000;
+  int audio_channels = 2;
+  double keyframe_interval_s = 2.0;
+  std::string video_encoder = "x264";  // name of a profile in pipelines/
+  std::string audio_encoder = "aac";
+  int mixer_latency_ms = 100;          // aggregator latency of compositor/audiomixer
+};
+
+struct HlsConfig {
+  bool enabled = true;
+  double segment_s = 2.0;
+  int playlist_length = 6;
+  int max_files = 12;  // must exceed playlist_length
+
+  bool operator==(const HlsConfig&) const = default;
+};
+
+struct RecordingConfig {
+  bool enabled = true;
+  std::string format = "mp4";  // "mp4" (fragmented) or "mkv"
+  double fragment_s = 1.0;     // mp4 fragment length: the most a crash can lose
+  double split_s = 0;          // start a new file every N seconds; 0 = one file
+
+  bool operator==(const RecordingConfig&) const = default;
+};
+
+struct RtmpConfig {
+  std::string name;  // defaults to "rtmp<N>"
+  std::string url;
+  int max_retries = -1;  // -1 = retry forever
+  double backoff_initial_s = 1.0;
+  double backoff_max_s = 30.0;
+  double queue_s = 2.0;  // encoded media buffered for this destination before dropping
+
+  bool operator==(const RtmpConfig&) const = default;
+};
+
+struct OutputsConfig {
+  HlsConfig hls;
+  RecordingConfig recording;
+  std::vector<RtmpConfig> rtmp;
+};
+
+// A media source that takes a seat in the room like a participant: a file, an
+// RTSP/RTMP/HLS URL, or test://... (see docs/configuration.md).
+struct SourceConfig {
+  std::string name;      // display name, label text
+  std::string identity;  // defaults to name
+  std::string uri;
+  double join_at_s = 0;         // seconds after room start
+  double leave_at_s = -1;       // -1 = stays
+  double repeat_every_s = 0;    // > 0: the join/leave cycle repeats with this period
+  bool loop = false;            // file sources: start again at end of stream
+  int line = 0;
+};
+
+struct RoomConfig {
+  std::string name;
+  std::string layout = "grid";
+  int width = 0;  // 0 = from the layout's canvas, else media defaults
+  int height = 0;
+  int fps = 0;
+  OutputsConfig outputs;
+  std::vector<SourceConfig> sources;
+  int line = 0;
+};
+
+struct PathsConfig {
+  std::string layouts = "layouts";         // relative to the config file's directory
+  std::string pipelines = "../pipelines";  // encoder profiles
+  std::string hls = "var/hls";             // relative to the working directory
+  std::string recordings = "var/recordings";
+};
+
+// A 1-based place in the config file.
+struct FilePos {
+  int line = 0;
+  int column = 0;
+};
+
+struct Config {
+  std::string file;  // the config file this came from ("" = built-in defaults)
+  LogLevel log_level = LogLevel::Info;
+  HttpConfig http;
+  MediaConfig media;
+  PathsConfig paths;
+  OutputsConfig default_outputs;  // used by rooms that do not set `outputs`
+  std::vector<RoomConfig> rooms;
+
+  // Where each field was written, keyed by dotted path ("rooms[0].outputs.hls",
+  // "http.port"). Filled by parse_config so that validate() can point at the
+  // exact line; empty for configs built in code.
+  std::map<std::string, FilePos> positions;
+
+  // Paths resolved: layouts and pipelines against the config file's
+  // directory, hls and recordings as given (relative to the working dir).
+  std::string layouts_dir() const;
+  std::string pipelines_dir() const;
+};
+
+// Parses and validates; throws FileError naming file, line and field.
+Config parse_config(const std::string& yaml_text, const std::string& file);
+Config load_config_file(const std::string& path);
+
+// Checks ranges and cross-field rules; appends to `issues`. Called by
+// parse_config; exposed for configs built in code (tests).
+void validate(const Config& config, IssueList& issues);
+
+std::string to_string(LogLevel level);
+
+}  // namespace mixcast

@@ -1,0 +1,446 @@
+// Reads the YAML config into the plain structs of config.h. This file checks
+// the shape of the document (known keys, types); the rules about values are in
+// validate() (config.cpp), which finds each field's line through
+// Config::positions recorded here. All issues are collected, then thrown once.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "core/config.h"
+
+namespace mixcast {
+
+namespace {
+
+using Keys = std::initializer_list<std::string_view>;
+
+// Mark is 0-based; null marks (-1) become 0 = unknown.
+FilePos to_pos(const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0) return FilePos{};
+  return FilePos{mark.line + 1, mark.column + 1};
+}
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "'" + node.Scalar() + "'";
+    default:
+      return "nothing";
+  }
+}
+
+// Edit distance counting a swap of neighbours as one edit (optimal string
+// alignment), for "did you mean" hints on misspelt keys.
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string unknown_key_message(const std::string& key, Keys known) {
+  std::string best;
+  // More edits than this is a different word, not a typo.
+  std::size_t best_distance = key.size() <= 4 ? 2 : 3;
+  for (auto candidate : known) {
+    std::size_t d = distance(key, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  if (!best.empty()) return "unknown key \"" + key + "\" (did you mean \"" + best + "\"?)";
+  std::string list;
+  for (auto candidate : known) {
+    if (!list.empty()) list += ", ";
+    list += candidate;
+  }
+  return "unknown key \"" + key + "\" (expected one of: " + list + ")";
+}
+
+// One key of a mapping. A key written without a value ("key:") is treated as
+// absent so that the default applies.
+struct Entry {
+  YAML::Node value;
+  FilePos pos;  // of the value, or of the key when the value is empty
+  std::string path;
+};
+
+class Parser {
+ public:
+  Parser(Config& config, IssueList& issues) : config_(config), issues_(issues) {}
+
+  // Fields whose value was rejected (wrong type or shape): they hold
+  // defaults, so validate() must not judge them or anything under them.
+  const std::vector<std::string>& rejected() const { return rejected_; }
+
+  void parse_root(const YAML::Node& root) {
+    auto fields = mapping(root, "", to_pos(root.Mark()),
+                          {"log_level", "http", "media", "paths", "default_outputs", "rooms"});
+    if (!fields) return;
+    if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
+    if (auto e = find(*fields, "http")) parse_http(*e);
+    if (auto e = find(*fields, "media")) parse_media(*e);
+    if (auto e = find(*fields, "paths")) parse_paths(*e);
+    // Before rooms whatever the order in the file: rooms inherit from it.
+    if (auto e = find(*fields, "default_outputs")) parse_outputs(*e, config_.default_outputs);
+    if (auto e = find(*fields, "rooms")) parse_rooms(*e);
+  }
+
+ private:
+  using Fields = std::vector<std::pair<std::string, Entry>>;
+
+  void issue(const FilePos& pos, const std::string& field, std::string message) {
+    issues_.add(FileIssue{config_.file, pos.line, pos.column, field, std::move(message)});
+  }
+
+  void reject(const FilePos& pos, const std::string& field, std::string message) {
+    issue(pos, field, std::move(message));
+    rejected_.push_back(field);
+  }
+
+  static const Entry* find(const Fields& fields, std::string_view key) {
+    for (const auto& [name, entry] : fields) {
+      if (name == key) return &entry;
+    }
+    return nullptr;
+  }
+
+  // Checks that `node` is a mapping whose keys are all known and unique, and
+  // records where each one was written. Returns nullopt when it is not a
+  // mapping (already reported).
+  std::optional<Fields> mapping(const YAML::Node& node, const std::string& path, const FilePos& pos,
+                                Keys known) {
+    if (!node.IsMap()) {
+      reject(pos, path, "expected a mapping of keys, got " + describe(node));
+      return std::nullopt;
+    }
+    Fields fields;
+    std::set<std::string> seen;
+    for (const auto& item : node) {
+      const YAML::Node& key = item.first;
+      const YAML::Node& value = item.second;
+      FilePos key_pos = to_pos(key.Mark());
+      if (!key.IsScalar()) {
+        issue(key_pos, path, "keys must be plain names, got " + describe(key));
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      const std::string field = path.empty() ? name : path + "." + name;
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        issue(key_pos, field, unknown_key_message(name, known));
+        continue;
+      }
+      if (!seen.insert(name).second) {
+        issue(key_pos, field,
+              "duplicate key (also line " + std::to_string(config_.positions[field].line) + ")");
+        continue;
+      }
+      // Scalars are reported where the value is; sections and lists at their
+      // key ("hls:"), which is where an operator looks. (yaml-cpp also gives
+      // an empty value the mark of the next token.)
+      FilePos value_pos = value.IsScalar() ? to_pos(value.Mark()) : key_pos;
+      config_.positions[field] = value_pos;
+      if (value.IsNull()) continue;
+      fields.emplace_back(name, Entry{value, value_pos, field});
+    }
+    return fields;
+  }
+
+  std::optional<Fields> mapping(const Entry& entry, Keys known) {
+    return mapping(entry.value, entry.path, entry.pos, known);
+  }
+
+  // A list; each element gets its own position entry ("rooms[2]").
+  bool sequence(const Entry& entry) {
+    if (entry.value.IsSequence()) return true;
+    reject(entry.pos, entry.path, "expected a list, got " + describe(entry.value));
+    return false;
+  }
+
+  Entry element(const Entry& list, std::size_t index, const YAML::Node& node) {
+    Entry e{node, to_pos(node.Mark()), list.path + "[" + std::to_string(index) + "]"};
+    config_.positions[e.path] = e.pos;
+    return e;
+  }
+
+  // Scalar readers: on a type mismatch the default is kept and an issue added.
+  template <typename T>
+  bool decode(const Entry& e, T& out, const char* expected) {
+    T value{};
+    if (!e.value.IsScalar() || !YAML::convert<T>::decode(e.value, value)) {
+      reject(e.pos, e.path, std::string("expected ") + expected + ", got " + describe(e.value));
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
+  void read(const Entry& e, int& out) { decode(e, out, "a whole number"); }
+  void read(const Entry& e, double& out) { decode(e, out, "a number"); }
+  void read(const Entry& e, bool& out) { decode(e, out, "true or false"); }
+  void read(const Entry& e, std::string& out) { decode(e, out, "a string"); }
+
+  void read(const Entry& e, LogLevel& out) {
+    std::string name;
+    if (!decode(e, name, "a log level")) return;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name == "error") {
+      out = LogLevel::Error;
+    } else if (name == "warning" || name == "warn") {
+      out = LogLevel::Warning;
+    } else if (name == "info") {
+      out = LogLevel::Info;
+    } else if (name == "debug") {
+      out = LogLevel::Debug;
+    } else {
+      issue(e.pos, e.path,
+            "must be one of error, warning, info, debug (got \"" + e.value.Scalar() + "\")");
+    }
+  }
+
+  // Reads `key` into `out` when present.
+  template <typename T>
+  void field(const Fields& fields, std::string_view key, T& out) {
+    if (const Entry* e = find(fields, key)) read(*e, out);
+  }
+
+  void parse_http(const Entry& entry) {
+    auto f = mapping(entry, {"enabled", "address", "port", "public_url"});
+    if (!f) return;
+    HttpConfig& http = config_.http;
+    field(*f, "enabled", http.enabled);
+    field(*f, "address", http.address);
+    field(*f, "port", http.port);
+    field(*f, "public_url", http.public_url);
+  }
+
+  void parse_media(const Entry& entry) {
+    auto f = mapping(entry, {"width", "height", "fps", "video_bitrate_kbps", "audio_bitrate_kbps",
+                             "audio_rate", "audio_channels", "keyframe_interval_s", "video_encoder",
+                             "audio_encoder", "mixer_latency_ms"});
+    if (!f) return;
+    MediaConfig& media = config_.media;
+    field(*f, "width", media.width);
+    field(*f, "height", media.height);
+    field(*f, "fps", media.fps);
+    field(*f, "video_bitrate_kbps", media.video_bitrate_kbps);
+    field(*f, "audio_bitrate_kbps", media.audio_bitrate_kbps);
+    field(*f, "audio_rate", media.audio_rate);
+    field(*f, "audio_channels", media.audio_channels);
+    field(*f, "keyframe_interval_s", media.keyframe_interval_s);
+    field(*f, "video_encoder", media.video_encoder);
+    field(*f, "audio_encoder", media.audio_encoder);
+    field(*f, "mixer_latency_ms", media.mixer_latency_ms);
+  }
+
+  void parse_paths(const Entry& entry) {
+    auto f = mapping(entry, {"layouts", "pipelines", "hls", "recordings"});
+    if (!f) return;
+    PathsConfig& paths = config_.paths;
+    field(*f, "layouts", paths.layouts);
+    field(*f, "pipelines", paths.pipelines);
+    field(*f, "hls", paths.hls);
+    field(*f, "recordings", paths.recordings);
+  }
+
+  // `out` holds the inherited values; keys present in the file override them.
+  void parse_outputs(const Entry& entry, OutputsConfig& out) {
+    auto f = mapping(entry, {"hls", "recording", "rtmp"});
+    if (!f) return;
+    if (const Entry* e = find(*f, "hls")) parse_hls(*e, out.hls);
+    if (const Entry* e = find(*f, "recording")) parse_recording(*e, out.recording);
+    if (const Entry* e = find(*f, "rtmp")) parse_rtmp_list(*e, out.rtmp);
+  }
+
+  void parse_hls(const Entry& entry, HlsConfig& hls) {
+    auto f = mapping(entry, {"enabled", "segment_s", "playlist_length", "max_files"});
+    if (!f) return;
+    field(*f, "enabled", hls.enabled);
+    field(*f, "segment_s", hls.segment_s);
+    field(*f, "playlist_length", hls.playlist_length);
+    field(*f, "max_files", hls.max_files);
+  }
+
+  void parse_recording(const Entry& entry, RecordingConfig& rec) {
+    auto f = mapping(entry, {"enabled", "format", "fragment_s", "split_s"});
+    if (!f) return;
+    field(*f, "enabled", rec.enabled);
+    field(*f, "format", rec.format);
+    field(*f, "fragment_s", rec.fragment_s);
+    field(*f, "split_s", rec.split_s);
+  }
+
+  // A list is replaced as a whole, never merged with the inherited one, so
+  // "rtmp: []" in a room turns the default destinations off.
+  void parse_rtmp_list(const Entry& entry, std::vector<RtmpConfig>& list) {
+    if (!sequence(entry)) return;
+    list.clear();
+    for (std::size_t i = 0; i < entry.value.size(); ++i) {
+      Entry item = element(entry, i, entry.value[i]);
+      RtmpConfig rtmp;
+      if (auto f = mapping(item, {"name", "url", "max_retries", "backoff_initial_s",
+                                  "backoff_max_s", "queue_s"})) {
+        field(*f, "name", rtmp.name);
+        field(*f, "url", rtmp.url);
+        field(*f, "max_retries", rtmp.max_retries);
+        field(*f, "backoff_initial_s", rtmp.backoff_initial_s);
+        field(*f, "backoff_max_s", rtmp.backoff_max_s);
+        field(*f, "queue_s", rtmp.queue_s);
+      }
+      if (rtmp.name.empty()) rtmp.name = "rtmp" + std::to_string(i);
+      list.push_back(std::move(rtmp));
+    }
+  }
+
+  void parse_rooms(const Entry& entry) {
+    if (!sequence(entry)) return;
+    for (std::size_t i = 0; i < entry.value.size(); ++i) {
+      Entry item = element(entry, i, entry.value[i]);
+      RoomConfig room;
+      room.line = item.pos.line;
+      room.outputs = config_.default_outputs;
+      if (auto f =
+              mapping(item, {"name", "layout", "width", "height", "fps", "outputs", "sources"})) {
+        field(*f, "name", room.name);
+        field(*f, "layout", room.layout);
+        field(*f, "width", room.width);
+        field(*f, "height", room.height);
+        field(*f, "fps", room.fps);
+        if (const Entry* e = find(*f, "outputs")) parse_outputs(*e, room.outputs);
+        if (const Entry* e = find(*f, "sources")) parse_sources(*e, room.sources);
+      }
+      config_.rooms.push_back(std::move(room));
+    }
+  }
+
+  void parse_sources(const Entry& entry, std::vector<SourceConfig>& sources) {
+    if (!sequence(entry)) return;
+    for (std::size_t i = 0; i < entry.value.size(); ++i) {
+      Entry item = element(entry, i, entry.value[i]);
+      SourceConfig source;
+      source.line = item.pos.line;
+      if (auto f = mapping(item, {"name", "identity", "uri", "join_at_s", "leave_at_s",
+                                  "repeat_every_s", "loop"})) {
+        field(*f, "name", source.name);
+        field(*f, "identity", source.identity);
+        field(*f, "uri", source.uri);
+        field(*f, "join_at_s", source.join_at_s);
+        field(*f, "leave_at_s", source.leave_at_s);
+        field(*f, "repeat_every_s", source.repeat_every_s);
+        field(*f, "loop", source.loop);
+      }
+      if (source.name.empty()) source.name = "source" + std::to_string(i);
+      if (source.identity.empty()) source.identity = source.name;
+      sources.push_back(std::move(source));
+    }
+  }
+
+  Config& config_;
+  IssueList& issues_;
+  std::vector<std::string> rejected_;
+};
+
+// True when `field` is, or lies under, one of `rejected`.
+bool covered(const std::vector<std::string>& rejected, const std::string& field) {
+  for (const std::string& parent : rejected) {
+    if (parent.empty() || field == parent) return true;
+    if (field.size() > parent.size() && field.starts_with(parent) &&
+        (field[parent.size()] == '.' || field[parent.size()] == '[')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml_text, const std::string& file) {
+  Config config;
+  config.file = file;
+  IssueList issues;
+
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml_text);
+  } catch (const YAML::Exception& e) {
+    FilePos pos = to_pos(e.mark);
+    issues.add(FileIssue{file, pos.line, pos.column, "", "invalid YAML: " + e.msg});
+    issues.throw_if_any();
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    issues.add(FileIssue{file, 0, 0, "",
+                         "the file is empty; expected a mapping of settings "
+                         "(see docs/configuration.md)"});
+    issues.throw_if_any();
+  }
+  if (documents.size() > 1) {
+    FilePos pos = to_pos(documents[1].Mark());
+    issues.add(FileIssue{file, pos.line, pos.column, "",
+                         "only one YAML document is allowed (found another after '---')"});
+  }
+
+  Parser parser(config, issues);
+  parser.parse_root(documents.front());
+
+  // A field the parser rejected holds its default (or is a placeholder, for
+  // a list element that was not a mapping), so what validate() says about it
+  // or anything under it would only repeat the same mistake.
+  IssueList semantic;
+  validate(config, semantic);
+  std::vector<FileIssue> sorted = issues.issues();
+  for (const FileIssue& issue : semantic.issues()) {
+    if (!covered(parser.rejected(), issue.field)) sorted.push_back(issue);
+  }
+
+  // Report in file order, whichever stage found the problem.
+  std::stable_sort(sorted.begin(), sorted.end(), [](const FileIssue& a, const FileIssue& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  if (!sorted.empty()) throw FileError(std::move(sorted));
+  return config;
+}
+
+Config load_config_file(const std::string& path) {
+  // stdio rather than ifstream: errno is reliably set for the message.
+  errno = 0;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path.c_str(), "rb"), &std::fclose);
+  std::string text;
+  if (in) {
+    char buffer[8192];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0) text.append(buffer, n);
+  }
+  if (!in || std::ferror(in.get())) {
+    int error = errno != 0 ? errno : EIO;
+    throw FileError(
+        {FileIssue{path, 0, 0, "", std::string("cannot read file: ") + std::strerror(error)}});
+  }
+  return parse_config(text, path);
+}
+
+}  // namespace mixcast

@@ -1,0 +1,285 @@
+#include "http/http_server.h"
+
+#include <json-glib/json-glib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/log.h"
+
+namespace mixcast {
+
+namespace {
+
+std::string to_json(JsonBuilder* builder) {
+  JsonNode* root = json_builder_get_root(builder);
+  JsonGenerator* gen = json_generator_new();
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  GCharPtr text(json_generator_to_data(gen, nullptr));
+  g_object_unref(gen);
+  json_node_unref(root);
+  return text.get();
+}
+
+void send_json(SoupServerMessage* msg, int status, const std::string& body) {
+  soup_server_message_set_status(msg, status, nullptr);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                               "Access-Control-Allow-Origin", "*");
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(),
+                                   body.size());
+}
+
+void add_room(JsonBuilder* b, const RoomStatus& room) {
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "name");
+  json_builder_add_string_value(b, room.name.c_str());
+  json_builder_set_member_name(b, "layout");
+  json_builder_add_string_value(b, room.layout.c_str());
+  json_builder_set_member_name(b, "width");
+  json_builder_add_int_value(b, room.width);
+  json_builder_set_member_name(b, "height");
+  json_builder_add_int_value(b, room.height);
+  json_builder_set_member_name(b, "fps");
+  json_builder_add_int_value(b, room.fps);
+  json_builder_set_member_name(b, "video_frames_encoded");
+  json_builder_add_int_value(b, static_cast<gint64>(room.video_frames_encoded));
+  json_builder_set_member_name(b, "hls");
+  json_builder_add_string_value(b, ("/hls/" + room.name + "/index.m3u8").c_str());
+  json_builder_set_member_name(b, "participants");
+  json_builder_begin_array(b);
+  for (const auto& p : room.participants) {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "id");
+    json_builder_add_string_value(b, p.id.c_str());
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, p.name.c_str());
+    json_builder_set_member_name(b, "identity");
+    json_builder_add_string_value(b, p.identity.c_str());
+    json_builder_set_member_name(b, "slot");
+    json_builder_add_int_value(b, p.slot);
+    json_builder_set_member_name(b, "has_video");
+    json_builder_add_boolean_value(b, p.has_video);
+    json_builder_set_member_name(b, "speaking");
+    json_builder_add_boolean_value(b, p.speaking);
+    json_builder_set_member_name(b, "source");
+    json_builder_add_string_value(b, p.source.c_str());
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "outputs");
+  json_builder_begin_array(b);
+  for (const auto& o : room.outputs) {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, o.name.c_str());
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, o.kind.c_str());
+    json_builder_set_member_name(b, "target");
+    json_builder_add_string_value(b, o.target.c_str());
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, to_string(o.state).c_str());
+    json_builder_set_member_name(b, "attempt");
+    json_builder_add_int_value(b, o.attempt);
+    json_builder_set_member_name(b, "last_error");
+    json_builder_add_string_value(b, o.last_error.c_str());
+    json_builder_set_member_name(b, "bytes");
+    json_builder_add_int_value(b, static_cast<gint64>(o.bytes));
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+}
+
+std::string content_type(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".m3u8") return "application/vnd.apple.mpegurl";
+  if (ext == ".ts") return "video/mp2t";
+  if (ext == ".mp4") return "video/mp4";
+  if (ext == ".mkv") return "video/x-matroska";
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript";
+  if (ext == ".css") return "text/css";
+  if (ext == ".json") return "application/json";
+  if (ext == ".png") return "image/png";
+  return "application/octet-stream";
+}
+
+// Only plain names below the root: no "..", no absolute paths, no hidden files.
+bool safe_relative(const std::string& relative) {
+  if (relative.empty() || relative[0] == '/') return false;
+  for (const auto& part : std::filesystem::path(relative)) {
+    const std::string s = part.string();
+    if (s.empty() || s == "." || s == ".." || s[0] == '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void send_json_error(SoupServerMessage* msg, int status, const std::string& message) {
+  JsonBuilder* b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "error");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "code");
+  json_builder_add_int_value(b, status);
+  json_builder_set_member_name(b, "message");
+  json_builder_add_string_value(b, message.c_str());
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  send_json(msg, status, to_json(b));
+  g_object_unref(b);
+}
+
+HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend)
+    : config_(config), dirs_(std::move(dirs)), backend_(backend) {}
+
+HttpServer::~HttpServer() {
+  if (server_) soup_server_disconnect(server_.get());
+}
+
+bool HttpServer::start(std::string& error) {
+  server_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixcast", nullptr)));
+  soup_server_add_handler(server_.get(), nullptr, &HttpServer::on_request, this, nullptr);
+  GError* raw = nullptr;
+  GObjectPtr<GInetAddress> inet(g_inet_address_new_from_string(config_.address.c_str()));
+  if (!inet) {
+    error = "http.address '" + config_.address + "' is not an IP address";
+    return false;
+  }
+  GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(inet.get(), config_.port));
+  if (!soup_server_listen(server_.get(), address.get(), SoupServerListenOptions(0), &raw)) {
+    GErrorPtr e(raw);
+    error = "cannot listen on " + config_.address + ":" + std::to_string(config_.port) + ": " +
+            (e ? e->message : "?");
+    return false;
+  }
+  bound_port_ = config_.port;
+  return true;
+}
+
+std::string HttpServer::base_url() const {
+  if (!config_.public_url.empty()) return config_.public_url;
+  const std::string host = config_.address == "0.0.0.0" ? "127.0.0.1" : config_.address;
+  return "http://" + host + ":" + std::to_string(bound_port_);
+}
+
+void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                            gpointer data) {
+  static_cast<HttpServer*>(data)->handle(msg, path ? path : "/");
+}
+
+void HttpServer::handle(SoupServerMessage* msg, const std::string& path) {
+  const std::string method = soup_server_message_get_method(msg);
+  if (method == "OPTIONS") {
+    auto* headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
+    soup_message_headers_replace(headers, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    return;
+  }
+  if (method != "GET" && method != "HEAD") {
+    send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed");
+    return;
+  }
+  if (path == "/healthz") {
+    send_json(msg, SOUP_STATUS_OK, "{\"status\": \"ok\"}");
+  } else if (path.rfind("/api/v1/", 0) == 0) {
+    serve_api(msg, path.substr(8));
+  } else if (path.rfind("/hls/", 0) == 0) {
+    serve_file(msg, dirs_.hls, path.substr(5));
+  } else if (path.rfind("/recordings/", 0) == 0) {
+    const std::string rest = path.substr(12);
+    if (!rest.empty() && rest.back() == '/')
+      serve_listing(msg, rest.substr(0, rest.size() - 1), path);
+    else
+      serve_file(msg, dirs_.recordings, rest);
+  } else if (path == "/") {
+    serve_file(msg, dirs_.web, "index.html");
+  } else {
+    serve_file(msg, dirs_.web, path.substr(1));
+  }
+}
+
+void HttpServer::serve_api(SoupServerMessage* msg, const std::string& path) {
+  JsonBuilder* b = json_builder_new();
+  if (path == "rooms") {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "rooms");
+    json_builder_begin_array(b);
+    for (const auto& room : backend_.room_statuses()) add_room(b, room);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    send_json(msg, SOUP_STATUS_OK, to_json(b));
+  } else if (path.rfind("rooms/", 0) == 0) {
+    const std::string name = path.substr(6);
+    auto room = backend_.room_status(name);
+    if (!room) {
+      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no room named '" + name + "'");
+    } else {
+      add_room(b, *room);
+      send_json(msg, SOUP_STATUS_OK, to_json(b));
+    }
+  } else {
+    send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint: /api/v1/" + path);
+  }
+  g_object_unref(b);
+}
+
+void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
+                            const std::string& relative) {
+  if (!safe_relative(relative)) {
+    send_json_error(msg, SOUP_STATUS_NOT_FOUND, "not found");
+    return;
+  }
+  const std::filesystem::path file = std::filesystem::path(root) / relative;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    send_json_error(msg, SOUP_STATUS_NOT_FOUND, "not found: " + relative);
+    return;
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  const std::string body = content.str();
+  auto* headers = soup_server_message_get_response_headers(msg);
+  soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
+  // Live playlists change every segment; segments never change.
+  soup_message_headers_replace(headers, "Cache-Control",
+                               file.extension() == ".m3u8" ? "no-cache" : "max-age=60");
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  soup_server_message_set_response(msg, content_type(file.string()).c_str(), SOUP_MEMORY_COPY,
+                                   body.data(), body.size());
+}
+
+void HttpServer::serve_listing(SoupServerMessage* msg, const std::string& room,
+                               const std::string& prefix) {
+  if (!safe_relative(room)) {
+    send_json_error(msg, SOUP_STATUS_NOT_FOUND, "not found");
+    return;
+  }
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(dirs_.recordings) / room, ec))
+    if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
+  if (ec) {
+    send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no recordings for room '" + room + "'");
+    return;
+  }
+  std::sort(names.begin(), names.end());
+  JsonBuilder* b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "recordings");
+  json_builder_begin_array(b);
+  for (const auto& n : names) json_builder_add_string_value(b, (prefix + n).c_str());
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  send_json(msg, SOUP_STATUS_OK, to_json(b));
+  g_object_unref(b);
+}
+
+}  // namespace mixcast

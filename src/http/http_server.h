@@ -1,0 +1,64 @@
+// The HTTP server on the GLib main loop (libsoup-3.0): health, room state,
+// live HLS, recordings and the web pages, on one port. The WebRTC issue adds
+// WHIP/WHEP and the WebSocket to this same server.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "media/gst_ptr.h"
+#include "media/room.h"
+
+namespace mixcast {
+
+class HttpServer {
+ public:
+  // What the server asks of the rooms.
+  class Backend {
+   public:
+    virtual std::vector<RoomStatus> room_statuses() const = 0;
+    virtual std::optional<RoomStatus> room_status(const std::string& room) const = 0;
+
+   protected:
+    ~Backend() = default;
+  };
+
+  struct Dirs {
+    std::string hls;         // <hls>/<room>/index.m3u8
+    std::string recordings;  // <recordings>/<room>/<file>
+    std::string web;         // static pages
+  };
+
+  HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Listens; returns false with `error` set when the port cannot be bound.
+  bool start(std::string& error);
+  // The URL operators open (public_url or http://address:port).
+  std::string base_url() const;
+
+ private:
+  static void on_request(SoupServer* server, SoupServerMessage* msg, const char* path,
+                         GHashTable* query, gpointer self);
+  void handle(SoupServerMessage* msg, const std::string& path);
+  void serve_api(SoupServerMessage* msg, const std::string& path);
+  void serve_file(SoupServerMessage* msg, const std::string& root, const std::string& relative);
+  void serve_listing(SoupServerMessage* msg, const std::string& dir, const std::string& prefix);
+
+  HttpConfig config_;
+  Dirs dirs_;
+  Backend& backend_;
+  GObjectPtr<SoupServer> server_;
+  int bound_port_ = 0;
+};
+
+// {"error": {"code": <status>, "message": <message>}}
+void send_json_error(SoupServerMessage* msg, int status, const std::string& message);
+
+}  // namespace mixcast

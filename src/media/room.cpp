@@ -1,0 +1,501 @@
+#include "media/room.h"
+
+#include <gio/gio.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "core/log.h"
+#include "core/source_uri.h"
+
+namespace mixcast {
+
+namespace {
+
+GstElement* add(GstBin* bin, const char* factory, const char* name = nullptr) {
+  GstElement* element = make_element(factory, name);
+  gst_bin_add(bin, element);
+  return element;
+}
+
+void link(GstElement* a, GstElement* b) {
+  if (!gst_element_link(a, b))
+    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(a) + " to " +
+                             GST_ELEMENT_NAME(b));
+}
+
+GstElement* build_encoder_or_throw(const EncoderProfile& profile, const EncodeSettings& settings) {
+  try {
+    return build_encoder(profile, settings);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(profile.file + ": launch: " + e.what());
+  }
+}
+
+double monotonic_s() { return g_get_monotonic_time() / 1e6; }
+
+// Participant ids: the source name made URL-safe, plus a counter.
+std::string make_id(const std::string& name, int n) {
+  std::string id;
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      id += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!id.empty() && id.back() != '-')
+      id += '-';
+  }
+  if (id.empty()) id = "p";
+  return id + "-" + std::to_string(n);
+}
+
+}  // namespace
+
+Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), listener_(listener) {
+  const auto& room = setup_.room;
+  const auto& media = setup_.media;
+  const auto& canvas = setup_.layout.canvas;
+  // Room setting first, then the layout's design size, then media defaults.
+  canvas_.width = room.width ? room.width : canvas.width ? canvas.width : media.width;
+  canvas_.height = room.height ? room.height : canvas.height ? canvas.height : media.height;
+  canvas_.fps = room.fps ? room.fps : canvas.fps ? canvas.fps : media.fps;
+  canvas_.background = canvas.background;
+  canvas_.latency_ms = media.mixer_latency_ms;
+
+  pipeline_ = gst_pipeline_new(("room-" + room.name).c_str());
+  gst_object_ref_sink(pipeline_);
+  GstBin* bin = GST_BIN(pipeline_);
+
+  video_mix_ = std::make_unique<VideoMix>(bin, canvas_);
+  AudioSpec audio_spec{media.audio_rate, media.audio_channels, media.mixer_latency_ms};
+  audio_mix_ = std::make_unique<AudioMix>(bin, audio_spec);
+
+  EncodeSettings settings;
+  settings.width = canvas_.width;
+  settings.height = canvas_.height;
+  settings.fps = canvas_.fps;
+  settings.video_bitrate_kbps = media.video_bitrate_kbps;
+  settings.audio_bitrate_kbps = media.audio_bitrate_kbps;
+  settings.audio_rate = media.audio_rate;
+  settings.audio_channels = media.audio_channels;
+  settings.keyframe_interval_s = media.keyframe_interval_s;
+  build_encoders(settings);
+
+  GstBus* bus = gst_element_get_bus(pipeline_);
+  bus_watch_ = SourceId(gst_bus_add_watch(bus, &Room::on_bus, this));
+  gst_object_unref(bus);
+  relayout();
+}
+
+Room::~Room() {
+  schedule_.clear();
+  leave_timers_.clear();
+  outputs_.clear();
+  members_.clear();
+  if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
+  fanout_.reset();
+  video_mix_.reset();
+  audio_mix_.reset();
+  bus_watch_.reset();
+  if (pipeline_) gst_object_unref(pipeline_);
+}
+
+void Room::build_encoders(const EncodeSettings& settings) {
+  GstBin* bin = GST_BIN(pipeline_);
+  // Raw canvas -> tee (tests, and later per-codec encoders) -> H.264 -> tee.
+  raw_video_tee_ = add(bin, "tee", "canvas-tee");
+  g_object_set(raw_video_tee_, "allow-not-linked", TRUE, nullptr);
+  GstPad* canvas_sink = gst_element_get_static_pad(raw_video_tee_, "sink");
+  gst_pad_link(video_mix_->src_pad(), canvas_sink);
+  gst_object_unref(canvas_sink);
+  GstElement* vqueue = add(bin, "queue", "video-encode-queue");
+  g_object_set(vqueue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time",
+               guint64(0), nullptr);
+  GstElement* venc = build_encoder_or_throw(setup_.video_profile, settings);
+  gst_element_set_name(venc, "video-encoder");
+  gst_bin_add(bin, venc);
+  GstElement* vparse = add(bin, "h264parse", "video-parse");
+  g_object_set(vparse, "config-interval", -1, nullptr);  // SPS/PPS before every keyframe
+  GstElement* vcaps = add(bin, "capsfilter");
+  MiniPtr<GstCaps> h264(gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au"));
+  g_object_set(vcaps, "caps", h264.get(), nullptr);
+  GstElement* video_tee = add(bin, "tee", "video-tee");
+  g_object_set(video_tee, "allow-not-linked", TRUE, nullptr);
+  link(raw_video_tee_, vqueue);
+  link(vqueue, venc);
+  link(venc, vparse);
+  link(vparse, vcaps);
+  link(vcaps, video_tee);
+
+  raw_audio_tee_ = add(bin, "tee", "mix-tee");
+  g_object_set(raw_audio_tee_, "allow-not-linked", TRUE, nullptr);
+  GstPad* mix_sink = gst_element_get_static_pad(raw_audio_tee_, "sink");
+  gst_pad_link(audio_mix_->src_pad(), mix_sink);
+  gst_object_unref(mix_sink);
+  GstElement* aqueue = add(bin, "queue", "audio-encode-queue");
+  GstElement* aconvert = add(bin, "audioconvert");
+  GstElement* aenc = build_encoder_or_throw(setup_.audio_profile, settings);
+  gst_element_set_name(aenc, "audio-encoder");
+  gst_bin_add(bin, aenc);
+  GstElement* aparse = add(bin, "aacparse", "audio-parse");
+  GstElement* audio_tee = add(bin, "tee", "audio-tee");
+  g_object_set(audio_tee, "allow-not-linked", TRUE, nullptr);
+  link(raw_audio_tee_, aqueue);
+  link(aqueue, aconvert);
+  link(aconvert, aenc);
+  link(aenc, aparse);
+  link(aparse, audio_tee);
+
+  fanout_ = std::make_unique<EncodedFanout>(bin, video_tee, audio_tee);
+}
+
+void Room::build_outputs() {
+  const auto& outputs = setup_.room.outputs;
+  const std::string& room = setup_.room.name;
+  if (outputs.hls.enabled)
+    outputs_.push_back(make_hls_output(room, outputs.hls, setup_.hls_dir, *fanout_, *this));
+  if (outputs.recording.enabled)
+    outputs_.push_back(make_recording_output(room, outputs.recording, setup_.recordings_dir,
+                                             *fanout_, *this));
+  for (const auto& rtmp : outputs.rtmp)
+    outputs_.push_back(make_rtmp_output(room, rtmp, *fanout_, *this));
+}
+
+void Room::start() {
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    throw std::runtime_error("room " + name() + ": the pipeline does not start");
+  build_outputs();
+  for (auto& output : outputs_) output->start();
+  for (const auto& source : setup_.room.sources) schedule_source(source, source.join_at_s);
+  watch_layout_file();
+  LOG_INFO << "room " << name() << ": started, " << canvas_.width << "x" << canvas_.height << "@"
+           << canvas_.fps << ", layout " << setup_.layout.name;
+}
+
+void Room::stop(std::function<void()> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  schedule_.clear();
+  leave_timers_.clear();
+  layout_monitor_.reset();
+  auto remaining = std::make_shared<size_t>(outputs_.size());
+  auto finish = [this, t = lifetime_.token(), done = std::move(done)] {
+    if (Lifetime::alive(t)) {
+      gst_element_set_state(pipeline_, GST_STATE_NULL);
+      LOG_INFO << "room " << name() << ": stopped";
+    }
+    if (done) done();
+  };
+  if (outputs_.empty()) {
+    finish();
+    return;
+  }
+  for (auto& output : outputs_) {
+    output->stop([remaining, finish] {
+      if (--*remaining == 0) finish();
+    });
+  }
+}
+
+void Room::schedule_source(const SourceConfig& source, double first_join_s) {
+  auto join = [this, source] {
+    std::string error;
+    const std::string id = add_source(source, error);
+    if (id.empty()) {
+      LOG_ERROR << "room " << name() << ": source " << source.name << ": " << error;
+      return;
+    }
+    if (source.leave_at_s >= 0) {
+      leave_timers_[id] = run_after(source.leave_at_s - source.join_at_s, [this, id] {
+        leave_timers_.erase(id);
+        remove_participant(id, "left on schedule");
+      });
+    }
+  };
+  if (first_join_s <= 0) {
+    join();
+  } else {
+    schedule_.push_back(run_after(first_join_s, join));
+  }
+  if (source.repeat_every_s > 0) {
+    schedule_.push_back(run_after(first_join_s + source.repeat_every_s, [this, source] {
+      schedule_source(source, 0);
+    }));
+  }
+}
+
+std::string Room::add_source(const SourceConfig& source, std::string& error) {
+  if (stopping_) {
+    error = "the room is stopping";
+    return "";
+  }
+  auto uri = parse_source_uri(source.uri, setup_.sources_base_dir, error);
+  if (!uri) return "";
+  const std::string id = make_id(source.name, next_participant_++);
+  Member member;
+  member.source = source;
+  member.source_uri = uri->kind == SourceUri::Kind::Uri ? uri->uri : source.uri;
+  member.slot = slots_.join(id);
+  const std::string identity = source.identity.empty() ? source.name : source.identity;
+  try {
+    member.participant = make_source_participant(id, source.name, identity, *uri, *this);
+    Participant* p = member.participant.get();
+    members_.emplace(id, std::move(member));
+    p->start(GST_BIN(pipeline_));
+  } catch (const std::exception& e) {
+    members_.erase(id);
+    slots_.leave(id);
+    error = e.what();
+    return "";
+  }
+  LOG_INFO << "room " << name() << ": " << source.name << " joined as " << id << " (slot "
+           << members_.at(id).slot << ", " << members_.at(id).source_uri << ")";
+  emit("participant_joined", id);
+  relayout();
+  return id;
+}
+
+void Room::remove_participant(const std::string& id, const std::string& reason) {
+  auto it = members_.find(id);
+  if (it == members_.end()) return;
+  // Stop the participant's own elements first, then free its mixer inputs.
+  std::unique_ptr<Participant> participant = std::move(it->second.participant);
+  const SourceConfig source = it->second.source;
+  members_.erase(it);
+  participant.reset();
+  video_mix_->remove_input(id);
+  audio_mix_->remove_input(id);
+  slots_.leave(id);
+  leave_timers_.erase(id);
+  if (speaker_.current() == id) emit("speaking", "");
+  speaker_.remove(id);
+  LOG_INFO << "room " << name() << ": " << id << " left (" << reason << ")";
+  emit("participant_left", id);
+  relayout();
+  if (source.loop && reason == "end of stream" && !stopping_) {
+    std::string error;
+    if (add_source(source, error).empty())
+      LOG_ERROR << "room " << name() << ": cannot loop " << source.name << ": " << error;
+  }
+}
+
+Room::Member* Room::find(const Participant& p) {
+  auto it = members_.find(p.id());
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+void Room::on_participant_stream(Participant& p, Participant::Stream stream, GstPad* pad) {
+  Member* member = find(p);
+  if (!member) return;
+  if (stream == Participant::Stream::Video) {
+    video_mix_->add_input(p.id(), pad);
+    member->video_linked = true;
+  } else {
+    audio_mix_->add_input(p.id(), pad);
+    member->audio_linked = true;
+  }
+  relayout();
+}
+
+void Room::on_participant_streams_complete(Participant& p) {
+  Member* member = find(p);
+  if (!member) return;
+  member->streams_known = true;
+  if (!member->video_linked) relayout();  // placeholder from now on
+}
+
+void Room::on_participant_video_size(Participant& p, int width, int height) {
+  Member* member = find(p);
+  if (!member || (member->video_width == width && member->video_height == height)) return;
+  member->video_width = width;
+  member->video_height = height;
+  relayout();
+}
+
+void Room::on_participant_ended(Participant& p, const std::string& reason) {
+  // Never tear a participant down inside its own callback.
+  post_to_main([this, t = lifetime_.token(), id = p.id(), reason] {
+    if (Lifetime::alive(t)) remove_participant(id, reason);
+  });
+}
+
+void Room::on_output_state(const Output& output) {
+  const OutputStatus s = output.status();
+  emit("output_state", s.name + ":" + to_string(s.state));
+}
+
+void Room::relayout() {
+  LayoutInput input;
+  input.canvas_width = canvas_.width;
+  input.canvas_height = canvas_.height;
+  input.active_speaker = speaker_.current();
+  for (const auto& [id, member] : members_) {
+    ParticipantView view;
+    view.id = id;
+    view.identity = member.participant->identity();
+    view.display_name = member.participant->display_name();
+    view.slot = member.slot;
+    view.has_video = member.video_linked;
+    view.video_width = member.video_width;
+    view.video_height = member.video_height;
+    input.participants.push_back(view);
+  }
+  composition_ = compose(setup_.layout, input);
+  // A participant whose streams are still appearing gets no placeholder flash.
+  std::erase_if(composition_.tiles, [&](const Tile& tile) {
+    auto it = members_.find(tile.participant_id);
+    return tile.placeholder && it != members_.end() && !it->second.streams_known;
+  });
+  video_mix_->apply(composition_, setup_.layout);
+}
+
+void Room::set_layout(Layout layout) {
+  if (layout.canvas.width && (layout.canvas.width != canvas_.width ||
+                              layout.canvas.height != canvas_.height)) {
+    LOG_WARN << "room " << name() << ": layout " << layout.name << " is designed for "
+             << layout.canvas.width << "x" << layout.canvas.height << "; the room stays "
+             << canvas_.width << "x" << canvas_.height << " (pixel units are not rescaled)";
+  }
+  setup_.layout = std::move(layout);
+  relayout();
+  emit("layout_changed", setup_.layout.name);
+}
+
+void Room::watch_layout_file() {
+  if (setup_.layout_file.empty()) return;
+  GObjectPtr<GFile> file(g_file_new_for_path(setup_.layout_file.c_str()));
+  GError* raw = nullptr;
+  layout_monitor_.reset(g_file_monitor_file(file.get(), G_FILE_MONITOR_NONE, nullptr, &raw));
+  GErrorPtr error(raw);
+  if (!layout_monitor_) {
+    LOG_WARN << "room " << name() << ": cannot watch " << setup_.layout_file << ": "
+             << (error ? error->message : "?");
+    return;
+  }
+  g_signal_connect(layout_monitor_.get(), "changed", G_CALLBACK(&Room::on_layout_file_changed),
+                   this);
+}
+
+void Room::on_layout_file_changed(GFileMonitor*, GFile*, GFile*, GFileMonitorEvent event,
+                                  gpointer data) {
+  auto* self = static_cast<Room*>(data);
+  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT && event != G_FILE_MONITOR_EVENT_CREATED &&
+      event != G_FILE_MONITOR_EVENT_CHANGED)
+    return;
+  // Editors write in several steps: settle before reading.
+  self->layout_reload_ = run_after(0.2, [self, t = self->lifetime_.token()] {
+    if (Lifetime::alive(t)) self->reload_layout_file();
+  });
+}
+
+void Room::reload_layout_file() {
+  try {
+    Layout layout = load_layout_file(setup_.layout_file);
+    LOG_INFO << "room " << name() << ": layout " << setup_.layout_file << " reloaded";
+    set_layout(std::move(layout));
+  } catch (const FileError& e) {
+    // A broken edit keeps the previous layout running.
+    LOG_ERROR << "room " << name() << ": layout edit rejected, keeping the previous one:\n"
+              << e.what();
+    emit("layout_error", e.what());
+  }
+}
+
+void Room::emit(const std::string& event, const std::string& detail) {
+  if (listener_) listener_->on_room_event(name(), event, detail);
+}
+
+gboolean Room::on_bus(GstBus*, GstMessage* message, gpointer data) {
+  auto* self = static_cast<Room*>(data);
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR:
+      self->handle_error(message);
+      break;
+    case GST_MESSAGE_WARNING: {
+      GError* raw = nullptr;
+      gst_message_parse_warning(message, &raw, nullptr);
+      GErrorPtr error(raw);
+      LOG_WARN << "room " << self->name() << ": " << GST_OBJECT_NAME(GST_MESSAGE_SRC(message))
+               << ": " << (error ? error->message : "?");
+      break;
+    }
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(self->pipeline_));
+      break;
+    case GST_MESSAGE_ELEMENT:
+      self->handle_level(message);
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void Room::handle_error(GstMessage* message) {
+  GError* raw = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(message, &raw, &debug);
+  GErrorPtr error(raw);
+  GCharPtr debug_text(debug);
+  const std::string text = error ? error->message : "unknown error";
+  GstObject* src = GST_MESSAGE_SRC(message);
+  for (auto& [id, member] : members_) {
+    if (member.participant->owns(src)) {
+      LOG_ERROR << "room " << name() << ": participant " << id << " (" << member.source_uri
+                << "): " << text;
+      member.participant->fail(text);
+      return;
+    }
+  }
+  // An error in the mix or the encoders: the room cannot go on as it is.
+  LOG_ERROR << "room " << name() << ": " << GST_OBJECT_NAME(src) << ": " << text << " ("
+            << (debug ? debug : "") << ")";
+  emit("room_error", text);
+}
+
+void Room::handle_level(GstMessage* message) {
+  const GstStructure* s = gst_message_get_structure(message);
+  if (!s || !gst_structure_has_name(s, "level")) return;
+  const std::string element = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  const std::string prefix = AudioMix::level_element_name("");
+  if (element.rfind(prefix, 0) != 0) return;
+  const std::string id = element.substr(prefix.size());
+  if (!members_.count(id)) return;
+  const GValue* rms = gst_structure_get_value(s, "rms");
+  if (!rms) return;
+  double loudest = -120;
+  // "rms" is a GValueArray of per-channel dB values.
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GValueArray* channels = static_cast<GValueArray*>(g_value_get_boxed(rms));
+  for (guint i = 0; channels && i < channels->n_values; ++i)
+    loudest = std::max(loudest, g_value_get_double(g_value_array_get_nth(channels, i)));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  if (speaker_.update(id, loudest, monotonic_s())) {
+    emit("speaking", speaker_.current());
+    relayout();
+  }
+}
+
+RoomStatus Room::status() const {
+  RoomStatus s;
+  s.name = name();
+  s.layout = setup_.layout.name;
+  s.width = canvas_.width;
+  s.height = canvas_.height;
+  s.fps = canvas_.fps;
+  s.video_frames_encoded = fanout_ ? fanout_->video_frames() : 0;
+  for (const auto& [id, member] : members_) {
+    ParticipantStatus p;
+    p.id = id;
+    p.name = member.participant->display_name();
+    p.identity = member.participant->identity();
+    p.slot = member.slot;
+    p.has_video = member.video_linked;
+    p.speaking = speaker_.current() == id;
+    p.source = member.source_uri;
+    s.participants.push_back(p);
+  }
+  for (const auto& output : outputs_) s.outputs.push_back(output->status());
+  return s;
+}
+
+}  // namespace mixcast

@@ -1,0 +1,167 @@
+// One room: one GstPipeline on the main loop that owns the participants, the
+// video and audio mix, the one shared encode and the outputs. Children report
+// to the room through their Listener interfaces; the room reports to its
+// owner (the server) through Room::Listener.
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/active_speaker.h"
+#include "core/config.h"
+#include "core/layout.h"
+#include "core/profile.h"
+#include "media/audio_mix.h"
+#include "media/encoded_fanout.h"
+#include "media/encoder.h"
+#include "media/gst_ptr.h"
+#include "media/lifetime.h"
+#include "media/output.h"
+#include "media/participant.h"
+#include "media/video_mix.h"
+
+namespace mixcast {
+
+struct ParticipantStatus {
+  std::string id;
+  std::string name;
+  std::string identity;
+  int slot = 0;
+  bool has_video = false;
+  bool speaking = false;
+  std::string source;  // the source URI for URI participants
+};
+
+struct RoomStatus {
+  std::string name;
+  std::string layout;
+  int width = 0;
+  int height = 0;
+  int fps = 0;
+  guint64 video_frames_encoded = 0;
+  std::vector<ParticipantStatus> participants;
+  std::vector<OutputStatus> outputs;
+};
+
+// Everything a room needs from the server's configuration.
+struct RoomSetup {
+  RoomConfig room;
+  MediaConfig media;
+  Layout layout;
+  std::string layout_file;  // watched for live edits when not empty
+  EncoderProfile video_profile;
+  EncoderProfile audio_profile;
+  std::string hls_dir;         // this room's directory
+  std::string recordings_dir;  // this room's directory
+  std::string sources_base_dir;  // relative source paths resolve here
+};
+
+class Room : public Participant::Listener, public Output::Listener {
+ public:
+  class Listener {
+   public:
+    virtual void on_room_event(const std::string& room, const std::string& event,
+                               const std::string& detail) = 0;
+
+   protected:
+    ~Listener() = default;
+  };
+
+  // Builds the pipeline; throws std::runtime_error when it cannot.
+  Room(RoomSetup setup, Listener* listener);
+  virtual ~Room();
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  // Starts the pipeline, the outputs and the source schedule.
+  void start();
+  // Ends every output cleanly (recordings finalized, HLS ENDLIST), then stops
+  // the pipeline; `done` runs on the main loop.
+  void stop(std::function<void()> done);
+
+  // Adds a participant from a source config now; returns its id, or "" with
+  // `error` set when the URI is bad.
+  std::string add_source(const SourceConfig& source, std::string& error);
+  void remove_participant(const std::string& id, const std::string& reason);
+
+  // Applies a layout at once. The canvas size stays what the room started with.
+  void set_layout(Layout layout);
+  const Layout& layout() const { return setup_.layout; }
+  Composition composition() const { return composition_; }
+
+  RoomStatus status() const;
+  const std::string& name() const { return setup_.room.name; }
+  int width() const { return canvas_.width; }
+  int height() const { return canvas_.height; }
+  GstElement* pipeline() const { return pipeline_; }
+  // For tests: the raw mixed canvas and audio mix can be tapped here.
+  GstElement* video_tee() const { return raw_video_tee_; }
+  GstElement* audio_tee() const { return raw_audio_tee_; }
+
+ private:
+  struct Member {
+    std::unique_ptr<Participant> participant;
+    int slot = 0;
+    int video_width = 0;
+    int video_height = 0;
+    bool video_linked = false;
+    bool audio_linked = false;
+    bool streams_known = false;  // all of the participant's streams have appeared
+    std::string source_uri;
+    SourceConfig source;  // to rejoin looping files
+  };
+
+  // Participant::Listener
+  void on_participant_stream(Participant& p, Participant::Stream stream, GstPad* pad) override;
+  void on_participant_streams_complete(Participant& p) override;
+  void on_participant_video_size(Participant& p, int width, int height) override;
+  void on_participant_ended(Participant& p, const std::string& reason) override;
+  // Output::Listener
+  void on_output_state(const Output& output) override;
+
+  static gboolean on_bus(GstBus* bus, GstMessage* message, gpointer self);
+  void handle_error(GstMessage* message);
+  void handle_level(GstMessage* message);
+  void relayout();
+  void schedule_source(const SourceConfig& source, double first_join_s);
+  void watch_layout_file();
+  static void on_layout_file_changed(GFileMonitor*, GFile*, GFile*, GFileMonitorEvent event,
+                                     gpointer self);
+  void reload_layout_file();
+  void emit(const std::string& event, const std::string& detail);
+  Member* find(const Participant& p);
+  void build_encoders(const EncodeSettings& settings);
+  void build_outputs();
+
+  RoomSetup setup_;
+  Listener* listener_;
+  CanvasSpec canvas_;
+  GstElement* pipeline_ = nullptr;
+  SourceId bus_watch_;
+  std::unique_ptr<VideoMix> video_mix_;
+  std::unique_ptr<AudioMix> audio_mix_;
+  GstElement* raw_video_tee_ = nullptr;
+  GstElement* raw_audio_tee_ = nullptr;
+  std::unique_ptr<EncodedFanout> fanout_;
+  std::vector<std::unique_ptr<Output>> outputs_;
+
+  std::map<std::string, Member> members_;
+  SlotTable slots_;
+  ActiveSpeaker speaker_;
+  Composition composition_;
+  int next_participant_ = 1;
+  std::vector<SourceId> schedule_;
+  std::map<std::string, SourceId> leave_timers_;  // by participant id
+  GObjectPtr<GFileMonitor> layout_monitor_;
+  SourceId layout_reload_;
+  bool stopping_ = false;
+  Lifetime lifetime_;
+};
+
+}  // namespace mixcast
