@@ -36,7 +36,9 @@ LoadedConfig load_everything(const std::string& config_path) {
       const std::string file = out.config.layouts_dir() + "/" + room.layout + ".yaml";
       std::error_code ec;
       if (!std::filesystem::exists(file, ec)) {
-        issues.add(FileIssue{out.config.file, room.line, 0, field + ".layout",
+        const FilePos pos = out.config.position_of(field + ".layout");
+        issues.add(FileIssue{out.config.file, pos.line ? pos.line : room.line, pos.column,
+                             field + ".layout",
                              "unknown layout '" + room.layout + "': no file " + file});
       } else {
         try {
@@ -49,9 +51,12 @@ LoadedConfig load_everything(const std::string& config_path) {
     }
     for (size_t s = 0; s < room.sources.size(); ++s) {
       std::string error;
-      if (!parse_source_uri(room.sources[s].uri, config_dir, error))
-        issues.add(FileIssue{out.config.file, room.sources[s].line, 0,
-                             field + ".sources[" + std::to_string(s) + "].uri", error});
+      if (!parse_source_uri(room.sources[s].uri, config_dir, error)) {
+        const std::string uri_field = field + ".sources[" + std::to_string(s) + "].uri";
+        const FilePos pos = out.config.position_of(uri_field);
+        issues.add(FileIssue{out.config.file, pos.line ? pos.line : room.sources[s].line,
+                             pos.column, uri_field, error});
+      }
     }
   }
   issues.throw_if_any();

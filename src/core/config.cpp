@@ -95,16 +95,9 @@ class Checker {
   }
 
  private:
-  FilePos locate(std::string field, int fallback_line) const {
-    while (!field.empty()) {
-      if (auto it = config_.positions.find(field); it != config_.positions.end()) {
-        return it->second;
-      }
-      auto cut = field.find_last_of(".[");
-      if (cut == std::string::npos) break;
-      field.resize(cut);
-    }
-    return FilePos{fallback_line, 0};
+  FilePos locate(const std::string& field, int fallback_line) const {
+    const FilePos pos = config_.position_of(field);
+    return pos.line > 0 ? pos : FilePos{fallback_line, 0};
   }
 
   const Config& config_;
@@ -339,6 +332,16 @@ std::string to_string(LogLevel level) {
       return "debug";
   }
   return "info";
+}
+
+FilePos Config::position_of(std::string field) const {
+  while (!field.empty()) {
+    if (auto it = positions.find(field); it != positions.end()) return it->second;
+    auto cut = field.find_last_of(".[");
+    if (cut == std::string::npos) break;
+    field.resize(cut);
+  }
+  return FilePos{};
 }
 
 std::string Config::layouts_dir() const {

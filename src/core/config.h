@@ -120,6 +120,11 @@ struct Config {
   // exact line; empty for configs built in code.
   std::map<std::string, FilePos> positions;
 
+  // Where `field` (a dotted path as in `positions`) was written; a field that
+  // was not written is placed at its nearest written ancestor ("rooms[0]" for
+  // "rooms[0].layout" when the room has no layout key). {0, 0} if none.
+  FilePos position_of(std::string field) const;
+
   // Paths resolved: layouts and pipelines against the config file's
   // directory, hls and recordings as given (relative to the working dir).
   std::string layouts_dir() const;

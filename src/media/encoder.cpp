@@ -63,18 +63,19 @@ void check_encoder_profiles(const Config& config,
   settings.audio_bitrate_kbps = config.media.audio_bitrate_kbps;
   settings.keyframe_interval_s = config.media.keyframe_interval_s;
   for (const auto& w : wanted) {
+    const FilePos pos = config.position_of(w.field);
     auto it = profiles.find(w.name);
     if (it == profiles.end()) {
       std::string known;
       for (const auto& [name, p] : profiles) known += (known.empty() ? "" : ", ") + name;
-      issues.add(FileIssue{config.file, 0, 0, w.field,
+      issues.add(FileIssue{config.file, pos.line, pos.column, w.field,
                            "no encoder profile named '" + w.name + "' in " +
                                config.pipelines_dir() + " (have: " + known + ")"});
       continue;
     }
     const EncoderProfile& profile = it->second;
     if (profile.kind != w.kind) {
-      issues.add(FileIssue{config.file, 0, 0, w.field,
+      issues.add(FileIssue{config.file, pos.line, pos.column, w.field,
                            "profile '" + w.name + "' encodes " + profile.kind + ", not " + w.kind});
       continue;
     }

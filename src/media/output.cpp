@@ -382,6 +382,13 @@ class HlsOutput final : public Output {
   std::string dir_;
 };
 
+// filesink batches writes (64 kB by default): at a low bitrate that is seconds
+// of media that a crash loses on top of the unfinished fragment. The muxers
+// write whole fragments (mp4) or frames (mkv), so unbuffered costs little.
+void make_unbuffered(GstElement* file_sink) {
+  gst_util_set_object_arg(G_OBJECT(file_sink), "buffer-mode", "unbuffered");
+}
+
 class RecordingOutput final : public Output {
  public:
   RecordingOutput(const std::string& room, const RecordingConfig& config,
@@ -413,8 +420,11 @@ class RecordingOutput final : public Output {
     if (config_.split_s > 0) {
       file_ = stem + "-%03d" + ext;
       GstElement* split = add(bin, "splitmuxsink", "sink");
-      g_object_set(split, "location", file_.c_str(), "muxer", mux, "max-size-time",
-                   guint64(config_.split_s * GST_SECOND), "async-finalize", FALSE, nullptr);
+      GstElement* file_sink = make_element("filesink");
+      make_unbuffered(file_sink);
+      g_object_set(split, "location", file_.c_str(), "muxer", mux, "sink", file_sink,
+                   "max-size-time", guint64(config_.split_s * GST_SECOND), "async-finalize", FALSE,
+                   nullptr);
       if (!gst_element_link_pads(vparse, "src", split, "video") ||
           !gst_element_link_pads(aparse, "src", split, "audio_%u"))
         throw std::runtime_error("cannot link to splitmuxsink");
@@ -423,6 +433,7 @@ class RecordingOutput final : public Output {
       gst_bin_add(bin, mux);
       GstElement* sink = add(bin, "filesink", "sink");
       g_object_set(sink, "location", file_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
+      make_unbuffered(sink);
       link_or_throw(vparse, mux);
       link_or_throw(aparse, mux);
       link_or_throw(mux, sink);

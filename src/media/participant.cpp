@@ -31,6 +31,8 @@ void Participant::start(GstBin* pipeline) {
   gst_object_ref_sink(bin_);
   build();
   gst_bin_add(pipeline_, bin_);
+  // A source that cannot start (missing file, bad URI) posts an error on the
+  // bus, which the room routes back here through fail().
   gst_element_sync_state_with_parent(bin_);
 }
 
@@ -69,7 +71,6 @@ void Participant::expose(Stream stream, GstPad* inner_src) {
 
 void Participant::finish_expose(Stream stream, GstPad* ghost, gulong /*block_probe*/) {
   if (ended_) return;
-  if (stream == Stream::Video) has_video_ = true;
   listener_.on_participant_stream(*this, stream, ghost);
 }
 

@@ -51,7 +51,7 @@ class Participant {
   const std::string& id() const { return id_; }
   const std::string& display_name() const { return display_name_; }
   const std::string& identity() const { return identity_; }
-  bool has_video() const { return has_video_; }
+  bool ended() const { return ended_; }
 
  protected:
   // Subclasses add their elements to bin() and call expose() for each raw
@@ -74,7 +74,6 @@ class Participant {
   Listener& listener_;
   GstElement* bin_ = nullptr;  // owned by the pipeline while started; we hold a ref too
   GstBin* pipeline_ = nullptr;
-  bool has_video_ = false;
   bool ended_ = false;
 
   // Files start at running time 0 although the room has been running for a

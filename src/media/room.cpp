@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/log.h"
@@ -440,11 +441,18 @@ void Room::handle_error(GstMessage* message) {
   GstObject* src = GST_MESSAGE_SRC(message);
   for (auto& [id, member] : members_) {
     if (member.participant->owns(src)) {
+      if (member.participant->ended()) return;  // already on its way out
       LOG_ERROR << "room " << name() << ": participant " << id << " (" << member.source_uri
                 << "): " << text;
       member.participant->fail(text);
       return;
     }
+  }
+  // A further error from a participant already removed (its elements are
+  // detached by now, but the debug text keeps the element's path).
+  if (debug && std::strstr(debug, "/GstBin:participant-")) {
+    LOG_DEBUG << "room " << name() << ": late error from a departed participant: " << text;
+    return;
   }
   // An error in the mix or the encoders: the room cannot go on as it is.
   LOG_ERROR << "room " << name() << ": " << GST_OBJECT_NAME(src) << ": " << text << " ("

@@ -36,20 +36,30 @@ TEST(ActiveSpeaker, ChallengerNeedsMarginAndHold) {
   EXPECT_EQ(s.current(), "b");
 }
 
-TEST(ActiveSpeaker, SilentSpeakerIsReplacedAfterRelease) {
+TEST(ActiveSpeaker, QuietSpeakerIsReplacedAfterTheHold) {
   ActiveSpeaker s;
   s.update("a", -20, 0.0);
   double t = 0.1;
-  for (; t < 1.0; t += 0.1) {
+  for (; t < 0.45; t += 0.1) {
     s.update("a", -90, t);
     s.update("b", -35, t);
   }
-  EXPECT_EQ(s.current(), "a") << "b is not loud enough to take over a recent speaker";
-  for (; t < 2.0; t += 0.1) {
+  EXPECT_EQ(s.current(), "a") << "a challenger must hold for 0.5 s";
+  for (; t < 0.8; t += 0.1) {
     s.update("a", -90, t);
     s.update("b", -35, t);
   }
   EXPECT_EQ(s.current(), "b");
+}
+
+TEST(ActiveSpeaker, SilenceKeepsTheLastSpeaker) {
+  ActiveSpeaker s;
+  s.update("a", -20, 0.0);
+  for (double t = 0.1; t < 5; t += 0.1) {
+    s.update("a", -90, t);
+    s.update("b", -90, t);
+  }
+  EXPECT_EQ(s.current(), "a") << "nobody else spoke: the focus stays";
 }
 
 TEST(ActiveSpeaker, LeavingSpeakerClears) {

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# CPU and memory cost of mixing four 640x360@30 VP8+Opus files into one
+# 1280x720@30 programme (H.264 x264 veryfast/zerolatency, 2500 kb/s, a
+# keyframe every 2 s; AAC 128 kb/s) in real time, three ways:
+#
+#   mixcast      a room with the four files as sources (grid layout), recording
+#                to fragmented MP4 on, HLS and RTMP off, HTTP off
+#   gst-launch   compositor 2x2 + audiomixer, the same encoders and muxer,
+#                clocked by `identity sync=true` after every decoder
+#   ffmpeg -re   xstack 2x2 + amix, libx264 and aac, fragmented MP4
+#
+# Each one runs for DURATION seconds of wall time, then gets SIGINT (a clean
+# finish: mixcast closes its recording, gst-launch -e sends EOS, ffmpeg writes
+# its trailer). Measured: user+sys CPU seconds and peak RSS of the whole run
+# (GNU time), CPU over the steady part (from 5 s to the end, from
+# /proc/PID/stat) and the duration of the file produced ("mixed seconds").
+#
+# The same x264 settings everywhere (mixcast's x264 profile): veryfast,
+# zerolatency, no B-frames, constrained baseline, threads=2, CBR.
+#
+# Not a test: CI does not run it. Usage:
+#   bench/mix-cpu.sh            # build first: ninja -C build
+# Environment: DURATION (default 30), MIXCAST (the binary; default
+# build/src/app/mixcast), KEEP=1 keeps the work directory.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DURATION=${DURATION:-30}
+MIXCAST=${MIXCAST:-$ROOT/build/src/app/mixcast}
+KEEP=${KEEP:-0}
+STEADY_FROM=5          # s: steady-state CPU is measured from here to the end
+FILE_S=40              # length of the source files; must exceed DURATION
+SRC_W=640 SRC_H=360 FPS=30
+OUT_W=1280 OUT_H=720
+VIDEO_KBPS=2500 KEYFRAME_S=2 AUDIO_KBPS=128
+GOP=$((KEYFRAME_S * FPS))
+
+die() { echo "mix-cpu: $*" >&2; exit 1; }
+
+for tool in ffmpeg ffprobe gst-launch-1.0 /usr/bin/time pgrep awk; do
+  command -v "$tool" >/dev/null || die "needs $tool"
+done
+[[ -x $MIXCAST ]] || die "no mixcast binary at $MIXCAST (ninja -C build, or set MIXCAST)"
+((DURATION > STEADY_FROM && DURATION < FILE_S)) || die "DURATION must be in ($STEADY_FROM, $FILE_S)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mixcast-bench-XXXXXX")
+cleanup() {
+  if [[ $KEEP == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+# --- sources -----------------------------------------------------------------
+echo "generating 4 x ${FILE_S} s ${SRC_W}x${SRC_H}@${FPS} VP8+Opus files in $WORK"
+HUES=(0 90 180 270)
+TONES=(440 550 660 880)
+SOURCES=()
+for i in 0 1 2 3; do
+  f=$WORK/src$i.webm
+  ffmpeg -nostdin -v error -y \
+    -f lavfi -i "testsrc2=size=${SRC_W}x${SRC_H}:rate=$FPS:duration=$FILE_S,hue=h=${HUES[i]}" \
+    -f lavfi -i "sine=frequency=${TONES[i]}:sample_rate=48000:duration=$FILE_S" \
+    -c:v libvpx -deadline realtime -cpu-used 8 -b:v 1M -g $GOP \
+    -c:a libopus -b:a 64k -ac 2 "$f"
+  SOURCES+=("$f")
+done
+
+# --- measuring ---------------------------------------------------------------
+TICKS=$(getconf CLK_TCK)
+
+# utime+stime of a live process in seconds (all its threads).
+cpu_s() {
+  # Fields after "pid (comm) ": state is 1, utime 12, stime 13.
+  sed 's/^.*) //' "/proc/$1/stat" | awk -v t="$TICKS" '{printf "%.2f", ($12 + $13) / t}'
+}
+
+# measure NAME OUTPUT_GLOB COMMAND...: runs COMMAND under GNU time for
+# DURATION s, stops it with SIGINT and records its figures in $WORK/NAME.result.
+measure() {
+  local name=$1 output_glob=$2
+  shift 2
+  echo "running $name for $DURATION s..."
+  /usr/bin/time -f '%U %S %M %e' -o "$WORK/$name.time" "$@" >"$WORK/$name.log" 2>&1 &
+  local timer=$! pid=""
+  for _ in $(seq 100); do
+    pid=$(pgrep -P "$timer" || true)
+    [[ -n $pid ]] && break
+    sleep 0.05
+  done
+  [[ -n $pid ]] || die "$name did not start (see $WORK/$name.log)"
+  sleep "$STEADY_FROM"
+  local cpu_from cpu_to
+  cpu_from=$(cpu_s "$pid") || die "$name exited early: $(tail -n 20 "$WORK/$name.log")"
+  sleep $((DURATION - STEADY_FROM))
+  cpu_to=$(cpu_s "$pid") || die "$name exited early: $(tail -n 20 "$WORK/$name.log")"
+  kill -INT "$pid"
+  for _ in $(seq 300); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "  $name did not finish 30 s after SIGINT: killed" >&2
+    kill -KILL "$pid"
+  fi
+  wait "$timer" || true  # ffmpeg exits 255 after SIGINT; the output is checked below
+  local user sys rss_kib wall output
+  read -r user sys rss_kib wall < <(tail -n 1 "$WORK/$name.time")
+  output=$(compgen -G "$output_glob" | head -n 1 || true)
+  [[ -n $output ]] || die "$name wrote no output ($output_glob); log: $(tail -n 20 "$WORK/$name.log")"
+  local mixed frames
+  mixed=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$output")
+  frames=$(ffprobe -v error -select_streams v:0 -count_packets \
+    -show_entries stream=nb_read_packets -of csv=p=0 "$output")
+  echo "$name $user $sys $rss_kib $mixed $frames $cpu_from $cpu_to $wall" >"$WORK/$name.result"
+}
+
+# --- (a) mixcast ---------------------------------------------------------------
+mkdir -p "$WORK/mixcast"
+{
+  cat <<EOF
+log_level: warning
+http:
+  enabled: false
+media:
+  width: $OUT_W
+  height: $OUT_H
+  fps: $FPS
+  video_bitrate_kbps: $VIDEO_KBPS
+  audio_bitrate_kbps: $AUDIO_KBPS
+  keyframe_interval_s: $KEYFRAME_S
+  video_encoder: x264
+  audio_encoder: aac
+paths:
+  layouts: $ROOT/config/layouts
+  pipelines: $ROOT/pipelines
+  hls: $WORK/mixcast/hls
+  recordings: $WORK/mixcast/recordings
+rooms:
+  - name: bench
+    layout: grid
+    outputs:
+      hls: {enabled: false}
+      recording: {enabled: true, format: mp4}
+      rtmp: []
+    sources:
+EOF
+  for i in 0 1 2 3; do
+    printf '      - name: src%d\n        uri: %s\n' "$i" "${SOURCES[i]}"
+  done
+} >"$WORK/mixcast/mixcast.yaml"
+"$MIXCAST" --check-config "$WORK/mixcast/mixcast.yaml" >/dev/null ||
+  die "mixcast rejects $WORK/mixcast/mixcast.yaml"
+measure mixcast "$WORK/mixcast/recordings/bench/*.mp4" \
+  "$MIXCAST" --config "$WORK/mixcast/mixcast.yaml"
+
+# --- (b) gst-launch ------------------------------------------------------------
+X264="tune=zerolatency speed-preset=veryfast bitrate=$VIDEO_KBPS key-int-max=$GOP bframes=0 threads=2"
+GST=(-e
+  compositor name=vmix background=black)
+for i in 0 1 2 3; do
+  GST+=("sink_$i::xpos=$(((i % 2) * SRC_W))" "sink_$i::ypos=$(((i / 2) * SRC_H))"
+    "sink_$i::width=$SRC_W" "sink_$i::height=$SRC_H")
+done
+# shellcheck disable=SC2206  # X264 is a list of properties
+GST+=(! "video/x-raw,format=I420,width=$OUT_W,height=$OUT_H,framerate=$FPS/1"
+  ! queue max-size-buffers=3 max-size-bytes=0 max-size-time=0
+  ! x264enc $X264 ! "video/x-h264,profile=constrained-baseline"
+  ! h264parse ! queue
+  ! mp4mux name=mux fragment-duration=1000 streamable=true
+  ! filesink location="$WORK/gst.mp4"
+  audiomixer name=amix ! "audio/x-raw,format=F32LE,rate=48000,channels=2"
+  ! queue ! audioconvert ! avenc_aac bitrate=$((AUDIO_KBPS * 1000)) ! aacparse ! queue ! mux.)
+for i in 0 1 2 3; do
+  GST+=(filesrc location="${SOURCES[i]}" ! matroskademux name="demux$i"
+    "demux$i.video_0" ! queue ! vp8dec ! identity sync=true ! "vmix.sink_$i"
+    "demux$i.audio_0" ! queue ! opusdec ! audioconvert ! audioresample
+    ! identity sync=true ! "amix.sink_$i")
+done
+measure gst-launch "$WORK/gst.mp4" gst-launch-1.0 "${GST[@]}"
+
+# --- (c) ffmpeg -re --------------------------------------------------------------
+FF=(-nostdin -hide_banner)
+for i in 0 1 2 3; do FF+=(-re -i "${SOURCES[i]}"); done
+FF+=(-filter_complex
+  "[0:v][1:v][2:v][3:v]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0,format=yuv420p[v];[0:a][1:a][2:a][3:a]amix=inputs=4[a]"
+  -map "[v]" -map "[a]"
+  -c:v libx264 -preset veryfast -tune zerolatency -profile:v baseline -bf 0 -threads 2
+  -b:v "${VIDEO_KBPS}k" -maxrate "${VIDEO_KBPS}k" -bufsize "$((VIDEO_KBPS * 6 / 10))k"
+  -g "$GOP" -r "$FPS"
+  -c:a aac -b:a "${AUDIO_KBPS}k" -ar 48000 -ac 2
+  -movflags +frag_keyframe+empty_moov+default_base_moof -frag_duration 1000000
+  -y "$WORK/ffmpeg.mp4")
+measure ffmpeg "$WORK/ffmpeg.mp4" ffmpeg "${FF[@]}"
+
+# --- report ------------------------------------------------------------------------
+echo
+echo "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+echo "mixing 4 x ${SRC_W}x${SRC_H}@$FPS VP8+Opus -> ${OUT_W}x${OUT_H}@$FPS H.264 ${VIDEO_KBPS} kb/s" \
+  "(x264 veryfast zerolatency, keyframe ${KEYFRAME_S} s) + AAC ${AUDIO_KBPS} kb/s," \
+  "${DURATION} s wall time each"
+echo
+cat "$WORK/mixcast.result" "$WORK/gst-launch.result" "$WORK/ffmpeg.result" | awk \
+  -v steady_s=$((DURATION - STEADY_FROM)) -v fps=$FPS '
+  {
+    tool[NR] = $1; cpu = $2 + $3; mixed[NR] = $5
+    per[NR] = cpu / $5; steady[NR] = ($8 - $7) / steady_s; rss[NR] = $4 / 1024
+    printf "%-11s %6.1f %7.1f %7.1f %11.3f %12.3f %9.1f %7d/%d\n", $1, $9, $5, cpu,
+           per[NR], steady[NR], rss[NR], $6, int($5 * fps + 0.5)
+  }
+  BEGIN {
+    printf "%-11s %6s %7s %7s %11s %12s %9s %s\n", "tool", "wall s", "mixed s", "CPU s",
+           "CPU-s/mix-s", "steady CPU/s", "peak MiB", "video frames/expected"
+  }
+  END {
+    printf "\nratios              CPU-s/mix-s  steady CPU/s  peak RSS\n"
+    for (i = 2; i <= 3; ++i)
+      printf "mixcast/%-11s %11.2f %13.2f %9.2f\n", tool[i], per[1] / per[i],
+             steady[1] / steady[i], rss[1] / rss[i]
+  }'
+echo
+echo "CPU-s/mix-s: user+sys of the whole run (start-up and finish included) per second"
+echo "of media written; steady CPU/s: CPU from ${STEADY_FROM} s to ${DURATION} s per wall second."

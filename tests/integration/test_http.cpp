@@ -1,0 +1,99 @@
+// The HTTP front: health, API errors, and file serving that never leaves its
+// directories.
+#include <gtest/gtest.h>
+
+#include "integration_support.h"
+
+namespace mixcast::testing {
+namespace {
+
+constexpr const char* kRoom = "studio";
+
+TEST(Http, HealthApiErrorsAndPathTraversal) {
+  ServerUnderTest server("http");
+  ASSERT_TRUE(server.start(small_room_config(kRoom,
+                                             "      hls: {enabled: true, segment_s: 2}\n"
+                                             "      recording: {enabled: true}\n"
+                                             "      rtmp: []\n")))
+      << server.log();
+  // Files that must never be served: one next to the HLS and recordings
+  // directories, and the system's password file.
+  write_file(server.dir().file("secret.txt"), "TOP-SECRET\n");
+
+  const HttpResponse health = server.get("/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_TRUE(json_has_member(health.body, "status")) << health.body;
+
+  const HttpResponse rooms = server.get("/api/v1/rooms");
+  EXPECT_EQ(rooms.status, 200);
+  EXPECT_TRUE(json_has_member(rooms.body, "rooms")) << rooms.body;
+  EXPECT_NE(rooms.body.find("\"studio\""), std::string::npos) << rooms.body;
+  EXPECT_EQ(server.get("/api/v1/rooms/studio").status, 200);
+
+  const HttpResponse missing = server.get("/api/v1/rooms/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_TRUE(json_has_member(missing.body, "error")) << missing.body;
+  const HttpResponse no_endpoint = server.get("/api/v1/nope");
+  EXPECT_EQ(no_endpoint.status, 404);
+  EXPECT_TRUE(json_has_member(no_endpoint.body, "error")) << no_endpoint.body;
+
+  // Real files are served, so the 404s below come from the path checks.
+  const std::string playlist = std::string("/hls/") + kRoom + "/index.m3u8";
+  EXPECT_TRUE(wait_until([&] { return server.get(playlist).status == 200; }, 15)) << server.log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const HttpResponse listing = server.get(std::string("/recordings/") + kRoom + "/");
+        return listing.status == 200 && listing.body.find(".mp4") != std::string::npos;
+      },
+      15));
+
+  // Plain dot segments reach the server's own checks: 404, as for any file
+  // that is not there.
+  const char* plain[] = {
+      "/hls/../../etc/passwd",
+      "/hls/../../../../../../etc/passwd",
+      "/hls/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+      "/hls/studio/../../secret.txt",
+      "/hls/%2Fetc%2Fpasswd",
+      "/recordings/../secret.txt",
+      "/recordings/../",
+      "/../../../../etc/passwd",
+  };
+  // Encoded slashes: libsoup itself answers 400 Bad Request to some of these,
+  // which is as good a refusal.
+  const char* encoded[] = {
+      "/hls/..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+      "/hls/studio/..%2F..%2Fsecret.txt",
+      "/hls/..%2fsecret.txt",
+      "/hls/%2e%2e%2fsecret.txt",
+      "/recordings/..%2fsecret.txt",
+      "/recordings/studio/..%2F..%2Fsecret.txt",
+      "/recordings/..%2F..%2F..%2Fetc/",
+      "/..%2Fsecret.txt",
+      "/..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+  };
+  auto no_leak = [](const char* path, const HttpResponse& response) {
+    EXPECT_EQ(response.body.find("root:"), std::string::npos) << path << " leaked /etc/passwd";
+    EXPECT_EQ(response.body.find("TOP-SECRET"), std::string::npos) << path << " leaked a file";
+  };
+  for (const char* path : plain) {
+    const HttpResponse response = server.get(path);
+    EXPECT_EQ(response.status, 404) << path << "\n" << response.body;
+    no_leak(path, response);
+  }
+  for (const char* path : encoded) {
+    const HttpResponse response = server.get(path);
+    EXPECT_TRUE(response.status == 404 || response.status == 400)
+        << path << ": " << response.status << "\n"
+        << response.body;
+    no_leak(path, response);
+  }
+
+  // Still up and serving.
+  EXPECT_TRUE(server.process()->running());
+  EXPECT_EQ(server.get("/healthz").status, 200);
+  EXPECT_EQ(server.get(playlist).status, 200);
+}
+
+}  // namespace
+}  // namespace mixcast::testing

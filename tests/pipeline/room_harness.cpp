@@ -1,0 +1,193 @@
+#include "room_harness.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <span>
+
+#include "core/audio_math.h"
+#include "core/log.h"
+#include "test_support.h"
+
+namespace mixcast::testing {
+
+namespace {
+GstElement* add_tap(GstBin* bin, GstElement* tee, const char* caps, GCallback cb, gpointer self) {
+  GstElement* queue = gst_element_factory_make("queue", nullptr);
+  GstElement* sink = gst_element_factory_make("appsink", nullptr);
+  GstCaps* c = gst_caps_from_string(caps);
+  // async=false like the server's own appsinks: a live room never prerolls.
+  g_object_set(sink, "emit-signals", TRUE, "sync", FALSE, "async", FALSE, "caps", c,
+               "max-buffers", 4u, "drop", TRUE, nullptr);
+  gst_caps_unref(c);
+  g_signal_connect(sink, "new-sample", cb, self);
+  gst_bin_add_many(bin, queue, sink, nullptr);
+  gst_element_link_many(tee, queue, sink, nullptr);
+  return sink;
+}
+}  // namespace
+
+RoomHarness::RoomHarness(const std::string& layout, int width, int height) {
+  static bool initialised = [] {
+    gst_init(nullptr, nullptr);
+    log::set_level(log::Level::Warning);
+    return true;
+  }();
+  (void)initialised;
+  const std::string root = source_root();
+  setup_.room.name = "test";
+  setup_.room.width = width;
+  setup_.room.height = height;
+  setup_.room.fps = 30;
+  setup_.room.outputs.hls.enabled = false;
+  setup_.room.outputs.recording.enabled = false;
+  setup_.media.video_bitrate_kbps = 600;
+  setup_.media.mixer_latency_ms = 60;
+  setup_.layout = load_layout_file(root + "/config/layouts/" + layout + ".yaml");
+  auto profiles = load_profiles(root + "/pipelines");
+  setup_.video_profile = profiles.at("x264-ultrafast");
+  setup_.audio_profile = profiles.at("aac");
+}
+
+RoomHarness::~RoomHarness() {
+  room_.reset();
+  std::lock_guard lock(mutex_);
+  if (last_video_) gst_sample_unref(last_video_);
+}
+
+void RoomHarness::start() {
+  room_ = std::make_unique<Room>(setup_, nullptr);
+  GstBin* bin = GST_BIN(room_->pipeline());
+  add_tap(bin, room_->video_tee(), "video/x-raw,format=I420", G_CALLBACK(&RoomHarness::on_video),
+          this);
+  add_tap(bin, room_->audio_tee(), "audio/x-raw,format=F32LE,channels=2",
+          G_CALLBACK(&RoomHarness::on_audio), this);
+  room_->start();
+}
+
+void RoomHarness::run_for(double seconds) {
+  run_until([] { return false; }, seconds);
+}
+
+bool RoomHarness::run_until(const std::function<bool()>& condition, double timeout_s) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(int(timeout_s * 1000));
+  while (std::chrono::steady_clock::now() < deadline) {
+    while (g_main_context_iteration(nullptr, FALSE)) {
+    }
+    if (condition()) return true;
+    g_usleep(10000);
+  }
+  return condition();
+}
+
+std::string RoomHarness::join(const std::string& name, const std::string& uri) {
+  SourceConfig source;
+  source.name = name;
+  source.uri = uri;
+  std::string error;
+  std::string id = room_->add_source(source, error);
+  if (id.empty()) ADD_FAILURE_AT(__FILE__, __LINE__) << error;
+  return id;
+}
+
+GstFlowReturn RoomHarness::on_video(GstElement* sink, gpointer data) {
+  auto* self = static_cast<RoomHarness*>(data);
+  GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+  if (!sample) return GST_FLOW_OK;
+  const GstClockTime pts = GST_BUFFER_PTS(gst_sample_get_buffer(sample));
+  std::lock_guard lock(self->mutex_);
+  if (self->last_video_) gst_sample_unref(self->last_video_);
+  self->last_video_ = sample;
+  ++self->frames_;
+  if (GST_CLOCK_TIME_IS_VALID(self->last_pts_) && pts > self->last_pts_)
+    self->largest_gap_ = std::max(self->largest_gap_, pts - self->last_pts_);
+  self->last_pts_ = pts;
+  return GST_FLOW_OK;
+}
+
+GstFlowReturn RoomHarness::on_audio(GstElement* sink, gpointer data) {
+  auto* self = static_cast<RoomHarness*>(data);
+  GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+  if (!sample) return GST_FLOW_OK;
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  GstMapInfo map;
+  if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    const auto* samples = reinterpret_cast<const float*>(map.data);
+    std::lock_guard lock(self->mutex_);
+    self->audio_.insert(self->audio_.end(), samples, samples + map.size / sizeof(float));
+    while (self->audio_.size() > 48000 * 2 * 2) self->audio_.pop_front();
+    gst_buffer_unmap(buffer, &map);
+  }
+  gst_sample_unref(sample);
+  return GST_FLOW_OK;
+}
+
+std::unique_ptr<RoomHarness::Frame> RoomHarness::latest_frame() {
+  GstSample* sample = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (!last_video_) return nullptr;
+    sample = gst_sample_ref(last_video_);
+  }
+  auto frame = std::make_unique<Frame>();
+  GstVideoInfo info;
+  gst_video_info_from_caps(&info, gst_sample_get_caps(sample));
+  GstVideoFrame vframe;
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  frame->pts = GST_BUFFER_PTS(buffer);
+  if (gst_video_frame_map(&vframe, &info, buffer, GST_MAP_READ)) {
+    const int w = GST_VIDEO_INFO_WIDTH(&info), h = GST_VIDEO_INFO_HEIGHT(&info);
+    const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    frame->data.resize(w * h + 2 * cw * ch);
+    uint8_t* planes[3] = {frame->data.data(), frame->data.data() + w * h,
+                          frame->data.data() + w * h + cw * ch};
+    const int widths[3] = {w, cw, cw}, heights[3] = {h, ch, ch};
+    for (int p = 0; p < 3; ++p) {
+      const auto* src = static_cast<const uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, p));
+      const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, p);
+      for (int row = 0; row < heights[p]; ++row)
+        std::memcpy(planes[p] + row * widths[p], src + row * stride, widths[p]);
+      frame->view.planes[p] = planes[p];
+      frame->view.strides[p] = widths[p];
+    }
+    frame->view.width = w;
+    frame->view.height = h;
+    gst_video_frame_unmap(&vframe);
+  }
+  gst_sample_unref(sample);
+  return frame;
+}
+
+Color RoomHarness::colour_at(const Frame& frame, const Rect& rect) const {
+  const Rect centre{rect.x + rect.width * 3 / 8, rect.y + rect.height * 3 / 8, rect.width / 4,
+                    rect.height / 4};
+  return average_color(frame.view, centre);
+}
+
+guint64 RoomHarness::frames_seen() {
+  std::lock_guard lock(mutex_);
+  return frames_;
+}
+
+GstClockTime RoomHarness::take_largest_frame_gap() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(largest_gap_, 0);
+}
+
+std::vector<float> RoomHarness::latest_audio(double seconds) {
+  std::lock_guard lock(mutex_);
+  const size_t want = std::min(audio_.size(), size_t(seconds * 48000) * 2);
+  return std::vector<float>(audio_.end() - static_cast<std::ptrdiff_t>(want), audio_.end());
+}
+
+double RoomHarness::tone_power(double freq, double seconds) {
+  const auto audio = latest_audio(seconds);
+  return goertzel_power(audio, 2, 0, 48000, freq);
+}
+
+}  // namespace mixcast::testing

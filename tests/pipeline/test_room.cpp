@@ -1,0 +1,242 @@
+// The room pipeline seen from the outside: the pixels of each tile where the
+// layout engine says it is, the tones in the mix, and the mix that keeps
+// moving while participants come and go.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "room_harness.h"
+#include "test_support.h"
+
+using namespace mixcast;
+using mixcast::testing::RoomHarness;
+
+namespace {
+
+struct Guest {
+  const char* name;
+  Color colour;
+  double tone;
+};
+
+const Guest kGuests[] = {{"Red", {255, 0, 0}, 440},
+                         {"Green", {0, 255, 0}, 660},
+                         {"Blue", {0, 0, 255}, 880},
+                         {"Yellow", {255, 255, 0}, 1100}};
+
+std::string uri_for(const Guest& g) {
+  return "test://color?color=" + std::string("%23") + Color(g.colour).to_hex().substr(1) +
+         "&tone=" + std::to_string(int(g.tone));
+}
+
+constexpr double kPresent = 1e-3;  // Goertzel power of a tone at volume 0.3 is ~0.02
+constexpr double kAbsent = 1e-5;
+constexpr int kColourTolerance = 40;  // after compositor scaling and I420 rounding
+
+// Every participant tile shows its participant's colour at its centre.
+void expect_tiles(RoomHarness& h, const std::map<std::string, Color>& colours) {
+  auto frame = h.latest_frame();
+  ASSERT_TRUE(frame);
+  const Composition c = h.room().composition();
+  size_t checked = 0;
+  for (const auto& tile : c.tiles) {
+    auto it = colours.find(tile.participant_id);
+    if (it == colours.end()) continue;
+    const Color seen = h.colour_at(*frame, tile.rect);
+    EXPECT_LE(color_distance(seen, it->second), kColourTolerance)
+        << tile.participant_id << " at " << tile.rect.x << "," << tile.rect.y << " "
+        << tile.rect.width << "x" << tile.rect.height << " shows " << seen.to_hex()
+        << " instead of " << it->second.to_hex();
+    ++checked;
+  }
+  EXPECT_EQ(checked, colours.size()) << "every participant has a tile";
+}
+
+}  // namespace
+
+TEST(Room, FourParticipantsInTheirTilesAndTheirTonesInTheMix) {
+  RoomHarness h("grid");
+  h.start();
+  std::map<std::string, Color> colours;
+  for (const auto& g : kGuests) colours[h.join(g.name, uri_for(g))] = g.colour;
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
+  h.run_for(1.0);
+  ASSERT_EQ(h.room().composition().tiles.size(), 4u);
+  expect_tiles(h, colours);
+  for (const auto& g : kGuests) EXPECT_GT(h.tone_power(g.tone), kPresent) << g.name;
+  EXPECT_LT(h.tone_power(550), kAbsent) << "no tone that nobody plays";
+  // The grid is 2x2 on a 16:9 canvas: four distinct quadrants.
+  std::set<std::pair<int, int>> corners;
+  for (const auto& t : h.room().composition().tiles) corners.insert({t.rect.x, t.rect.y});
+  EXPECT_EQ(corners.size(), 4u);
+}
+
+TEST(Room, LeavingParticipantsTileGoesAndTheOthersKeepMoving) {
+  RoomHarness h("grid");
+  h.start();
+  std::vector<std::string> ids;
+  std::map<std::string, Color> colours;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(h.join(kGuests[i].name, uri_for(kGuests[i])));
+    colours[ids.back()] = kGuests[i].colour;
+  }
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
+  h.run_for(0.5);
+  expect_tiles(h, colours);
+  h.take_largest_frame_gap();
+
+  // Red (the first seat) leaves: the grid reflows to two tiles.
+  colours.erase(ids[0]);
+  h.room().remove_participant(ids[0], "test");
+  const guint64 before = h.frames_seen();
+  h.run_for(1.5);
+  EXPECT_GT(h.frames_seen(), before + 30) << "the mix keeps producing frames";
+  EXPECT_LE(h.take_largest_frame_gap(), 3 * GST_SECOND / 30) << "no frame gap over 3 intervals";
+  ASSERT_EQ(h.room().composition().tiles.size(), 2u);
+  expect_tiles(h, colours);
+  EXPECT_LT(h.tone_power(kGuests[0].tone), kAbsent) << "the leaver's tone is gone";
+  EXPECT_GT(h.tone_power(kGuests[1].tone), kPresent);
+  EXPECT_GT(h.tone_power(kGuests[2].tone), kPresent);
+}
+
+TEST(Room, ParticipantWithoutVideoShowsThePlaceholder) {
+  RoomHarness h("grid");
+  h.start();
+  const std::string red = h.join("Red", uri_for(kGuests[0]));
+  const std::string voice = h.join("Voice", "test://color?video=0&tone=500");
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
+  h.run_for(0.5);
+  const Composition c = h.room().composition();
+  ASSERT_EQ(c.tiles.size(), 2u);
+  const Tile* placeholder = nullptr;
+  for (const auto& t : c.tiles)
+    if (t.participant_id == voice) placeholder = &t;
+  ASSERT_TRUE(placeholder);
+  EXPECT_TRUE(placeholder->placeholder);
+  auto frame = h.latest_frame();
+  EXPECT_LE(color_distance(h.colour_at(*frame, placeholder->cell), placeholder->placeholder_style.color),
+            12);
+  expect_tiles(h, {{red, kGuests[0].colour}});
+  EXPECT_GT(h.tone_power(500), kPresent);
+}
+
+TEST(Room, NameLabelsAreDrawnInTheTile) {
+  RoomHarness h("grid");
+  h.start();
+  h.join("Blue", uri_for(kGuests[2]));
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+  h.run_for(0.5);
+  const Tile tile = h.room().composition().tiles.at(0);
+  ASSERT_EQ(tile.label, "Blue");
+  auto frame = h.latest_frame();
+  // Bottom-left label: white text on a dark box, so the corner is no longer blue.
+  const Rect corner{tile.cell.x + 8, tile.cell.y + tile.cell.height - 40, 60, 30};
+  EXPECT_GT(color_distance(average_color(frame->view, corner), kGuests[2].colour), 60);
+  // ...while the middle of the tile stays blue.
+  EXPECT_LE(color_distance(h.colour_at(*frame, tile.rect), kGuests[2].colour), kColourTolerance);
+}
+
+TEST(Room, LayoutChangesApplyLive) {
+  RoomHarness h("grid");
+  h.start();
+  std::map<std::string, Color> colours;
+  for (int i = 0; i < 3; ++i) colours[h.join(kGuests[i].name, uri_for(kGuests[i]))] = kGuests[i].colour;
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
+  h.room().set_layout(load_layout_file(mixcast::testing::source_root() + "/config/layouts/speaker.yaml"));
+  h.run_for(0.5);
+  const Composition c = h.room().composition();
+  ASSERT_EQ(c.tiles.size(), 3u);
+  // The focus region takes three quarters of the width.
+  int widest = 0;
+  for (const auto& t : c.tiles) widest = std::max(widest, t.cell.width);
+  EXPECT_EQ(widest, 480);
+  expect_tiles(h, colours);
+}
+
+TEST(Room, UnreadableSourceLeavesAndTheRoomGoesOn) {
+  RoomHarness h("grid");
+  h.start();
+  const std::string red = h.join("Red", uri_for(kGuests[0]));
+  const std::string ghost = h.join("Ghost", "/nonexistent/clip.webm");
+  ASSERT_TRUE(h.run_until([&] { return h.room().status().participants.size() == 1; }, 10))
+      << "the unreadable source is removed";
+  const guint64 before = h.frames_seen();
+  h.run_for(1.0);
+  EXPECT_GT(h.frames_seen(), before + 20);
+  expect_tiles(h, {{red, kGuests[0].colour}});
+}
+
+TEST(Room, FileParticipantJoiningLateIsShownInRealTime) {
+  mixcast::testing::TempDir dir("file-participant");
+  const std::string clip = dir.file("magenta.webm");
+  int rc = 0;
+  mixcast::testing::run_command("ffmpeg -v error -y -f lavfi -i color=c=magenta:s=320x180:r=30 -f lavfi -i "
+                       "sine=frequency=1300:sample_rate=48000 -t 6 -c:v libvpx -deadline realtime "
+                       "-b:v 300k -c:a libopus " + clip + " 2>&1",
+                       &rc);
+  ASSERT_EQ(rc, 0);
+  RoomHarness h("grid");
+  h.start();
+  const std::string red = h.join("Red", uri_for(kGuests[0]));
+  h.run_for(2.0);  // the room runs a while before the file joins
+  const std::string file = h.join("Clip", clip);
+  ASSERT_TRUE(h.run_until([&] { return h.tone_power(1300, 0.3) > kPresent; }, 5))
+      << "the file's audio reaches the mix promptly (not dropped as late)";
+  h.run_for(0.5);
+  expect_tiles(h, {{red, kGuests[0].colour}, {file, Color{255, 0, 255}}});
+  // Played in real time: still there 3 s later, not raced through.
+  h.run_for(3.0);
+  EXPECT_EQ(h.room().status().participants.size(), 2u);
+  // It leaves at its end of stream (6 s).
+  EXPECT_TRUE(h.run_until([&] { return h.room().status().participants.size() == 1; }, 5));
+}
+
+TEST(Room, RapidJoinAndLeaveNeverStallsTheMix) {
+  RoomHarness h("grid");
+  h.start();
+  const std::string red = h.join("Red", uri_for(kGuests[0]));
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+  for (int i = 0; i < 15; ++i) {
+    const std::string id = h.join("Churn", uri_for(kGuests[1 + i % 3]));
+    h.run_for(0.05 * (i % 4));  // sometimes before its first buffer
+    h.room().remove_participant(id, "churn");
+  }
+  const guint64 before = h.frames_seen();
+  h.take_largest_frame_gap();
+  h.run_for(1.5);
+  EXPECT_GT(h.frames_seen(), before + 30);
+  EXPECT_LE(h.take_largest_frame_gap(), 3 * GST_SECOND / 30);
+  expect_tiles(h, {{red, kGuests[0].colour}});
+  EXPECT_EQ(h.room().status().participants.size(), 1u);
+}
+
+TEST(Room, SeatsAreStableWhenSomeoneLeaves) {
+  RoomHarness h("grid");
+  h.start();
+  // Two fixed seats and no variants: nobody moves when the other leaves.
+  h.room().set_layout(parse_layout(R"(
+name: seats
+regions:
+  - {id: left, x: 0, y: 0, width: 0.5, height: 1, show: {slot: 0}}
+  - {id: right, x: 0.5, y: 0, width: 0.5, height: 1, show: {slot: 1}}
+)",
+                                   "seats.yaml"));
+  const std::string left = h.join("Red", uri_for(kGuests[0]));
+  const std::string right = h.join("Green", uri_for(kGuests[1]));
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+  h.run_for(0.5);
+  Rect right_rect;
+  for (const auto& t : h.room().composition().tiles)
+    if (t.participant_id == right) right_rect = t.rect;
+  h.room().remove_participant(left, "test");
+  h.run_for(0.5);
+  const auto tiles = h.room().composition().tiles;
+  ASSERT_EQ(tiles.size(), 1u);
+  EXPECT_EQ(tiles[0].participant_id, right);
+  EXPECT_EQ(tiles[0].rect, right_rect) << "the one who stays keeps the seat";
+  expect_tiles(h, {{right, kGuests[1].colour}});
+  const std::string back = h.join("Blue", uri_for(kGuests[2]));
+  h.run_for(0.7);
+  expect_tiles(h, {{right, kGuests[1].colour}, {back, kGuests[2].colour}});
+}

@@ -1,0 +1,189 @@
+#include "test_support.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace mixcast::testing {
+
+std::string source_root() { return MIXCAST_SOURCE_ROOT; }
+std::string mixcast_binary() { return MIXCAST_BINARY; }
+
+TempDir::TempDir(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/mixcast-" + prefix + "-XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("MIXCAST_KEEP_TEST_FILES")) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int free_tcp_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_until(const std::function<bool()>& condition, double timeout_s) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(int(timeout_s * 1000));
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return condition();
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::string& log_file,
+                 const std::string& working_dir)
+    : log_file_(log_file) {
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(126);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+}
+
+Process::~Process() {
+  if (running()) stop(SIGKILL, 5);
+}
+
+bool Process::running() {
+  if (pid_ <= 0 || exited_) return false;
+  const pid_t r = waitpid(pid_, &status_, WNOHANG);
+  if (r == pid_) exited_ = true;
+  return !exited_;
+}
+
+int Process::stop(int sig, double timeout_s) {
+  if (!running()) return status_;
+  kill(pid_, sig);
+  if (wait_until([this] { return !running(); }, timeout_s)) return status_;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status_, 0);
+  exited_ = true;
+  return -1;
+}
+
+HttpResponse http_get(int port, const std::string& path) {
+  HttpResponse response;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return response;
+  }
+  const std::string request =
+      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (send(fd, request.data(), request.size(), 0) < 0) {
+    close(fd);
+    return response;
+  }
+  std::string raw;
+  char buf[65536];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t line_end = raw.find("\r\n");
+  if (raw.rfind("HTTP/", 0) != 0 || line_end == std::string::npos) return response;
+  response.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
+  const size_t body = raw.find("\r\n\r\n");
+  if (body != std::string::npos) response.body = raw.substr(body + 4);
+  return response;
+}
+
+std::string run_command(const std::string& command, int* exit_code) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) {
+    if (exit_code) *exit_code = -1;
+    return out;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  const int status = pclose(pipe);
+  if (exit_code) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+ServerUnderTest::ServerUnderTest(const std::string& name) : dir_(name) {}
+
+bool ServerUnderTest::start(const std::string& config_yaml, double timeout_s) {
+  port_ = free_tcp_port();
+  std::string config = config_yaml;
+  auto replace_all = [&](const std::string& from, const std::string& to) {
+    for (size_t pos = 0; (pos = config.find(from, pos)) != std::string::npos; pos += to.size())
+      config.replace(pos, from.size(), to);
+  };
+  replace_all("{port}", std::to_string(port_));
+  replace_all("{dir}", dir_.path());
+  replace_all("{root}", source_root());
+  write_file(dir_.file("mixcast.yaml"), config);
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{mixcast_binary(), "--config", dir_.file("mixcast.yaml")},
+      dir_.file("server.log"), dir_.path());
+  return wait_until(
+      [this] { return process_->running() && http_get(port_, "/healthz").status == 200; },
+      timeout_s);
+}
+
+std::string ServerUnderTest::log() const { return read_file(dir_.file("server.log")); }
+
+}  // namespace mixcast::testing
