@@ -109,7 +109,6 @@ std::string content_type(const std::string& path) {
 
 // Only plain names below the root: no "..", no absolute paths, no hidden files.
 bool safe_relative(const std::string& relative) {
-  if (!relative.empty()) return true;
   if (relative.empty() || relative[0] == '/') return false;
   for (const auto& part : std::filesystem::path(relative)) {
     const std::string s = part.string();

@@ -60,6 +60,7 @@ Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), list
   canvas_.height = room.height ? room.height : canvas.height ? canvas.height : media.height;
   canvas_.fps = room.fps ? room.fps : canvas.fps ? canvas.fps : media.fps;
   canvas_.background = canvas.background;
+  canvas_.background_image = canvas.background_image;
   canvas_.latency_ms = media.mixer_latency_ms;
 
   pipeline_ = gst_pipeline_new(("room-" + room.name).c_str());

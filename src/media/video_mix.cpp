@@ -14,17 +14,7 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
 
   // Permanent live background: keeps the mixer's timeline and output alive
   // whoever joins or leaves.
-  GstElement* background = make_element("videotestsrc", "video-background");
-  g_object_set(background, "is-live", TRUE, nullptr);
-  gst_util_set_object_arg(G_OBJECT(background), "pattern", "solid-color");
-  g_object_set(background, "foreground-color", spec.background.argb(), nullptr);
-  GstElement* bg_caps = make_element("capsfilter", "video-background-caps");
-  MiniPtr<GstCaps> small(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420",
-                                             "width", G_TYPE_INT, spec.width, "height", G_TYPE_INT,
-                                             spec.height, "framerate", GST_TYPE_FRACTION, spec.fps,
-                                             1, nullptr));
-  g_object_set(bg_caps, "caps", small.get(), nullptr);
-
+  GstElement* bg_caps = make_background();
   // Fixed output caps: a participant joining can never renegotiate the encoder.
   capsfilter_ = make_element("capsfilter", "video-canvas");
   MiniPtr<GstCaps> canvas(gst_caps_new_simple(
@@ -33,8 +23,7 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
       GST_TYPE_FRACTION, 1, 1, nullptr));
   g_object_set(capsfilter_, "caps", canvas.get(), nullptr);
 
-  gst_bin_add_many(pipeline_, background, bg_caps, compositor_, capsfilter_, nullptr);
-  gst_element_link(background, bg_caps);
+  gst_bin_add_many(pipeline_, compositor_, capsfilter_, nullptr);
   GstPad* bg_pad = gst_element_request_pad_simple(compositor_, "sink_%u");
   g_object_set(bg_pad, "zorder", 0u, nullptr);
   GstPad* bg_src = gst_element_get_static_pad(bg_caps, "src");
@@ -47,77 +36,146 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
   painter_ = std::make_unique<CanvasPainter>(src_pad_);
 }
 
-VideoMix::~VideoMix() {
-  painter_.reset();
-  for (auto& [id, input] : inputs_) gst_object_unref(input.mixer_pad);
-  gst_object_unref(src_pad_);
+// The background branch, ending in a capsfilter of the canvas size: a still
+// image frozen into a live stream, or a plain colour.
+GstElement* VideoMix::make_background() {
+  MiniPtr<GstCaps> caps(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420",
+                                            "width", G_TYPE_INT, spec_.width, "height",
+                                            G_TYPE_INT, spec_.height, "framerate",
+                                            GST_TYPE_FRACTION, spec_.fps, 1, nullptr));
+  GstElement* out = make_element("capsfilter", "video-background-caps");
+  g_object_set(out, "caps", caps.get(), nullptr);
+  const std::string& image = spec_.background_image;
+  const bool png = g_str_has_suffix(image.c_str(), ".png");
+  const bool jpeg = g_str_has_suffix(image.c_str(), ".jpg") || g_str_has_suffix(image.c_str(), ".jpeg");
+  if (!image.empty() && (png || jpeg) && g_file_test(image.c_str(), G_FILE_TEST_IS_REGULAR)) {
+    GstElement* src = make_element("filesrc", "video-background");
+    g_object_set(src, "location", image.c_str(), nullptr);
+    GstElement* decode = make_element(png ? "pngdec" : "jpegdec");
+    GstElement* convert = make_element("videoconvert");
+    GstElement* scale = make_element("videoscale");
+    GstElement* freeze = make_element("imagefreeze");
+    g_object_set(freeze, "is-live", TRUE, nullptr);
+    gst_bin_add_many(pipeline_, src, decode, convert, scale, freeze, out, nullptr);
+    if (gst_element_link_many(src, decode, convert, scale, freeze, out, nullptr)) return out;
+    LOG_WARN << "video mix: cannot use background image " << image;
+    for (GstElement* e : {src, decode, convert, scale, freeze}) gst_bin_remove(pipeline_, e);
+  } else if (!image.empty()) {
+    LOG_WARN << "video mix: background image " << image
+             << " is not a readable PNG or JPEG file; using the background colour";
+  }
+  if (!GST_OBJECT_PARENT(out)) gst_bin_add(pipeline_, out);
+  GstElement* colour = make_element("videotestsrc", "video-background");
+  g_object_set(colour, "is-live", TRUE, nullptr);
+  gst_util_set_object_arg(G_OBJECT(colour), "pattern", "solid-color");
+  g_object_set(colour, "foreground-color", spec_.background.argb(), nullptr);
+  gst_bin_add(pipeline_, colour);
+  gst_element_link(colour, out);
+  return out;
 }
+
+VideoMix::~VideoMix() { painter_.reset(); gst_object_unref(src_pad_); }
 
 void VideoMix::add_input(const std::string& participant_id, GstPad* video_src) {
   if (inputs_.count(participant_id)) remove_input(participant_id);
   Input input;
-  input.bin = gst_bin_new(("video-input-" + participant_id).c_str());
+  input.tee = make_element("tee", ("video-tee-" + participant_id).c_str());
+  g_object_set(input.tee, "allow-not-linked", TRUE, nullptr);
+  gst_bin_add(pipeline_, input.tee);
+  GstPad* tee_sink = gst_element_get_static_pad(input.tee, "sink");
+  if (gst_pad_link(video_src, tee_sink) != GST_PAD_LINK_OK)
+    LOG_ERROR << "video mix: cannot link participant " << participant_id;
+  gst_object_unref(tee_sink);
+  input.branches.push_back(add_branch(participant_id, input.tee));
+  gst_element_sync_state_with_parent(input.tee);
+  inputs_.emplace(participant_id, std::move(input));
+}
+
+VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElement* tee) {
+  Branch branch;
+  branch.bin = gst_bin_new(nullptr);
   GstElement* queue = make_element("queue");
   // A short queue: the compositor takes the newest frame; a slow source must
   // not build up latency.
   g_object_set(queue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
                nullptr);
   GstElement* crop = make_element("videocrop", "crop");
-  gst_bin_add_many(GST_BIN(input.bin), queue, crop, nullptr);
+  gst_bin_add_many(GST_BIN(branch.bin), queue, crop, nullptr);
   gst_element_link(queue, crop);
   GstPad* sink = gst_element_get_static_pad(queue, "sink");
   GstPad* src = gst_element_get_static_pad(crop, "src");
-  gst_element_add_pad(input.bin, gst_ghost_pad_new("sink", sink));
-  gst_element_add_pad(input.bin, gst_ghost_pad_new("src", src));
+  gst_element_add_pad(branch.bin, gst_ghost_pad_new("sink", sink));
+  gst_element_add_pad(branch.bin, gst_ghost_pad_new("src", src));
   gst_object_unref(sink);
   gst_object_unref(src);
-  gst_bin_add(pipeline_, input.bin);
+  gst_bin_add(pipeline_, branch.bin);
 
-  input.mixer_pad = gst_element_request_pad_simple(compositor_, "sink_%u");
+  branch.mixer_pad = gst_element_request_pad_simple(compositor_, "sink_%u");
   // Hidden until the layout places it.
-  g_object_set(input.mixer_pad, "alpha", 0.0, "zorder", 1u, nullptr);
-  GstPad* bin_src = gst_element_get_static_pad(input.bin, "src");
-  GstPad* bin_sink = gst_element_get_static_pad(input.bin, "sink");
-  if (gst_pad_link(bin_src, input.mixer_pad) != GST_PAD_LINK_OK ||
-      gst_pad_link(video_src, bin_sink) != GST_PAD_LINK_OK)
-    LOG_ERROR << "video mix: cannot link participant " << participant_id;
+  g_object_set(branch.mixer_pad, "alpha", 0.0, "zorder", 1u, nullptr);
+  branch.tee_pad = gst_element_request_pad_simple(tee, "src_%u");
+  GstPad* bin_src = gst_element_get_static_pad(branch.bin, "src");
+  GstPad* bin_sink = gst_element_get_static_pad(branch.bin, "sink");
+  if (gst_pad_link(bin_src, branch.mixer_pad) != GST_PAD_LINK_OK ||
+      gst_pad_link(branch.tee_pad, bin_sink) != GST_PAD_LINK_OK)
+    LOG_ERROR << "video mix: cannot link a tile of participant " << participant_id;
   gst_object_unref(bin_src);
   gst_object_unref(bin_sink);
-  gst_element_sync_state_with_parent(input.bin);
-  inputs_.emplace(participant_id, input);
+  gst_element_sync_state_with_parent(branch.bin);
+  return branch;
+}
+
+void VideoMix::remove_branch(GstElement* tee, Branch& branch) {
+  // Detach from the tee first (this waits out a push in flight), so that the
+  // participant's stream never sees the branch flushing.
+  gst_element_release_request_pad(tee, branch.tee_pad);
+  gst_object_unref(branch.tee_pad);
+  gst_element_set_state(branch.bin, GST_STATE_NULL);
+  gst_bin_remove(pipeline_, branch.bin);
+  gst_element_release_request_pad(compositor_, branch.mixer_pad);
+  gst_object_unref(branch.mixer_pad);
 }
 
 void VideoMix::remove_input(const std::string& participant_id) {
   auto it = inputs_.find(participant_id);
   if (it == inputs_.end()) return;
-  Input input = it->second;
+  Input input = std::move(it->second);
   inputs_.erase(it);
-  gst_element_set_state(input.bin, GST_STATE_NULL);
-  gst_bin_remove(pipeline_, input.bin);  // unlinks it
-  gst_element_release_request_pad(compositor_, input.mixer_pad);
-  gst_object_unref(input.mixer_pad);
+  gst_element_set_state(input.tee, GST_STATE_NULL);
+  for (auto& branch : input.branches) remove_branch(input.tee, branch);
+  gst_bin_remove(pipeline_, input.tee);
 }
 
 void VideoMix::apply(const Composition& composition, const Layout& layout) {
-  std::map<std::string, const Tile*> placed;
+  std::map<std::string, std::vector<const Tile*>> placed;
   for (const auto& tile : composition.tiles)
-    if (!tile.placeholder) placed.emplace(tile.participant_id, &tile);
+    if (!tile.placeholder) placed[tile.participant_id].push_back(&tile);
   for (auto& [id, input] : inputs_) {
-    auto it = placed.find(id);
-    if (it == placed.end()) {
-      g_object_set(input.mixer_pad, "alpha", 0.0, nullptr);
-      continue;
+    const auto& tiles = placed[id];
+    // One branch per tile (at least one, so that the stream keeps flowing).
+    while (input.branches.size() < tiles.size())
+      input.branches.push_back(add_branch(id, input.tee));
+    while (input.branches.size() > std::max<size_t>(1, tiles.size())) {
+      remove_branch(input.tee, input.branches.back());
+      input.branches.pop_back();
     }
-    const Tile& tile = *it->second;
-    g_object_set(input.mixer_pad, "xpos", tile.rect.x, "ypos", tile.rect.y, "width",
-                 tile.rect.width, "height", tile.rect.height, "zorder", guint(tile.z + 1), "alpha",
-                 1.0, nullptr);
-    if (!(tile.crop == input.crop)) {
-      GstElement* crop = gst_bin_get_by_name(GST_BIN(input.bin), "crop");
-      g_object_set(crop, "left", tile.crop.left, "right", tile.crop.right, "top", tile.crop.top,
-                   "bottom", tile.crop.bottom, nullptr);
-      gst_object_unref(crop);
-      input.crop = tile.crop;
+    for (size_t i = 0; i < input.branches.size(); ++i) {
+      Branch& branch = input.branches[i];
+      if (i >= tiles.size()) {
+        g_object_set(branch.mixer_pad, "alpha", 0.0, nullptr);
+        continue;
+      }
+      const Tile& tile = *tiles[i];
+      g_object_set(branch.mixer_pad, "xpos", tile.rect.x, "ypos", tile.rect.y, "width",
+                   tile.rect.width, "height", tile.rect.height, "zorder", guint(tile.z + 1),
+                   "alpha", 1.0, nullptr);
+      if (!(tile.crop == branch.crop)) {
+        GstElement* crop = gst_bin_get_by_name(GST_BIN(branch.bin), "crop");
+        g_object_set(crop, "left", tile.crop.left, "right", tile.crop.right, "top",
+                     tile.crop.top, "bottom", tile.crop.bottom, nullptr);
+        gst_object_unref(crop);
+        branch.crop = tile.crop;
+      }
     }
   }
   painter_->set_plan(plan_paint(composition, layout));

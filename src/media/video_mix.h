@@ -1,7 +1,9 @@
-// The room's video mix: a live compositor with a permanent black background
-// input (see GSTREAMER-NOTES: a live aggregator must never start empty),
-// fixed I420 output caps, one input branch per participant (queue ! videocrop
-// into a compositor pad), and the CanvasPainter for labels and borders.
+// The room's video mix: a live compositor with a permanent background input
+// (see GSTREAMER-NOTES: a live aggregator must never start empty), fixed I420
+// output caps, and per participant a tee with one branch per tile showing
+// them (queue ! videocrop into a compositor pad: a layout may show the same
+// person twice, as speaker and in their own seat). The CanvasPainter draws
+// labels and borders on top.
 #pragma once
 
 #include <gst/gst.h>
@@ -9,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/layout.h"
 #include "media/canvas_painter.h"
@@ -21,6 +24,7 @@ struct CanvasSpec {
   int height = 720;
   int fps = 30;
   Color background{0, 0, 0, 255};
+  std::string background_image;  // PNG or JPEG; empty = the plain colour
   int latency_ms = 100;
 };
 
@@ -34,8 +38,8 @@ class VideoMix {
   // The fixed-caps canvas, ready to link to the encoder.
   GstPad* src_pad() const { return src_pad_; }
 
-  // Links a participant's raw video pad into a new compositor input (hidden
-  // until the next apply()).
+  // Links a participant's raw video pad into the mix (hidden until the next
+  // apply()).
   void add_input(const std::string& participant_id, GstPad* video_src);
   // Unlinks and releases the participant's compositor input. The participant's
   // own elements must already be stopped.
@@ -46,11 +50,20 @@ class VideoMix {
   const CanvasSpec& spec() const { return spec_; }
 
  private:
-  struct Input {
-    GstElement* bin = nullptr;   // queue ! videocrop, owned by the pipeline
-    GstPad* mixer_pad = nullptr; // compositor request pad (we hold a ref)
+  GstElement* make_background();
+
+  struct Branch {
+    GstElement* bin = nullptr;    // queue ! videocrop, owned by the pipeline
+    GstPad* tee_pad = nullptr;    // request pads, owned by their elements
+    GstPad* mixer_pad = nullptr;
     Crop crop;
   };
+  struct Input {
+    GstElement* tee = nullptr;
+    std::vector<Branch> branches;  // at least one, hidden when not shown
+  };
+  Branch add_branch(const std::string& participant_id, GstElement* tee);
+  void remove_branch(GstElement* tee, Branch& branch);
 
   GstBin* pipeline_;
   CanvasSpec spec_;
