@@ -41,6 +41,7 @@ mixcast::log::Level to_log_level(mixcast::LogLevel level) {
 
 int main(int argc, char** argv) {
   std::string config_path = "config/mixcast.yaml";
+  bool config_given = false;
   std::string log_level;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
@@ -61,8 +62,10 @@ int main(int argc, char** argv) {
       return 0;
     } else if (arg == "--config") {
       config_path = value("--config");
+      config_given = true;
     } else if (arg == "--check-config") {
       config_path = value("--check-config");
+      config_given = true;
       check_only = true;
     } else if (arg == "--log-level") {
       log_level = value("--log-level");
@@ -71,6 +74,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+
+  // Outside the source tree, the installed default config is the default.
+  if (!config_given && !g_file_test(config_path.c_str(), G_FILE_TEST_EXISTS))
+    config_path = std::string(MIXCAST_DATADIR) + "/config/mixcast.yaml";
 
   gst_init(nullptr, nullptr);
   mixcast::LoadedConfig loaded;

@@ -3,6 +3,7 @@
 // moving while participants come and go.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -239,4 +240,60 @@ regions:
   const std::string back = h.join("Blue", uri_for(kGuests[2]));
   h.run_for(0.7);
   expect_tiles(h, {{right, kGuests[1].colour}, {back, kGuests[2].colour}});
+}
+
+TEST(Room, OneParticipantCanFillTwoTiles) {
+  RoomHarness h("grid");
+  h.start();
+  // The speaker large, and seat 0 again in a corner inset.
+  h.room().set_layout(parse_layout(R"(
+name: twice
+regions:
+  - {id: stage, x: 0, y: 0, width: 1, height: 1, show: speaker}
+  - {id: inset, x: 0.7, y: 0.7, width: 0.25, height: 0.25, z: 2, show: {slot: 1}}
+)",
+                                   "twice.yaml"));
+  const std::string red = h.join("Red", uri_for(kGuests[0]));
+  const std::string green = h.join("Green", uri_for(kGuests[1]));
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+  h.run_for(0.7);
+  // Nobody speaks louder than the other: the speaker is the lowest seat (Red).
+  const auto tiles = h.room().composition().tiles;
+  ASSERT_EQ(tiles.size(), 2u);
+  auto frame = h.latest_frame();
+  EXPECT_LE(color_distance(h.colour_at(*frame, tiles[0].rect), kGuests[0].colour),
+            kColourTolerance);
+  EXPECT_LE(color_distance(h.colour_at(*frame, tiles[1].rect), kGuests[1].colour),
+            kColourTolerance);
+  // Now show Red in both regions.
+  h.room().set_layout(parse_layout(R"(
+name: twice
+regions:
+  - {id: stage, x: 0, y: 0, width: 1, height: 1, show: speaker}
+  - {id: inset, x: 0.7, y: 0.7, width: 0.25, height: 0.25, z: 2, show: {slot: 0}}
+)",
+                                   "twice.yaml"));
+  h.run_for(0.5);
+  frame = h.latest_frame();
+  for (const auto& t : h.room().composition().tiles) {
+    EXPECT_EQ(t.participant_id, red);
+    EXPECT_LE(color_distance(h.colour_at(*frame, t.rect), kGuests[0].colour), kColourTolerance)
+        << t.region_id;
+  }
+}
+
+TEST(Room, LoudMixIsLimitedNotClipped) {
+  RoomHarness h("grid");
+  h.start();
+  for (const auto& g : kGuests)
+    h.join(g.name, "test://color?volume=1&tone=" + std::to_string(int(g.tone)));
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
+  h.run_for(1.0);
+  const auto audio = h.latest_audio(0.5);
+  float peak = 0;
+  for (float s : audio) peak = std::max(peak, std::fabs(s));
+  EXPECT_LE(peak, 0.985f) << "four full-scale tones sum to ~4: the limiter holds the ceiling";
+  EXPECT_GT(peak, 0.5f);
+  for (const auto& g : kGuests) EXPECT_GT(h.tone_power(g.tone), kPresent) << g.name;
+  EXPECT_LT(h.tone_power(550), 1e-4) << "no intermodulation junk from hard clipping";
 }
