@@ -27,8 +27,7 @@ LoadedConfig load_everything(const std::string& config_path) {
   }
   check_encoder_profiles(out.config, out.profiles, issues);
 
-  const std::string config_dir =
-      std::filesystem::path(out.config.file).parent_path().string();
+  const std::string config_dir = std::filesystem::path(out.config.file).parent_path().string();
   for (size_t r = 0; r < out.config.rooms.size(); ++r) {
     const RoomConfig& room = out.config.rooms[r];
     const std::string field = "rooms[" + std::to_string(r) + "]";
@@ -91,9 +90,9 @@ RoomSetup Server::room_setup(const RoomConfig& room) const {
 bool Server::start() {
   const Config& c = loaded_.config;
   if (c.http.enabled) {
-    HttpServer::Dirs dirs{absolute(c.paths.hls), absolute(c.paths.recordings),
-                          absolute(std::filesystem::path(c.file).parent_path().string() +
-                                   "/../web")};
+    HttpServer::Dirs dirs{
+        absolute(c.paths.hls), absolute(c.paths.recordings),
+        absolute(std::filesystem::path(c.file).parent_path().string() + "/../web")};
     http_ = std::make_unique<HttpServer>(c.http, dirs, *this);
     std::string error;
     if (!http_->start(error)) {
@@ -115,9 +114,9 @@ bool Server::start() {
     const std::string base = http_->base_url();
     LOG_INFO << "HTTP on " << base << "  (state: " << base << "/api/v1/rooms)";
     for (const auto& [name, room] : rooms_) {
-      LOG_INFO << "room " << name << ": watch " << base << "/?room=" << name << "  HLS "
-               << base << "/hls/" << name << "/index.m3u8  recordings " << base
-               << "/recordings/" << name << "/";
+      LOG_INFO << "room " << name << ": watch " << base << "/?room=" << name << "  HLS " << base
+               << "/hls/" << name << "/index.m3u8  recordings " << base << "/recordings/" << name
+               << "/";
     }
   }
   return true;

@@ -24,8 +24,8 @@ bool ActiveSpeaker::reconsider(double now_s) {
   double best_db = params_.threshold_db;
   for (auto& [id, r] : readings_) {
     if (id == current_) continue;
-    const bool louder = r.level_db >= params_.threshold_db &&
-                        r.level_db > speaker_db + params_.switch_margin_db;
+    const bool louder =
+        r.level_db >= params_.threshold_db && r.level_db > speaker_db + params_.switch_margin_db;
     if (!louder) {
       r.loud_since_s = -1;
       continue;

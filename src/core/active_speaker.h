@@ -11,10 +11,10 @@ namespace mixcast {
 class ActiveSpeaker {
  public:
   struct Params {
-    double threshold_db = -50;  // quieter than this is silence
+    double threshold_db = -50;    // quieter than this is silence
     double switch_margin_db = 6;  // a challenger must be this much louder...
-    double hold_s = 0.5;        // ...for this long to take the focus
-    double release_s = 1.5;     // a silent speaker keeps the focus this long
+    double hold_s = 0.5;          // ...for this long to take the focus
+    double release_s = 1.5;       // a silent speaker keeps the focus this long
   };
 
   ActiveSpeaker() = default;
@@ -29,7 +29,7 @@ class ActiveSpeaker {
  private:
   struct Reading {
     double level_db = -120;
-    double loud_since_s = -1;   // when it became louder than the speaker by the margin
+    double loud_since_s = -1;    // when it became louder than the speaker by the margin
     double last_voice_s = -1e9;  // last time above the threshold
   };
   bool reconsider(double now_s);

@@ -36,9 +36,7 @@ double rms_dbfs(std::span<const float> samples) {
 }
 
 Limiter::Limiter(double rate, int channels, double ceiling, double release_s)
-    : channels_(channels),
-      ceiling_(ceiling),
-      release_coeff_(std::exp(-1.0 / (release_s * rate))) {}
+    : channels_(channels), ceiling_(ceiling), release_coeff_(std::exp(-1.0 / (release_s * rate))) {}
 
 void Limiter::process(std::span<float> samples) {
   const size_t frames = samples.size() / static_cast<size_t>(channels_);

@@ -31,7 +31,7 @@ struct MediaConfig {
   double keyframe_interval_s = 2.0;
   std::string video_encoder = "x264";  // name of a profile in pipelines/
   std::string audio_encoder = "aac";
-  int mixer_latency_ms = 100;          // aggregator latency of compositor/audiomixer
+  int mixer_latency_ms = 100;  // aggregator latency of compositor/audiomixer
 };
 
 struct HlsConfig {
@@ -75,10 +75,10 @@ struct SourceConfig {
   std::string name;      // display name, label text
   std::string identity;  // defaults to name
   std::string uri;
-  double join_at_s = 0;         // seconds after room start
-  double leave_at_s = -1;       // -1 = stays
-  double repeat_every_s = 0;    // > 0: the join/leave cycle repeats with this period
-  bool loop = false;            // file sources: start again at end of stream
+  double join_at_s = 0;       // seconds after room start
+  double leave_at_s = -1;     // -1 = stays
+  double repeat_every_s = 0;  // > 0: the join/leave cycle repeats with this period
+  bool loop = false;          // file sources: start again at end of stream
   int line = 0;
 };
 

@@ -8,7 +8,9 @@ namespace mixcast {
 
 namespace {
 
-uint8_t clamp_byte(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
+uint8_t clamp_byte(double v) {
+  return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+}
 
 Rect clip(const I420Frame& frame, const Rect& r) {
   const int x0 = std::max(r.x, 0);
@@ -67,7 +69,8 @@ Color average_color(const I420Frame& frame, const Rect& rect) {
   if (r.empty()) return Color{};
   double y = 0, u = 0, v = 0;
   for (int row = r.y; row < r.y + r.height; ++row)
-    for (int col = r.x; col < r.x + r.width; ++col) y += frame.planes[0][row * frame.strides[0] + col];
+    for (int col = r.x; col < r.x + r.width; ++col)
+      y += frame.planes[0][row * frame.strides[0] + col];
   const int cx0 = r.x / 2, cy0 = r.y / 2;
   const int cx1 = std::max(cx0 + 1, (r.x + r.width) / 2);
   const int cy1 = std::max(cy0 + 1, (r.y + r.height) / 2);
@@ -78,7 +81,8 @@ Color average_color(const I420Frame& frame, const Rect& rect) {
     }
   const double luma_n = double(r.width) * r.height;
   const double chroma_n = double(cx1 - cx0) * (cy1 - cy0);
-  return yuv_to_rgb(Yuv{clamp_byte(y / luma_n), clamp_byte(u / chroma_n), clamp_byte(v / chroma_n)});
+  return yuv_to_rgb(
+      Yuv{clamp_byte(y / luma_n), clamp_byte(u / chroma_n), clamp_byte(v / chroma_n)});
 }
 
 int color_distance(const Color& a, const Color& b) {

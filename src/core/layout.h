@@ -79,8 +79,8 @@ struct Overlay {
   std::string text;   // Text: the string
   std::string font = "Sans 20";
   Color color{255, 255, 255, 255};
-  Length x, y;                        // top-left
-  std::optional<Length> width;        // Image: scaled size, unset = native
+  Length x, y;                  // top-left
+  std::optional<Length> width;  // Image: scaled size, unset = native
   std::optional<Length> height;
   double alpha = 1.0;
   int line = 0;
@@ -89,7 +89,7 @@ struct Overlay {
 struct Canvas {
   int width = 0;  // 0 = not set by the layout: the room's canvas is used
   int height = 0;
-  int fps = 0;    // 0 = not set
+  int fps = 0;  // 0 = not set
   Color background{0, 0, 0, 255};
   std::string background_image;  // optional
 };
@@ -107,7 +107,7 @@ struct Layout {
   std::string name;
   std::string file;  // where it came from ("" for built into code)
   Canvas canvas;
-  LabelStyle label;              // defaults for regions
+  LabelStyle label;  // defaults for regions
   BorderStyle border;
   PlaceholderStyle placeholder;
   std::vector<Region> regions;
@@ -129,7 +129,7 @@ struct ParticipantView {
   std::string display_name;  // label text
   int slot = 0;              // stable seat, see SlotTable
   bool has_video = true;
-  int video_width = 0;       // 0 = not known yet (then fit behaves as stretch)
+  int video_width = 0;  // 0 = not known yet (then fit behaves as stretch)
   int video_height = 0;
   bool pinned = false;
 };
@@ -144,13 +144,13 @@ struct LayoutInput {
 struct Tile {
   std::string participant_id;
   std::string region_id;
-  Rect cell;       // the area given to this participant (border is drawn around it)
-  Rect rect;       // where the picture goes (== cell unless fit: contain letterboxes)
-  Crop crop;       // source pixels to cut (fit: cover), in the source's own pixels
+  Rect cell;  // the area given to this participant (border is drawn around it)
+  Rect rect;  // where the picture goes (== cell unless fit: contain letterboxes)
+  Crop crop;  // source pixels to cut (fit: cover), in the source's own pixels
   int z = 1;
   bool placeholder = false;  // participant has no video: draw the placeholder in `cell`
   PlaceholderStyle placeholder_style;
-  std::string label;         // empty when labels are off for this region
+  std::string label;  // empty when labels are off for this region
   LabelStyle label_style;
   BorderStyle border;
 };

@@ -33,9 +33,9 @@ class Line {
 }  // namespace mixcast::log
 
 // A one-pass loop rather than if/else, so that `if (x) LOG_INFO << ...;` is safe.
-#define MIXCAST_LOG(lvl)                                                          \
+#define MIXCAST_LOG(lvl)                                                               \
   for (bool mixcast_log_once_ = ::mixcast::log::Level::lvl <= ::mixcast::log::level(); \
-       mixcast_log_once_; mixcast_log_once_ = false)                                \
+       mixcast_log_once_; mixcast_log_once_ = false)                                   \
   ::mixcast::log::detail::Line(::mixcast::log::Level::lvl)
 #define LOG_ERROR MIXCAST_LOG(Error)
 #define LOG_WARN MIXCAST_LOG(Warning)

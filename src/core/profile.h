@@ -13,11 +13,11 @@
 namespace mixcast {
 
 struct EncoderProfile {
-  std::string name;         // file stem, e.g. "x264"
-  std::string kind;         // "video" or "audio"
-  std::string codec;        // "h264", "vp8", "aac", "opus"
+  std::string name;   // file stem, e.g. "x264"
+  std::string kind;   // "video" or "audio"
+  std::string codec;  // "h264", "vp8", "aac", "opus"
   std::string description;
-  std::string launch;       // gst-launch fragment with {placeholders}
+  std::string launch;  // gst-launch fragment with {placeholders}
   std::string file;
   int launch_line = 0;
 };

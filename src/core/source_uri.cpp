@@ -128,8 +128,8 @@ std::optional<SourceUri> parse_source_uri(const std::string& text, const std::st
   const size_t scheme_end = text.find("://");
   if (scheme_end != std::string::npos) {
     const std::string scheme = text.substr(0, scheme_end);
-    static const std::vector<std::string> kSchemes = {"file", "rtsp", "rtsps", "rtmp", "rtmps",
-                                                      "http", "https", "srt", "udp"};
+    static const std::vector<std::string> kSchemes = {"file", "rtsp",  "rtsps", "rtmp", "rtmps",
+                                                      "http", "https", "srt",   "udp"};
     bool known = false;
     for (const auto& s : kSchemes) known = known || s == scheme;
     if (!known) {

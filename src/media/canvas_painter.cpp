@@ -154,22 +154,26 @@ PaintPlan plan_paint(const Composition& composition, const Layout& layout) {
       image = cached("png:" + overlay.image + ":" + std::to_string(w) + "x" + std::to_string(h) +
                          ":" + std::to_string(overlay.alpha),
                      [&] { return load_png(overlay.image, w, h, overlay.alpha); });
-      if (!image) LOG_WARN << "layout " << layout.name << ": cannot load overlay image " << overlay.image;
+      if (!image)
+        LOG_WARN << "layout " << layout.name << ": cannot load overlay image " << overlay.image;
     } else {
       Color color = overlay.color;
       color.a = static_cast<uint8_t>(color.a * overlay.alpha);
-      image = cached("text:" + overlay.text + ":" + overlay.font + ":" + color.to_hex(),
-                     [&] { return render_label(overlay.text, overlay.font, color, Color{0, 0, 0, 0}); });
+      image = cached("text:" + overlay.text + ":" + overlay.font + ":" + color.to_hex(), [&] {
+        return render_label(overlay.text, overlay.font, color, Color{0, 0, 0, 0});
+      });
     }
     if (image) plan.images.push_back({x, y, image});
   }
   for (const auto& tile : composition.tiles) {
-    if (tile.border.width > 0) plan.borders.push_back({tile.cell, tile.border.width, tile.border.color});
+    if (tile.border.width > 0)
+      plan.borders.push_back({tile.cell, tile.border.width, tile.border.color});
     if (tile.label.empty()) continue;
     const auto& style = tile.label_style;
-    auto image = cached("label:" + tile.label + ":" + style.font + ":" + style.color.to_hex() +
-                            ":" + style.background.to_hex(),
-                        [&] { return render_label(tile.label, style.font, style.color, style.background); });
+    auto image =
+        cached("label:" + tile.label + ":" + style.font + ":" + style.color.to_hex() + ":" +
+                   style.background.to_hex(),
+               [&] { return render_label(tile.label, style.font, style.color, style.background); });
     auto [x, y] = anchor_label(tile.cell, style.position, image->width, image->height);
     plan.images.push_back({x, y, image});
   }
@@ -177,8 +181,8 @@ PaintPlan plan_paint(const Composition& composition, const Layout& layout) {
 }
 
 CanvasPainter::CanvasPainter(GstPad* pad) : pad_(GST_PAD(gst_object_ref(pad))) {
-  probe_ = gst_pad_add_probe(pad_, GST_PAD_PROBE_TYPE_BUFFER, &CanvasPainter::on_buffer, this,
-                             nullptr);
+  probe_ =
+      gst_pad_add_probe(pad_, GST_PAD_PROBE_TYPE_BUFFER, &CanvasPainter::on_buffer, this, nullptr);
 }
 
 CanvasPainter::~CanvasPainter() {

@@ -38,7 +38,7 @@ struct PaintPlan {
     int y = 0;
     std::shared_ptr<const ArgbImage> image;
   };
-  std::vector<Fill> fills;  // placeholders, drawn first
+  std::vector<Fill> fills;    // placeholders, drawn first
   std::vector<Image> images;  // placeholder images, overlays and labels, in order
   std::vector<Border> borders;
 };

@@ -10,8 +10,8 @@
 namespace mixcast {
 
 namespace {
-GstElement* add_branch(GstBin* pipeline, GstElement* tee, const char* name,
-                       GCallback on_sample, gpointer self) {
+GstElement* add_branch(GstBin* pipeline, GstElement* tee, const char* name, GCallback on_sample,
+                       gpointer self) {
   GstElement* queue = make_element("queue");
   g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
                guint64(GST_SECOND), nullptr);
@@ -27,10 +27,10 @@ GstElement* add_branch(GstBin* pipeline, GstElement* tee, const char* name,
 }  // namespace
 
 EncodedFanout::EncodedFanout(GstBin* pipeline, GstElement* video_tee, GstElement* audio_tee) {
-  video_sink_ = add_branch(pipeline, video_tee, "outputs-video",
-                           G_CALLBACK(&EncodedFanout::on_sample), this);
-  audio_sink_ = add_branch(pipeline, audio_tee, "outputs-audio",
-                           G_CALLBACK(&EncodedFanout::on_sample), this);
+  video_sink_ =
+      add_branch(pipeline, video_tee, "outputs-video", G_CALLBACK(&EncodedFanout::on_sample), this);
+  audio_sink_ =
+      add_branch(pipeline, audio_tee, "outputs-audio", G_CALLBACK(&EncodedFanout::on_sample), this);
 }
 
 EncodedFanout::~EncodedFanout() {
@@ -52,7 +52,8 @@ void EncodedFanout::unsubscribe(EncodedSubscriber* subscriber) {
 
 void EncodedFanout::request_keyframe() {
   GstPad* pad = gst_element_get_static_pad(video_sink_, "sink");
-  gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_push_event(pad,
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref(pad);
 }
 
@@ -82,8 +83,7 @@ GstFlowReturn EncodedFanout::on_sample(GstElement* appsink, gpointer data) {
   MiniPtr<GstSample> shifted(
       gst_sample_new(out, gst_sample_get_caps(sample.get()), nullptr, nullptr));
   gst_buffer_unref(out);
-  self->dispatch(appsink == self->video_sink_ ? MediaKind::Video : MediaKind::Audio,
-                 shifted.get());
+  self->dispatch(appsink == self->video_sink_ ? MediaKind::Video : MediaKind::Audio, shifted.get());
   return GST_FLOW_OK;
 }
 

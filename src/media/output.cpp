@@ -66,9 +66,9 @@ void Output::build_pipeline() {
   for (GstElement* src : {video, audio}) {
     // Never block the fanout: keep at most queue_s of media, dropping the
     // oldest when the destination is slower than real time.
-    g_object_set(src, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE,
-                 "max-bytes", guint64(0), "max-buffers", guint64(0), "max-time",
-                 guint64(queue_s_ * GST_SECOND), nullptr);
+    g_object_set(src, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE, "max-bytes",
+                 guint64(0), "max-buffers", guint64(0), "max-time", guint64(queue_s_ * GST_SECOND),
+                 nullptr);
     gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
   }
   gst_bin_add_many(GST_BIN(pipeline_), video, audio, nullptr);
@@ -115,8 +115,8 @@ void Output::teardown() {
 
 void Output::fail(const std::string& error) {
   last_error_ = error;
-  LOG_ERROR << "room " << room_ << ": output " << name_ << " (" << kind_ << " "
-            << target() << "): " << error;
+  LOG_ERROR << "room " << room_ << ": output " << name_ << " (" << kind_ << " " << target()
+            << "): " << error;
   teardown();
   if (stopping_) {
     finish_stop();

@@ -28,9 +28,9 @@ struct OutputStatus {
   std::string kind;    // "rtmp", "hls", "recording"
   std::string target;  // URL (credentials stripped), directory or file
   OutputState state = OutputState::Starting;
-  int attempt = 0;     // reconnect attempts since the last time it was live
+  int attempt = 0;  // reconnect attempts since the last time it was live
   std::string last_error;
-  guint64 bytes = 0;   // bytes written or sent so far by this output
+  guint64 bytes = 0;  // bytes written or sent so far by this output
 };
 
 class Output : public EncodedSubscriber {

@@ -37,7 +37,8 @@ void Participant::start(GstBin* pipeline) {
 }
 
 bool Participant::owns(GstObject* object) const {
-  return bin_ && object && (object == GST_OBJECT(bin_) || gst_object_has_as_ancestor(object, GST_OBJECT(bin_)));
+  return bin_ && object &&
+         (object == GST_OBJECT(bin_) || gst_object_has_as_ancestor(object, GST_OBJECT(bin_)));
 }
 
 void Participant::fail(const std::string& reason) {
@@ -49,8 +50,8 @@ void Participant::fail(const std::string& reason) {
 void Participant::expose(Stream stream, GstPad* inner_src) {
   // Until the room has linked the stream, data must wait here: an unlinked
   // pad would fail the source with not-linked.
-  const gulong block = gst_pad_add_probe(inner_src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, nullptr,
-                                         nullptr, nullptr);
+  const gulong block =
+      gst_pad_add_probe(inner_src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, nullptr, nullptr, nullptr);
   gst_pad_add_probe(inner_src, GST_PAD_PROBE_TYPE_BUFFER, &Participant::on_first_buffer, this,
                     nullptr);
   const char* name = stream == Stream::Video ? "video" : "audio";
@@ -61,12 +62,12 @@ void Participant::expose(Stream stream, GstPad* inner_src) {
                     nullptr);
   auto inner = ref(inner_src);
   auto ghost_ref = ref(ghost);
-  post_to_main([this, t = token(), stream, g = std::move(ghost_ref), i = std::move(inner),
-                block]() mutable {
-    if (!Lifetime::alive(t)) return;
-    finish_expose(stream, g.get(), block);
-    gst_pad_remove_probe(i.get(), block);
-  });
+  post_to_main(
+      [this, t = token(), stream, g = std::move(ghost_ref), i = std::move(inner), block]() mutable {
+        if (!Lifetime::alive(t)) return;
+        finish_expose(stream, g.get(), block);
+        gst_pad_remove_probe(i.get(), block);
+      });
 }
 
 void Participant::finish_expose(Stream stream, GstPad* ghost, gulong /*block_probe*/) {
@@ -104,7 +105,8 @@ GstPadProbeReturn Participant::on_first_buffer(GstPad* pad, GstPadProbeInfo* inf
     std::lock_guard lock(self->offset_mutex_);
     if (!self->offset_known_) {
       // Only move streams forward: a live source is already on time.
-      self->offset_ = std::max<gint64>(0, static_cast<gint64>(now) - static_cast<gint64>(buffer_rt));
+      self->offset_ =
+          std::max<gint64>(0, static_cast<gint64>(now) - static_cast<gint64>(buffer_rt));
       self->offset_known_ = true;
     }
     offset = self->offset_;
@@ -136,7 +138,8 @@ GstPadProbeReturn Participant::on_event(GstPad* pad, GstPadProbeInfo* info, gpoi
       if (g_str_equal(GST_PAD_NAME(pad), "video") && gst_video_info_from_caps(&vinfo, caps)) {
         const int w = GST_VIDEO_INFO_WIDTH(&vinfo), h = GST_VIDEO_INFO_HEIGHT(&vinfo);
         post_to_main([self, t = self->token(), w, h] {
-          if (Lifetime::alive(t) && !self->ended_) self->listener_.on_participant_video_size(*self, w, h);
+          if (Lifetime::alive(t) && !self->ended_)
+            self->listener_.on_participant_video_size(*self, w, h);
         });
       }
       return GST_PAD_PROBE_OK;
@@ -189,8 +192,8 @@ class TestParticipant final : public Participant {
     }
     GstElement* caps = make_element("capsfilter");
     MiniPtr<GstCaps> filter(gst_caps_new_simple(
-        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, spec_.width,
-        "height", G_TYPE_INT, spec_.height, "framerate", GST_TYPE_FRACTION, spec_.fps, 1, nullptr));
+        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, spec_.width, "height",
+        G_TYPE_INT, spec_.height, "framerate", GST_TYPE_FRACTION, spec_.fps, 1, nullptr));
     g_object_set(caps, "caps", filter.get(), nullptr);
     gst_bin_add_many(bin(), src, caps, nullptr);
     gst_element_link(src, caps);
@@ -207,9 +210,9 @@ class TestParticipant final : public Participant {
                  "samplesperbuffer", 480, nullptr);
     gst_util_set_object_arg(G_OBJECT(src), "wave", spec_.tone_hz > 0 ? "sine" : "silence");
     GstElement* caps = make_element("capsfilter");
-    MiniPtr<GstCaps> filter(gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE",
-                                                "rate", G_TYPE_INT, 48000, "channels", G_TYPE_INT,
-                                                1, "layout", G_TYPE_STRING, "interleaved", nullptr));
+    MiniPtr<GstCaps> filter(gst_caps_new_simple(
+        "audio/x-raw", "format", G_TYPE_STRING, "F32LE", "rate", G_TYPE_INT, 48000, "channels",
+        G_TYPE_INT, 1, "layout", G_TYPE_STRING, "interleaved", nullptr));
     g_object_set(caps, "caps", filter.get(), nullptr);
     gst_bin_add_many(bin(), src, caps, nullptr);
     gst_element_link(src, caps);

@@ -34,7 +34,9 @@ GstElement* build_encoder_or_throw(const EncoderProfile& profile, const EncodeSe
   }
 }
 
-double monotonic_s() { return g_get_monotonic_time() / 1e6; }
+double monotonic_s() {
+  return g_get_monotonic_time() / 1e6;
+}
 
 // Participant ids: the source name made URL-safe, plus a counter.
 std::string make_id(const std::string& name, int n) {
@@ -110,15 +112,16 @@ void Room::build_encoders(const EncodeSettings& settings) {
   gst_pad_link(video_mix_->src_pad(), canvas_sink);
   gst_object_unref(canvas_sink);
   GstElement* vqueue = add(bin, "queue", "video-encode-queue");
-  g_object_set(vqueue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time",
-               guint64(0), nullptr);
+  g_object_set(vqueue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
+               nullptr);
   GstElement* venc = build_encoder_or_throw(setup_.video_profile, settings);
   gst_element_set_name(venc, "video-encoder");
   gst_bin_add(bin, venc);
   GstElement* vparse = add(bin, "h264parse", "video-parse");
   g_object_set(vparse, "config-interval", -1, nullptr);  // SPS/PPS before every keyframe
   GstElement* vcaps = add(bin, "capsfilter");
-  MiniPtr<GstCaps> h264(gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au"));
+  MiniPtr<GstCaps> h264(
+      gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au"));
   g_object_set(vcaps, "caps", h264.get(), nullptr);
   GstElement* video_tee = add(bin, "tee", "video-tee");
   g_object_set(video_tee, "allow-not-linked", TRUE, nullptr);
@@ -156,8 +159,8 @@ void Room::build_outputs() {
   if (outputs.hls.enabled)
     outputs_.push_back(make_hls_output(room, outputs.hls, setup_.hls_dir, *fanout_, *this));
   if (outputs.recording.enabled)
-    outputs_.push_back(make_recording_output(room, outputs.recording, setup_.recordings_dir,
-                                             *fanout_, *this));
+    outputs_.push_back(
+        make_recording_output(room, outputs.recording, setup_.recordings_dir, *fanout_, *this));
   for (const auto& rtmp : outputs.rtmp)
     outputs_.push_back(make_rtmp_output(room, rtmp, *fanout_, *this));
 }
@@ -219,9 +222,8 @@ void Room::schedule_source(const SourceConfig& source, double first_join_s) {
     schedule_.push_back(run_after(first_join_s, join));
   }
   if (source.repeat_every_s > 0) {
-    schedule_.push_back(run_after(first_join_s + source.repeat_every_s, [this, source] {
-      schedule_source(source, 0);
-    }));
+    schedule_.push_back(run_after(first_join_s + source.repeat_every_s,
+                                  [this, source] { schedule_source(source, 0); }));
   }
 }
 
@@ -351,8 +353,8 @@ void Room::relayout() {
 }
 
 void Room::set_layout(Layout layout) {
-  if (layout.canvas.width && (layout.canvas.width != canvas_.width ||
-                              layout.canvas.height != canvas_.height)) {
+  if (layout.canvas.width &&
+      (layout.canvas.width != canvas_.width || layout.canvas.height != canvas_.height)) {
     LOG_WARN << "room " << name() << ": layout " << layout.name << " is designed for "
              << layout.canvas.width << "x" << layout.canvas.height << "; the room stays "
              << canvas_.width << "x" << canvas_.height << " (pixel units are not rescaled)";

@@ -57,8 +57,8 @@ struct RoomSetup {
   std::string layout_file;  // watched for live edits when not empty
   EncoderProfile video_profile;
   EncoderProfile audio_profile;
-  std::string hls_dir;         // this room's directory
-  std::string recordings_dir;  // this room's directory
+  std::string hls_dir;           // this room's directory
+  std::string recordings_dir;    // this room's directory
   std::string sources_base_dir;  // relative source paths resolve here
 };
 

@@ -39,15 +39,15 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
 // The background branch, ending in a capsfilter of the canvas size: a still
 // image frozen into a live stream, or a plain colour.
 GstElement* VideoMix::make_background() {
-  MiniPtr<GstCaps> caps(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420",
-                                            "width", G_TYPE_INT, spec_.width, "height",
-                                            G_TYPE_INT, spec_.height, "framerate",
-                                            GST_TYPE_FRACTION, spec_.fps, 1, nullptr));
+  MiniPtr<GstCaps> caps(gst_caps_new_simple(
+      "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, spec_.width, "height",
+      G_TYPE_INT, spec_.height, "framerate", GST_TYPE_FRACTION, spec_.fps, 1, nullptr));
   GstElement* out = make_element("capsfilter", "video-background-caps");
   g_object_set(out, "caps", caps.get(), nullptr);
   const std::string& image = spec_.background_image;
   const bool png = g_str_has_suffix(image.c_str(), ".png");
-  const bool jpeg = g_str_has_suffix(image.c_str(), ".jpg") || g_str_has_suffix(image.c_str(), ".jpeg");
+  const bool jpeg =
+      g_str_has_suffix(image.c_str(), ".jpg") || g_str_has_suffix(image.c_str(), ".jpeg");
   if (!image.empty() && (png || jpeg) && g_file_test(image.c_str(), G_FILE_TEST_IS_REGULAR)) {
     GstElement* src = make_element("filesrc", "video-background");
     g_object_set(src, "location", image.c_str(), nullptr);
@@ -74,7 +74,10 @@ GstElement* VideoMix::make_background() {
   return out;
 }
 
-VideoMix::~VideoMix() { painter_.reset(); gst_object_unref(src_pad_); }
+VideoMix::~VideoMix() {
+  painter_.reset();
+  gst_object_unref(src_pad_);
+}
 
 void VideoMix::add_input(const std::string& participant_id, GstPad* video_src) {
   if (inputs_.count(participant_id)) remove_input(participant_id);
@@ -171,8 +174,8 @@ void VideoMix::apply(const Composition& composition, const Layout& layout) {
                    "alpha", 1.0, nullptr);
       if (!(tile.crop == branch.crop)) {
         GstElement* crop = gst_bin_get_by_name(GST_BIN(branch.bin), "crop");
-        g_object_set(crop, "left", tile.crop.left, "right", tile.crop.right, "top",
-                     tile.crop.top, "bottom", tile.crop.bottom, nullptr);
+        g_object_set(crop, "left", tile.crop.left, "right", tile.crop.right, "top", tile.crop.top,
+                     "bottom", tile.crop.bottom, nullptr);
         gst_object_unref(crop);
         branch.crop = tile.crop;
       }

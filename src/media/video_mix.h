@@ -53,8 +53,8 @@ class VideoMix {
   GstElement* make_background();
 
   struct Branch {
-    GstElement* bin = nullptr;    // queue ! videocrop, owned by the pipeline
-    GstPad* tee_pad = nullptr;    // request pads, owned by their elements
+    GstElement* bin = nullptr;  // queue ! videocrop, owned by the pipeline
+    GstPad* tee_pad = nullptr;  // request pads, owned by their elements
     GstPad* mixer_pad = nullptr;
     Crop crop;
   };

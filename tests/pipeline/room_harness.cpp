@@ -21,8 +21,8 @@ GstElement* add_tap(GstBin* bin, GstElement* tee, const char* caps, GCallback cb
   GstElement* sink = gst_element_factory_make("appsink", nullptr);
   GstCaps* c = gst_caps_from_string(caps);
   // async=false like the server's own appsinks: a live room never prerolls.
-  g_object_set(sink, "emit-signals", TRUE, "sync", FALSE, "async", FALSE, "caps", c,
-               "max-buffers", 4u, "drop", TRUE, nullptr);
+  g_object_set(sink, "emit-signals", TRUE, "sync", FALSE, "async", FALSE, "caps", c, "max-buffers",
+               4u, "drop", TRUE, nullptr);
   gst_caps_unref(c);
   g_signal_connect(sink, "new-sample", cb, self);
   gst_bin_add_many(bin, queue, sink, nullptr);

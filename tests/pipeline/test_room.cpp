@@ -116,8 +116,9 @@ TEST(Room, ParticipantWithoutVideoShowsThePlaceholder) {
   ASSERT_TRUE(placeholder);
   EXPECT_TRUE(placeholder->placeholder);
   auto frame = h.latest_frame();
-  EXPECT_LE(color_distance(h.colour_at(*frame, placeholder->cell), placeholder->placeholder_style.color),
-            12);
+  EXPECT_LE(
+      color_distance(h.colour_at(*frame, placeholder->cell), placeholder->placeholder_style.color),
+      12);
   expect_tiles(h, {{red, kGuests[0].colour}});
   EXPECT_GT(h.tone_power(500), kPresent);
 }
@@ -142,9 +143,11 @@ TEST(Room, LayoutChangesApplyLive) {
   RoomHarness h("grid");
   h.start();
   std::map<std::string, Color> colours;
-  for (int i = 0; i < 3; ++i) colours[h.join(kGuests[i].name, uri_for(kGuests[i]))] = kGuests[i].colour;
+  for (int i = 0; i < 3; ++i)
+    colours[h.join(kGuests[i].name, uri_for(kGuests[i]))] = kGuests[i].colour;
   ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
-  h.room().set_layout(load_layout_file(mixcast::testing::source_root() + "/config/layouts/speaker.yaml"));
+  h.room().set_layout(
+      load_layout_file(mixcast::testing::source_root() + "/config/layouts/speaker.yaml"));
   h.run_for(0.5);
   const Composition c = h.room().composition();
   ASSERT_EQ(c.tiles.size(), 3u);
@@ -172,10 +175,12 @@ TEST(Room, FileParticipantJoiningLateIsShownInRealTime) {
   mixcast::testing::TempDir dir("file-participant");
   const std::string clip = dir.file("magenta.webm");
   int rc = 0;
-  mixcast::testing::run_command("ffmpeg -v error -y -f lavfi -i color=c=magenta:s=320x180:r=30 -f lavfi -i "
-                       "sine=frequency=1300:sample_rate=48000 -t 6 -c:v libvpx -deadline realtime "
-                       "-b:v 300k -c:a libopus " + clip + " 2>&1",
-                       &rc);
+  mixcast::testing::run_command(
+      "ffmpeg -v error -y -f lavfi -i color=c=magenta:s=320x180:r=30 -f lavfi -i "
+      "sine=frequency=1300:sample_rate=48000 -t 6 -c:v libvpx -deadline realtime "
+      "-b:v 300k -c:a libopus " +
+          clip + " 2>&1",
+      &rc);
   ASSERT_EQ(rc, 0);
   RoomHarness h("grid");
   h.start();

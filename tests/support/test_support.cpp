@@ -20,8 +20,12 @@
 
 namespace mixcast::testing {
 
-std::string source_root() { return MIXCAST_SOURCE_ROOT; }
-std::string mixcast_binary() { return MIXCAST_BINARY; }
+std::string source_root() {
+  return MIXCAST_SOURCE_ROOT;
+}
+std::string mixcast_binary() {
+  return MIXCAST_BINARY;
+}
 
 TempDir::TempDir(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
@@ -184,6 +188,8 @@ bool ServerUnderTest::start(const std::string& config_yaml, double timeout_s) {
       timeout_s);
 }
 
-std::string ServerUnderTest::log() const { return read_file(dir_.file("server.log")); }
+std::string ServerUnderTest::log() const {
+  return read_file(dir_.file("server.log"));
+}
 
 }  // namespace mixcast::testing

@@ -15,15 +15,15 @@ TEST(Profile, ParsesAndExpands) {
   EXPECT_EQ(p.kind, "video");
   EXPECT_EQ(p.launch_line, 4);
   IssueList issues;
-  auto launch = expand_launch(p, {{"bitrate_kbps", "2500"}, {"keyframe_interval_frames", "60"}},
-                              issues);
+  auto launch =
+      expand_launch(p, {{"bitrate_kbps", "2500"}, {"keyframe_interval_frames", "60"}}, issues);
   EXPECT_TRUE(issues.empty());
   EXPECT_EQ(launch, "x264enc bitrate=2500 key-int-max=60");
 }
 
 TEST(Profile, UnknownPlaceholderNamesFileAndLine) {
-  auto p = parse_profile("kind: audio\ncodec: aac\nlaunch: \"avenc_aac bitrate={bogus}\"\n",
-                         "aac.yaml");
+  auto p =
+      parse_profile("kind: audio\ncodec: aac\nlaunch: \"avenc_aac bitrate={bogus}\"\n", "aac.yaml");
   IssueList issues;
   expand_launch(p, {}, issues);
   ASSERT_EQ(issues.issues().size(), 1u);

@@ -6,8 +6,8 @@ using namespace mixcast;
 
 TEST(SourceUri, ColorSource) {
   std::string error;
-  auto s = parse_source_uri("test://color?color=red&tone=660&volume=0.5&width=320&height=180",
-                            "", error);
+  auto s = parse_source_uri("test://color?color=red&tone=660&volume=0.5&width=320&height=180", "",
+                            error);
   ASSERT_TRUE(s) << error;
   EXPECT_EQ(s->kind, SourceUri::Kind::Test);
   EXPECT_EQ(s->test.mode, TestSource::Mode::Color);
@@ -67,12 +67,15 @@ struct RedactCase {
   const char* out;
 };
 class Redact : public ::testing::TestWithParam<RedactCase> {};
-TEST_P(Redact, HidesSecrets) { EXPECT_EQ(redact_url(GetParam().in), GetParam().out); }
-INSTANTIATE_TEST_SUITE_P(
-    Cases, Redact,
-    ::testing::Values(RedactCase{"rtmp://user:secret@cdn.example/live/key123",
-                                 "rtmp://cdn.example/live/***"},
-                      RedactCase{"rtmp://127.0.0.1:1935/live/abc", "rtmp://127.0.0.1:1935/live/***"},
-                      RedactCase{"rtmp://host/app", "rtmp://host/app"},
-                      RedactCase{"http://a:b@host/x/y.m3u8", "http://host/x/y.m3u8"},
-                      RedactCase{"not a url", "not a url"}));
+TEST_P(Redact, HidesSecrets) {
+  EXPECT_EQ(redact_url(GetParam().in), GetParam().out);
+}
+INSTANTIATE_TEST_SUITE_P(Cases, Redact,
+                         ::testing::Values(RedactCase{"rtmp://user:secret@cdn.example/live/key123",
+                                                      "rtmp://cdn.example/live/***"},
+                                           RedactCase{"rtmp://127.0.0.1:1935/live/abc",
+                                                      "rtmp://127.0.0.1:1935/live/***"},
+                                           RedactCase{"rtmp://host/app", "rtmp://host/app"},
+                                           RedactCase{"http://a:b@host/x/y.m3u8",
+                                                      "http://host/x/y.m3u8"},
+                                           RedactCase{"not a url", "not a url"}));
