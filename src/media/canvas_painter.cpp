@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 #include "core/i420.h"
 #include "core/log.h"
@@ -117,18 +116,17 @@ std::shared_ptr<const ArgbImage> load_png(const std::string& path, int width, in
   return image;
 }
 
-PaintPlan plan_paint(const Composition& composition, const Layout& layout) {
-  // Rendering text costs far more than drawing it: keep what was rendered.
-  static std::map<std::string, std::shared_ptr<const ArgbImage>> cache;
-  auto cached = [](const std::string& key, auto make) {
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
-    if (cache.size() > 256) cache.clear();
-    auto image = make();
-    cache.emplace(key, image);
-    return image;
-  };
+template <typename Make>
+std::shared_ptr<const ArgbImage> PaintPlanner::cached(const std::string& key, Make make) {
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  if (cache_.size() > 256) cache_.clear();  // names come and go: stay bounded
+  std::shared_ptr<const ArgbImage> image = make();
+  cache_.emplace(key, image);
+  return image;
+}
 
+PaintPlan PaintPlanner::plan(const Composition& composition, const Layout& layout) {
   PaintPlan plan;
   const int cw = composition.canvas_width, ch = composition.canvas_height;
   for (const auto& tile : composition.tiles) {

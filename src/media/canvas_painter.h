@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,8 +51,17 @@ std::shared_ptr<const ArgbImage> render_label(const std::string& text, const std
 std::shared_ptr<const ArgbImage> load_png(const std::string& path, int width, int height,
                                           double alpha);
 
-// Builds the plan for one composition (main loop).
-PaintPlan plan_paint(const Composition& composition, const Layout& layout);
+// Builds paint plans on the main loop, keeping what it rendered: text is
+// rendered once per distinct label, not once per layout change.
+class PaintPlanner {
+ public:
+  PaintPlan plan(const Composition& composition, const Layout& layout);
+
+ private:
+  template <typename Make>
+  std::shared_ptr<const ArgbImage> cached(const std::string& key, Make make);
+  std::map<std::string, std::shared_ptr<const ArgbImage>> cache_;
+};
 
 class CanvasPainter {
  public:

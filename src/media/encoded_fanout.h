@@ -47,6 +47,8 @@ class EncodedFanout {
   GstElement* video_sink_ = nullptr;
   GstElement* audio_sink_ = nullptr;
   // Held while dispatching, so unsubscribe() waits out a call in flight.
+  // Lock order: this mutex, then a subscriber's own (Output::push_mutex_);
+  // subscribers never call back into the fanout while holding theirs.
   mutable std::mutex mutex_;
   std::vector<EncodedSubscriber*> subscribers_;
   guint64 video_frames_ = 0;

@@ -181,7 +181,7 @@ void VideoMix::apply(const Composition& composition, const Layout& layout) {
       }
     }
   }
-  painter_->set_plan(plan_paint(composition, layout));
+  painter_->set_plan(planner_.plan(composition, layout));
 }
 
 }  // namespace mixcast

@@ -70,6 +70,7 @@ class VideoMix {
   GstElement* compositor_ = nullptr;
   GstElement* capsfilter_ = nullptr;
   GstPad* src_pad_ = nullptr;
+  PaintPlanner planner_;
   std::unique_ptr<CanvasPainter> painter_;
   std::map<std::string, Input> inputs_;
 };
