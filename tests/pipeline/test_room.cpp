@@ -302,3 +302,30 @@ TEST(Room, LoudMixIsLimitedNotClipped) {
   for (const auto& g : kGuests) EXPECT_GT(h.tone_power(g.tone), kPresent) << g.name;
   EXPECT_LT(h.tone_power(550), 1e-4) << "no intermodulation junk from hard clipping";
 }
+
+TEST(Room, EditingTheLayoutFileAppliesLiveAndABrokenEditIsIgnored) {
+  mixcast::testing::TempDir dir("layout-edit");
+  const std::string file = dir.file("live.yaml");
+  mixcast::testing::write_file(file, "name: live\nregions:\n  - {show: all, arrange: row}\n");
+  RoomHarness h("grid");
+  h.setup().layout = load_layout_file(file);
+  h.setup().layout_file = file;
+  h.start();
+  const std::string red = h.join("Red", uri_for(kGuests[0]));
+  const std::string green = h.join("Green", uri_for(kGuests[1]));
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+  ASSERT_EQ(h.room().composition().tiles.at(0).cell.height, 360) << "a row: full height";
+
+  // The operator saves a column layout: it applies without a restart.
+  mixcast::testing::write_file(file, "name: live\nregions:\n  - {show: all, arrange: column}\n");
+  ASSERT_TRUE(h.run_until(
+      [&] { return h.room().composition().tiles.at(0).cell.height == 180; }, 5));
+  h.run_for(0.3);
+  expect_tiles(h, {{red, kGuests[0].colour}, {green, kGuests[1].colour}});
+
+  // A broken edit is rejected; the column layout keeps running.
+  mixcast::testing::write_file(file, "name: live\nregions:\n  - {show: all, arange: row}\n");
+  h.run_for(1.5);
+  EXPECT_EQ(h.room().composition().tiles.at(0).cell.height, 180);
+  EXPECT_EQ(h.room().layout().name, "live");
+}
