@@ -6,7 +6,7 @@
 #   mixcast      a room with the four files as sources (grid layout), recording
 #                to fragmented MP4 on, HLS and RTMP off, HTTP off
 #   gst-launch   compositor 2x2 + audiomixer, the same encoders and muxer,
-#                clocked by `identity sync=true` after every decoder
+#                clocked as mixcast is: live background sources in both mixers
 #   ffmpeg -re   xstack 2x2 + amix, libx264 and aac, fragmented MP4
 #
 # Each one runs for DURATION seconds of wall time, then gets SIGINT (a clean
@@ -101,7 +101,13 @@ measure() {
     echo "  $name did not finish 30 s after SIGINT: killed" >&2
     kill -KILL "$pid"
   fi
-  wait "$timer" || true  # ffmpeg exits 255 after SIGINT; the output is checked below
+  local status=0
+  wait "$timer" || status=$?
+  # ffmpeg exits 255 after SIGINT; the others must finish cleanly.
+  [[ $status == 0 || $name == ffmpeg ]] || echo "  $name exited with status $status" >&2
+  if grep -Eq '(^| )ERROR[ :]' "$WORK/$name.log"; then
+    die "$name reported errors: $(grep -E '(^| )ERROR[ :]' "$WORK/$name.log" | head -n 5)"
+  fi
   local user sys rss_kib wall output
   read -r user sys rss_kib wall < <(tail -n 1 "$WORK/$name.time")
   output=$(compgen -G "$output_glob" | head -n 1 || true)
@@ -110,11 +116,25 @@ measure() {
   mixed=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$output")
   frames=$(ffprobe -v error -select_streams v:0 -count_packets \
     -show_entries stream=nb_read_packets -of csv=p=0 "$output")
+  if awk -v m="$mixed" -v d="$DURATION" 'BEGIN { exit !(m < 0.9 * d) }'; then
+    echo "  $name wrote only $mixed s of media in $DURATION s: not real time" >&2
+  fi
   echo "$name $user $sys $rss_kib $mixed $frames $cpu_from $cpu_to $wall" >"$WORK/$name.result"
 }
 
 # --- (a) mixcast ---------------------------------------------------------------
-mkdir -p "$WORK/mixcast"
+LAYOUT=${LAYOUT:-bench}
+if [ "$LAYOUT" = bench ]; then LAYOUTS_DIR=$WORK/mixcast/layouts; else LAYOUTS_DIR=$ROOT/config/layouts; fi
+mkdir -p "$WORK/mixcast/layouts"
+# The same picture as the baselines make: a 2x2 grid without gaps or labels,
+# so every tile is its source, unscaled. (LAYOUT=grid measures the shipped
+# grid instead: 4 px gaps, so every tile is scaled, plus name labels.)
+cat >"$WORK/mixcast/layouts/bench.yaml" <<'EOF'
+name: bench
+label: {show: false}
+regions:
+  - {show: all, arrange: grid, fit: cover}
+EOF
 {
   cat <<EOF
 log_level: warning
@@ -130,13 +150,13 @@ media:
   video_encoder: x264
   audio_encoder: aac
 paths:
-  layouts: $ROOT/config/layouts
+  layouts: ${LAYOUTS_DIR}
   pipelines: $ROOT/pipelines
   hls: $WORK/mixcast/hls
   recordings: $WORK/mixcast/recordings
 rooms:
   - name: bench
-    layout: grid
+    layout: ${LAYOUT}
     outputs:
       hls: {enabled: false}
       recording: {enabled: true, format: mp4}
@@ -153,27 +173,35 @@ measure mixcast "$WORK/mixcast/recordings/bench/*.mp4" \
   "$MIXCAST" --config "$WORK/mixcast/mixcast.yaml"
 
 # --- (b) gst-launch ------------------------------------------------------------
+# Clocked like mixcast: a live black background under the tiles and live
+# silence in the audio mix make both mixers produce in real time; the files
+# are decoded as fast as the mixers take their data. (identity sync=true after
+# the decoders instead races at start-up: x264enc then emits a frame without
+# PTS, which mp4mux rejects.)
 X264="tune=zerolatency speed-preset=veryfast bitrate=$VIDEO_KBPS key-int-max=$GOP bframes=0 threads=2"
+VIDEO_CAPS="video/x-raw,format=I420,width=$OUT_W,height=$OUT_H,framerate=$FPS/1"
+AUDIO_CAPS="audio/x-raw,format=F32LE,rate=48000,channels=2"
 GST=(-e
-  compositor name=vmix background=black)
+  compositor name=vmix background=black sink_4::zorder=0)
 for i in 0 1 2 3; do
   GST+=("sink_$i::xpos=$(((i % 2) * SRC_W))" "sink_$i::ypos=$(((i / 2) * SRC_H))"
-    "sink_$i::width=$SRC_W" "sink_$i::height=$SRC_H")
+    "sink_$i::width=$SRC_W" "sink_$i::height=$SRC_H" "sink_$i::zorder=$((i + 1))")
 done
 # shellcheck disable=SC2206  # X264 is a list of properties
-GST+=(! "video/x-raw,format=I420,width=$OUT_W,height=$OUT_H,framerate=$FPS/1"
+GST+=(! "$VIDEO_CAPS"
   ! queue max-size-buffers=3 max-size-bytes=0 max-size-time=0
   ! x264enc $X264 ! "video/x-h264,profile=constrained-baseline"
   ! h264parse ! queue
   ! mp4mux name=mux fragment-duration=1000 streamable=true
   ! filesink location="$WORK/gst.mp4"
-  audiomixer name=amix ! "audio/x-raw,format=F32LE,rate=48000,channels=2"
-  ! queue ! audioconvert ! avenc_aac bitrate=$((AUDIO_KBPS * 1000)) ! aacparse ! queue ! mux.)
+  audiomixer name=amix ! "$AUDIO_CAPS"
+  ! queue ! audioconvert ! avenc_aac bitrate=$((AUDIO_KBPS * 1000)) ! aacparse ! queue ! mux.
+  videotestsrc is-live=true pattern=black ! "$VIDEO_CAPS" ! vmix.sink_4
+  audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! "$AUDIO_CAPS" ! amix.sink_4)
 for i in 0 1 2 3; do
   GST+=(filesrc location="${SOURCES[i]}" ! matroskademux name="demux$i"
-    "demux$i.video_0" ! queue ! vp8dec ! identity sync=true ! "vmix.sink_$i"
-    "demux$i.audio_0" ! queue ! opusdec ! audioconvert ! audioresample
-    ! identity sync=true ! "amix.sink_$i")
+    "demux$i.video_0" ! queue ! vp8dec ! "vmix.sink_$i"
+    "demux$i.audio_0" ! queue ! opusdec ! audioconvert ! audioresample ! "amix.sink_$i")
 done
 measure gst-launch "$WORK/gst.mp4" gst-launch-1.0 "${GST[@]}"
 

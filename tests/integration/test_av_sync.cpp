@@ -64,7 +64,7 @@ rooms:
     height: 360
     fps: 30
     outputs:
-      # Every segment stays listed, so the playlist decodes from the first one.
+      # Every segment stays listed, so the whole stream is checked.
       hls: {enabled: true, segment_s: 2, playlist_length: 30, max_files: 40}
       recording: {enabled: true, format: mp4}
       rtmp: []
@@ -255,6 +255,8 @@ void check_sync(const std::string& label, const std::string& input, const std::s
   for (double b : audio->onsets)
     if (b >= from - 0.2 && b <= to + 0.2) beeps.push_back(b);
   std::vector<Pair> pairs;
+  size_t beeps_inside = 0;
+  for (double b : beeps) beeps_inside += b >= from && b <= to;
   for (double flash : video->onsets) {
     if (flash < from || flash > to || beeps.empty()) continue;
     const double beep = *std::min_element(beeps.begin(), beeps.end(), [&](double a, double b) {
@@ -278,14 +280,21 @@ void check_sync(const std::string& label, const std::string& input, const std::s
       hi = std::max(hi, p.offset_ms());
       sum += p.offset_ms();
     }
+    const double drift = pairs.back().offset_ms() - pairs.front().offset_ms();
     std::printf(
         "[ av-sync  ]   %zu pairs: offset min %+.1f mean %+.1f max %+.1f ms, drift %+.1f ms\n",
-        pairs.size(), lo, sum / pairs.size(), hi,
-        pairs.back().offset_ms() - pairs.front().offset_ms());
+        pairs.size(), lo, sum / pairs.size(), hi, drift);
+    char summary[128];
+    std::snprintf(summary, sizeof summary, "min %+.1f mean %+.1f max %+.1f drift %+.1f", lo,
+                  sum / pairs.size(), hi, drift);
+    ::testing::Test::RecordProperty(label + "_offset_ms", summary);
   }
   std::fflush(stdout);
 
   ASSERT_GE(pairs.size(), static_cast<size_t>(kMinPairs)) << "too few flash/beep pairs";
+  // Each flash has its beep and each beep its flash (one may fall off an edge).
+  EXPECT_LE(std::max(pairs.size(), beeps_inside) - std::min(pairs.size(), beeps_inside), 1u)
+      << pairs.size() << " flashes but " << beeps_inside << " beeps";
   std::string out_of_range;
   for (const Pair& p : pairs)
     if (std::abs(p.offset_ms()) > kMaxOffsetMs)
