@@ -13,4 +13,16 @@ GstElement* make_element(const char* factory, const char* name) {
   return element;
 }
 
+GstElement* add_element(GstBin* bin, const char* factory, const char* name) {
+  GstElement* element = make_element(factory, name);
+  gst_bin_add(bin, element);
+  return element;
+}
+
+void link_or_throw(GstElement* upstream, GstElement* downstream) {
+  if (!gst_element_link(upstream, downstream))
+    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(upstream) + " to " +
+                             GST_ELEMENT_NAME(downstream));
+}
+
 }  // namespace mixcast

@@ -145,5 +145,9 @@ SourceId run_after(double seconds, Fn&& fn) {
 
 // Makes an element or throws std::runtime_error naming the missing plugin.
 GstElement* make_element(const char* factory, const char* name = nullptr);
+// make_element, then adds it to `bin` (which owns it).
+GstElement* add_element(GstBin* bin, const char* factory, const char* name = nullptr);
+// Links two elements or throws std::runtime_error naming them.
+void link_or_throw(GstElement* upstream, GstElement* downstream);
 
 }  // namespace mixcast

@@ -264,18 +264,6 @@ gboolean Output::on_bus(GstBus*, GstMessage* message, gpointer data) {
 
 namespace {
 
-GstElement* add(GstBin* bin, const char* factory, const char* name = nullptr) {
-  GstElement* element = make_element(factory, name);
-  gst_bin_add(bin, element);
-  return element;
-}
-
-void link_or_throw(GstElement* a, GstElement* b) {
-  if (!gst_element_link(a, b))
-    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(a) + " to " +
-                             GST_ELEMENT_NAME(b));
-}
-
 std::string timestamp_now() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -304,11 +292,11 @@ class RtmpOutput final : public Output {
 
  protected:
   void build(GstBin* bin, GstElement* video, GstElement* audio) override {
-    GstElement* vparse = add(bin, "h264parse");
-    GstElement* aparse = add(bin, "aacparse");
-    GstElement* mux = add(bin, "flvmux", "mux");
+    GstElement* vparse = add_element(bin, "h264parse");
+    GstElement* aparse = add_element(bin, "aacparse");
+    GstElement* mux = add_element(bin, "flvmux", "mux");
     g_object_set(mux, "streamable", TRUE, nullptr);
-    GstElement* sink = add(bin, "rtmp2sink", "sink");
+    GstElement* sink = add_element(bin, "rtmp2sink", "sink");
     g_object_set(sink, "location", url_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
     link_or_throw(video, vparse);
     link_or_throw(vparse, mux);
@@ -349,9 +337,9 @@ class HlsOutput final : public Output {
  protected:
   void build(GstBin* bin, GstElement* video, GstElement* audio) override {
     make_directory(dir_);
-    GstElement* vparse = add(bin, "h264parse");
-    GstElement* aparse = add(bin, "aacparse");
-    GstElement* sink = add(bin, "hlssink2", "sink");
+    GstElement* vparse = add_element(bin, "h264parse");
+    GstElement* aparse = add_element(bin, "aacparse");
+    GstElement* sink = add_element(bin, "hlssink2", "sink");
     g_object_set(sink, "location", (dir_ + "/segment%05d.ts").c_str(), "playlist-location",
                  playlist().c_str(), "target-duration", guint(config_.segment_s + 0.5),
                  "playlist-length", guint(config_.playlist_length), "max-files",
@@ -405,8 +393,8 @@ class RecordingOutput final : public Output {
     const bool mp4 = config_.format == "mp4";
     const std::string ext = mp4 ? ".mp4" : ".mkv";
     const std::string stem = dir_ + "/" + room() + "-" + timestamp_now();
-    GstElement* vparse = add(bin, "h264parse");
-    GstElement* aparse = add(bin, "aacparse");
+    GstElement* vparse = add_element(bin, "h264parse");
+    GstElement* aparse = add_element(bin, "aacparse");
     // Each new attempt writes a new file: a failure never overwrites what was saved.
     GstElement* mux = make_element(mp4 ? "mp4mux" : "matroskamux");
     if (mp4) {
@@ -419,7 +407,7 @@ class RecordingOutput final : public Output {
     link_or_throw(audio, aparse);
     if (config_.split_s > 0) {
       file_ = stem + "-%03d" + ext;
-      GstElement* split = add(bin, "splitmuxsink", "sink");
+      GstElement* split = add_element(bin, "splitmuxsink", "sink");
       GstElement* file_sink = make_element("filesink");
       make_unbuffered(file_sink);
       g_object_set(split, "location", file_.c_str(), "muxer", mux, "sink", file_sink,
@@ -431,7 +419,7 @@ class RecordingOutput final : public Output {
     } else {
       file_ = stem + ext;
       gst_bin_add(bin, mux);
-      GstElement* sink = add(bin, "filesink", "sink");
+      GstElement* sink = add_element(bin, "filesink", "sink");
       g_object_set(sink, "location", file_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
       make_unbuffered(sink);
       link_or_throw(vparse, mux);

@@ -14,18 +14,6 @@ namespace mixcast {
 
 namespace {
 
-GstElement* add(GstBin* bin, const char* factory, const char* name = nullptr) {
-  GstElement* element = make_element(factory, name);
-  gst_bin_add(bin, element);
-  return element;
-}
-
-void link(GstElement* a, GstElement* b) {
-  if (!gst_element_link(a, b))
-    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(a) + " to " +
-                             GST_ELEMENT_NAME(b));
-}
-
 GstElement* build_encoder_or_throw(const EncoderProfile& profile, const EncodeSettings& settings) {
   try {
     return build_encoder(profile, settings);
@@ -106,49 +94,49 @@ Room::~Room() {
 void Room::build_encoders(const EncodeSettings& settings) {
   GstBin* bin = GST_BIN(pipeline_);
   // Raw canvas -> tee (tests, and later per-codec encoders) -> H.264 -> tee.
-  raw_video_tee_ = add(bin, "tee", "canvas-tee");
+  raw_video_tee_ = add_element(bin, "tee", "canvas-tee");
   g_object_set(raw_video_tee_, "allow-not-linked", TRUE, nullptr);
   GstPad* canvas_sink = gst_element_get_static_pad(raw_video_tee_, "sink");
   gst_pad_link(video_mix_->src_pad(), canvas_sink);
   gst_object_unref(canvas_sink);
-  GstElement* vqueue = add(bin, "queue", "video-encode-queue");
+  GstElement* vqueue = add_element(bin, "queue", "video-encode-queue");
   g_object_set(vqueue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
                nullptr);
   GstElement* venc = build_encoder_or_throw(setup_.video_profile, settings);
   gst_element_set_name(venc, "video-encoder");
   gst_bin_add(bin, venc);
-  GstElement* vparse = add(bin, "h264parse", "video-parse");
+  GstElement* vparse = add_element(bin, "h264parse", "video-parse");
   g_object_set(vparse, "config-interval", -1, nullptr);  // SPS/PPS before every keyframe
-  GstElement* vcaps = add(bin, "capsfilter");
+  GstElement* vcaps = add_element(bin, "capsfilter");
   MiniPtr<GstCaps> h264(
       gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au"));
   g_object_set(vcaps, "caps", h264.get(), nullptr);
-  GstElement* video_tee = add(bin, "tee", "video-tee");
+  GstElement* video_tee = add_element(bin, "tee", "video-tee");
   g_object_set(video_tee, "allow-not-linked", TRUE, nullptr);
-  link(raw_video_tee_, vqueue);
-  link(vqueue, venc);
-  link(venc, vparse);
-  link(vparse, vcaps);
-  link(vcaps, video_tee);
+  link_or_throw(raw_video_tee_, vqueue);
+  link_or_throw(vqueue, venc);
+  link_or_throw(venc, vparse);
+  link_or_throw(vparse, vcaps);
+  link_or_throw(vcaps, video_tee);
 
-  raw_audio_tee_ = add(bin, "tee", "mix-tee");
+  raw_audio_tee_ = add_element(bin, "tee", "mix-tee");
   g_object_set(raw_audio_tee_, "allow-not-linked", TRUE, nullptr);
   GstPad* mix_sink = gst_element_get_static_pad(raw_audio_tee_, "sink");
   gst_pad_link(audio_mix_->src_pad(), mix_sink);
   gst_object_unref(mix_sink);
-  GstElement* aqueue = add(bin, "queue", "audio-encode-queue");
-  GstElement* aconvert = add(bin, "audioconvert");
+  GstElement* aqueue = add_element(bin, "queue", "audio-encode-queue");
+  GstElement* aconvert = add_element(bin, "audioconvert");
   GstElement* aenc = build_encoder_or_throw(setup_.audio_profile, settings);
   gst_element_set_name(aenc, "audio-encoder");
   gst_bin_add(bin, aenc);
-  GstElement* aparse = add(bin, "aacparse", "audio-parse");
-  GstElement* audio_tee = add(bin, "tee", "audio-tee");
+  GstElement* aparse = add_element(bin, "aacparse", "audio-parse");
+  GstElement* audio_tee = add_element(bin, "tee", "audio-tee");
   g_object_set(audio_tee, "allow-not-linked", TRUE, nullptr);
-  link(raw_audio_tee_, aqueue);
-  link(aqueue, aconvert);
-  link(aconvert, aenc);
-  link(aenc, aparse);
-  link(aparse, audio_tee);
+  link_or_throw(raw_audio_tee_, aqueue);
+  link_or_throw(aqueue, aconvert);
+  link_or_throw(aconvert, aenc);
+  link_or_throw(aenc, aparse);
+  link_or_throw(aparse, audio_tee);
 
   fanout_ = std::make_unique<EncodedFanout>(bin, video_tee, audio_tee);
 }
