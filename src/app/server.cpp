@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "core/log.h"
 #include "core/source_uri.h"
@@ -167,6 +168,53 @@ std::optional<RoomStatus> Server::room_status(const std::string& name) const {
   auto it = rooms_.find(name);
   if (it == rooms_.end()) return std::nullopt;
   return it->second->status();
+}
+
+void Server::whip_publish(const std::string& room_name, const std::string& name,
+                          std::string offer_sdp, SdpOffer offer, WhipReply reply_once) {
+  // Whatever happens, the HTTP request gets exactly one reply.
+  auto replied = std::make_shared<bool>(false);
+  WhipReply reply = [replied, reply_once](int status, const std::string& body,
+                                          const std::string& session) {
+    if (std::exchange(*replied, true)) return;
+    reply_once(status, body, session);
+  };
+  Room* room = this->room(room_name);
+  if (!room) {
+    reply(404, "no room named '" + room_name + "'", "");
+    return;
+  }
+  // The id is known only once the room admitted the participant; the answer
+  // may come later (after ICE gathering) or, on failure, at once.
+  auto id = std::make_shared<std::string>();
+  std::string error;
+  *id = room->add_webrtc_publisher(
+      name, std::move(offer_sdp), std::move(offer), WebRtcSettings{},
+      [reply, id](bool ok, const std::string& sdp_or_error) {
+        if (ok)
+          reply(201, sdp_or_error, *id);
+        else
+          reply(400, sdp_or_error, "");
+      },
+      error);
+  if (id->empty() && !error.empty()) reply(503, "cannot join: " + error, "");
+}
+
+bool Server::whip_delete(const std::string& room_name, const std::string& session) {
+  Room* room = this->room(room_name);
+  if (!room || !room->webrtc_participant(session)) return false;
+  room->remove_participant(session, "WHIP DELETE");
+  return true;
+}
+
+bool Server::whip_trickle(const std::string& room_name, const std::string& session,
+                          const std::vector<std::pair<int, std::string>>& candidates) {
+  Room* room = this->room(room_name);
+  WebRtcParticipant* participant = room ? room->webrtc_participant(session) : nullptr;
+  if (!participant) return false;
+  for (const auto& [mline, candidate] : candidates)
+    participant->add_remote_candidate(mline, candidate);
+  return true;
 }
 
 void Server::on_room_event(const std::string& room, const std::string& event,

@@ -144,6 +144,7 @@ HttpServer::~HttpServer() {
 bool HttpServer::start(std::string& error) {
   server_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixcast", nullptr)));
   soup_server_add_handler(server_.get(), nullptr, &HttpServer::on_request, this, nullptr);
+  soup_server_add_early_handler(server_.get(), nullptr, &HttpServer::on_early, this, nullptr);
   GError* raw = nullptr;
   GObjectPtr<GInetAddress> inet(g_inet_address_new_from_string(config_.address.c_str()));
   if (!inet) {
@@ -167,18 +168,35 @@ std::string HttpServer::base_url() const {
   return "http://" + host + ":" + std::to_string(bound_port_);
 }
 
-void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
-                            gpointer data) {
-  static_cast<HttpServer*>(data)->handle(msg, path ? path : "/");
+void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path,
+                            GHashTable* query, gpointer data) {
+  static_cast<HttpServer*>(data)->handle(msg, path ? path : "/", query);
 }
 
-void HttpServer::handle(SoupServerMessage* msg, const std::string& path) {
+// Runs once the headers are in: a body over the cap is refused before it is read.
+void HttpServer::on_early(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer) {
+  const goffset length =
+      soup_message_headers_get_content_length(soup_server_message_get_request_headers(msg));
+  if (length > static_cast<goffset>(kMaxSdpBytes))
+    send_json_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                    "the body is over the limit of " + std::to_string(kMaxSdpBytes) + " bytes");
+}
+
+void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTable* query) {
   const std::string method = soup_server_message_get_method(msg);
   if (method == "OPTIONS") {
     auto* headers = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
-    soup_message_headers_replace(headers, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    soup_message_headers_replace(headers, "Access-Control-Allow-Methods",
+                                 "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+    soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
+                                 "Content-Type, Authorization, If-Match");
+    soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location, Link, ETag");
     soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    return;
+  }
+  if (path.rfind("/whip/", 0) == 0) {
+    serve_whip(msg, method, path.substr(6), query);
     return;
   }
   if (method != "GET" && method != "HEAD") {
@@ -202,6 +220,88 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path) {
   } else {
     serve_file(msg, dirs_.web, path.substr(1));
   }
+}
+
+void HttpServer::serve_whip(SoupServerMessage* msg, const std::string& method,
+                            const std::string& rest, GHashTable* query) {
+  const size_t slash = rest.find('/');
+  const std::string room = rest.substr(0, slash);
+  const std::string session = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  auto* request_headers = soup_server_message_get_request_headers(msg);
+  const char* type = soup_message_headers_get_content_type(request_headers, nullptr);
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  const std::string text = body && body->data ? std::string(body->data, body->length) : "";
+
+  if (method == "POST" && session.empty()) {
+    if (!type || g_ascii_strcasecmp(type, "application/sdp") != 0) {
+      send_json_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                      "a WHIP offer must be sent as application/sdp");
+      return;
+    }
+    std::string error;
+    auto offer = parse_sdp_offer(text, error);
+    if (!offer) {
+      send_json_error(msg, SOUP_STATUS_BAD_REQUEST, "bad SDP offer: " + error);
+      return;
+    }
+    const char* name =
+        query ? static_cast<const char*>(g_hash_table_lookup(query, "name")) : nullptr;
+    // The answer waits for ICE gathering: hold the request until then.
+    soup_server_message_pause(msg);
+    g_object_ref(msg);
+    backend_.whip_publish(
+        room, name ? name : "", text, std::move(*offer),
+        [msg, room](int status, const std::string& answer, const std::string& id) {
+          if (status == SOUP_STATUS_CREATED) {
+            auto* headers = soup_server_message_get_response_headers(msg);
+            soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
+            soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location");
+            soup_message_headers_replace(headers, "Location", ("/whip/" + room + "/" + id).c_str());
+            soup_server_message_set_status(msg, SOUP_STATUS_CREATED, nullptr);
+            soup_server_message_set_response(msg, "application/sdp", SOUP_MEMORY_COPY,
+                                             answer.data(), answer.size());
+          } else {
+            send_json_error(msg, status, answer);
+          }
+          soup_server_message_unpause(msg);
+          g_object_unref(msg);
+        });
+    return;
+  }
+  if (session.empty()) {
+    send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "POST an offer to /whip/{room}");
+    return;
+  }
+  if (method == "DELETE") {
+    if (backend_.whip_delete(room, session))
+      soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    else
+      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no WHIP session " + rest);
+    return;
+  }
+  if (method == "PATCH") {
+    if (!type || g_ascii_strcasecmp(type, "application/trickle-ice-sdpfrag") != 0) {
+      send_json_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                      "trickle ICE must be sent as application/trickle-ice-sdpfrag");
+      return;
+    }
+    // "a=mid:" starts a media section; its candidates follow.
+    std::vector<std::pair<int, std::string>> candidates;
+    int mline = -1;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.rfind("m=", 0) == 0) ++mline;
+      if (line.rfind("a=candidate:", 0) == 0)
+        candidates.emplace_back(std::max(mline, 0), line.substr(2));
+    }
+    if (backend_.whip_trickle(room, session, candidates))
+      soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    else
+      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no WHIP session " + rest);
+    return;
+  }
+  send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed here");
 }
 
 void HttpServer::serve_api(SoupServerMessage* msg, const std::string& path) {

@@ -223,15 +223,52 @@ std::string Room::add_source(const SourceConfig& source, std::string& error) {
   auto uri = parse_source_uri(source.uri, setup_.sources_base_dir, error);
   if (!uri) return "";
   const std::string id = make_id(source.name, next_participant_++);
+  const std::string identity = source.identity.empty() ? source.name : source.identity;
+  std::unique_ptr<Participant> participant;
+  try {
+    participant = make_source_participant(id, source.name, identity, *uri, *this);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return "";
+  }
+  const std::string described = uri->kind == SourceUri::Kind::Uri ? uri->uri : source.uri;
+  return admit(std::move(participant), described, source, error);
+}
+
+std::string Room::add_webrtc_publisher(const std::string& name, std::string offer_sdp,
+                                       SdpOffer offer, WebRtcSettings settings,
+                                       WebRtcParticipant::AnswerCallback on_answer,
+                                       std::string& error) {
+  if (stopping_) {
+    error = "the room is stopping";
+    return "";
+  }
+  const std::string id = make_id(name.empty() ? "guest" : name, next_participant_++);
+  auto participant = std::make_unique<WebRtcParticipant>(
+      id, name.empty() ? id : name, name, std::move(offer_sdp), std::move(offer),
+      std::move(settings), std::move(on_answer), *this);
+  SourceConfig described;
+  described.name = name;
+  return admit(std::move(participant), "webrtc", described, error);
+}
+
+WebRtcParticipant* Room::webrtc_participant(const std::string& id) {
+  auto it = members_.find(id);
+  if (it == members_.end()) return nullptr;
+  return dynamic_cast<WebRtcParticipant*>(it->second.participant.get());
+}
+
+std::string Room::admit(std::unique_ptr<Participant> participant, const std::string& described,
+                        const SourceConfig& source, std::string& error) {
+  const std::string id = participant->id();
   Member member;
   member.source = source;
-  member.source_uri = uri->kind == SourceUri::Kind::Uri ? uri->uri : source.uri;
+  member.source_uri = described;
   member.slot = slots_.join(id);
-  const std::string identity = source.identity.empty() ? source.name : source.identity;
+  member.participant = std::move(participant);
+  Participant* p = member.participant.get();
+  members_.emplace(id, std::move(member));
   try {
-    member.participant = make_source_participant(id, source.name, identity, *uri, *this);
-    Participant* p = member.participant.get();
-    members_.emplace(id, std::move(member));
     p->start(GST_BIN(pipeline_));
   } catch (const std::exception& e) {
     members_.erase(id);
@@ -239,8 +276,8 @@ std::string Room::add_source(const SourceConfig& source, std::string& error) {
     error = e.what();
     return "";
   }
-  LOG_INFO << "room " << name() << ": " << source.name << " joined as " << id << " (slot "
-           << members_.at(id).slot << ", " << members_.at(id).source_uri << ")";
+  LOG_INFO << "room " << name() << ": " << p->display_name() << " joined as " << id << " (slot "
+           << members_.at(id).slot << ", " << described << ")";
   emit("participant_joined", id);
   relayout();
   return id;

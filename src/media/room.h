@@ -25,6 +25,7 @@
 #include "media/output.h"
 #include "media/participant.h"
 #include "media/video_mix.h"
+#include "media/webrtc_participant.h"
 
 namespace mixcast {
 
@@ -88,6 +89,13 @@ class Room : public Participant::Listener, public Output::Listener {
   // Adds a participant from a source config now; returns its id, or "" with
   // `error` set when the URI is bad.
   std::string add_source(const SourceConfig& source, std::string& error);
+  // A WebRTC publisher (WHIP): `on_answer` gets the SDP answer on the main
+  // loop once ICE gathering is complete. Returns the participant id.
+  std::string add_webrtc_publisher(const std::string& name, std::string offer_sdp,
+                                   SdpOffer offer, WebRtcSettings settings,
+                                   WebRtcParticipant::AnswerCallback on_answer,
+                                   std::string& error);
+  WebRtcParticipant* webrtc_participant(const std::string& id);
   void remove_participant(const std::string& id, const std::string& reason);
 
   // Applies a layout at once. The canvas size stays what the room started with.
@@ -136,6 +144,8 @@ class Room : public Participant::Listener, public Output::Listener {
   void reload_layout_file();
   void emit(const std::string& event, const std::string& detail);
   Member* find(const Participant& p);
+  std::string admit(std::unique_ptr<Participant> participant, const std::string& described,
+                    const SourceConfig& source, std::string& error);
   void build_encoders(const EncodeSettings& settings);
   void build_outputs();
 

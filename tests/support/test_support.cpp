@@ -120,35 +120,56 @@ int Process::stop(int sig, double timeout_s) {
 }
 
 HttpResponse http_get(int port, const std::string& path) {
+  return http_request("GET", port, path, "", "", "127.0.0.1", 5);
+}
+
+HttpResponse http_request(const std::string& method, int port, const std::string& path,
+                          const std::string& body, const std::string& content_type,
+                          const std::string& host, double timeout_s) {
   HttpResponse response;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
+  timeval tv{static_cast<time_t>(timeout_s), 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
     return response;
   }
-  const std::string request =
-      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (send(fd, request.data(), request.size(), 0) < 0) {
-    close(fd);
-    return response;
+  std::string request =
+      method + " " + path + " HTTP/1.0\r\nHost: " + host + "\r\nConnection: close\r\n";
+  if (!content_type.empty()) request += "Content-Type: " + content_type + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PATCH")
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "\r\n" + body;
+  for (size_t sent = 0; sent < request.size();) {
+    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may refuse a large body early
+    sent += static_cast<size_t>(n);
   }
   std::string raw;
   char buf[65536];
   ssize_t n;
   while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
   close(fd);
-  const size_t line_end = raw.find("\r\n");
-  if (raw.rfind("HTTP/", 0) != 0 || line_end == std::string::npos) return response;
+  const size_t head_end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/", 0) != 0 || head_end == std::string::npos) return response;
   response.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
-  const size_t body = raw.find("\r\n\r\n");
-  if (body != std::string::npos) response.body = raw.substr(body + 4);
+  std::istringstream head(raw.substr(0, head_end));
+  std::string line;
+  std::getline(head, line);  // status line
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    response.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+  }
+  response.body = raw.substr(head_end + 4);
   return response;
 }
 

@@ -67,11 +67,16 @@ class Process {
 };
 
 struct HttpResponse {
-  int status = 0;  // 0: no connection
+  int status = 0;                              // 0: no connection
+  std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 };
 // GET http://127.0.0.1:port/path with a 5 s timeout.
 HttpResponse http_get(int port, const std::string& path);
+// Any method, with a body, to `host` (default loopback); `timeout_s` per read.
+HttpResponse http_request(const std::string& method, int port, const std::string& path,
+                          const std::string& body = "", const std::string& content_type = "",
+                          const std::string& host = "127.0.0.1", double timeout_s = 10);
 
 // Runs a shell command, returns its stdout; `exit_code` gets the exit status.
 std::string run_command(const std::string& command, int* exit_code = nullptr);

@@ -1,0 +1,157 @@
+// WHIP ingest end to end: the real server and a webrtcbin publisher in one
+// private network namespace (tests/tools/netns-run runs this executable).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "test_support.h"
+#include "whip_publisher.h"
+
+namespace mt = mixcast::testing;
+
+namespace {
+
+const char* const kConfig = R"(log_level: info
+http: {address: 0.0.0.0, port: {port}}
+media: {width: 640, height: 360, fps: 30, video_bitrate_kbps: 800}
+paths:
+  layouts: {root}/config/layouts
+  pipelines: {root}/pipelines
+  hls: {dir}/hls
+  recordings: {dir}/recordings
+rooms:
+  - name: live
+    layout: side-by-side
+    outputs: {hls: {enabled: false}, recording: {enabled: true}}
+    sources:
+      - {name: Red, uri: "test://color?color=red&tone=440"}
+)";
+
+struct Rgb {
+  int r = 0, g = 0, b = 0;
+};
+
+// Average colour of a 40x40 patch centred at (x, y) in the last decodable
+// frame of `file` (which may still be growing: fragmented MP4).
+Rgb patch_colour(const std::string& file, int x, int y) {
+  const std::string all =
+      mt::run_command("ffmpeg -v error -i " + file + " -vf crop=40:40:" + std::to_string(x - 20) +
+                      ":" + std::to_string(y - 20) + " -f rawvideo -pix_fmt rgb24 - 2>/dev/null");
+  Rgb out;
+  const size_t frame_bytes = 40 * 40 * 3;
+  if (all.size() < frame_bytes) return out;
+  const std::string raw = all.substr((all.size() / frame_bytes - 1) * frame_bytes, frame_bytes);
+  const size_t n = raw.size() / 3;
+  long r = 0, g = 0, b = 0;
+  for (size_t i = 0; i < n; ++i) {
+    r += static_cast<unsigned char>(raw[i * 3]);
+    g += static_cast<unsigned char>(raw[i * 3 + 1]);
+    b += static_cast<unsigned char>(raw[i * 3 + 2]);
+  }
+  return Rgb{int(r / long(n)), int(g / long(n)), int(b / long(n))};
+}
+
+std::string recording(const mt::ServerUnderTest& server) {
+  for (const auto& e : std::filesystem::directory_iterator(server.dir().file("recordings/live")))
+    return e.path().string();
+  return "";
+}
+
+class Whip : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+};
+
+}  // namespace
+
+TEST_F(Whip, PublisherAppearsInItsTileAndLeavesOnDelete) {
+  mt::ServerUnderTest server("whip");
+  ASSERT_TRUE(server.start(kConfig)) << server.log();
+  mt::WhipPublisher publisher(0xff0000ff, 660);  // blue
+  const auto response = publisher.publish(server.port(), "/whip/live?name=Blue");
+  ASSERT_EQ(response.status, 201) << response.body << server.log();
+  ASSERT_TRUE(response.headers.count("location"));
+  const std::string location = response.headers.at("location");
+  EXPECT_EQ(location.rfind("/whip/live/", 0), 0u) << location;
+  EXPECT_EQ(response.headers.at("content-type"), "application/sdp");
+  EXPECT_NE(response.body.find("a=candidate"), std::string::npos) << "non-trickle answer";
+  EXPECT_NE(response.body.find("a=fingerprint"), std::string::npos);
+
+  ASSERT_TRUE(mt::wait_until([&] { return publisher.connected(); }, 10)) << server.log();
+  ASSERT_TRUE(mt::wait_until(
+      [&] {
+        const auto room = server.get("/api/v1/rooms/live").body;
+        return room.find("\"Blue\"") != std::string::npos &&
+               room.find("\"has_video\" : true", room.find("\"Blue\"")) != std::string::npos;
+      },
+      10))
+      << server.get("/api/v1/rooms/live").body << server.log();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // The mix shows it: side-by-side, Red in seat 0 on the left, the publisher
+  // in seat 1 on the right (checked on the recording, complete fragments).
+  const std::string file = recording(server);
+  ASSERT_FALSE(file.empty());
+  const Rgb right = patch_colour(file, 480, 180);
+  EXPECT_GT(right.b, 180) << "the publisher's blue is in its tile: " << right.r << "," << right.g
+                          << "," << right.b;
+  EXPECT_LT(right.r, 80);
+  const Rgb left = patch_colour(file, 160, 180);
+  EXPECT_GT(left.r, 180) << "Red stays on the left";
+  EXPECT_LT(left.b, 80);
+
+  // DELETE ends the session; a second DELETE finds nothing.
+  EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 200);
+  EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 404);
+  EXPECT_TRUE(mt::wait_until(
+      [&] { return server.get("/api/v1/rooms/live").body.find("\"Blue\"") == std::string::npos; },
+      5));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(server.process()->stop(SIGTERM, 15), 0) << server.log();
+
+  // Alone again, Red fills the canvas: no trace of the publisher.
+  const Rgb after = patch_colour(file, 480, 180);
+  EXPECT_LT(after.b, 80);
+}
+
+TEST_F(Whip, BadRequestsGetClearErrorsAndTheServerGoesOn) {
+  mt::ServerUnderTest server("whip-errors");
+  ASSERT_TRUE(server.start(kConfig)) << server.log();
+  const int port = server.port();
+  const std::string offer =
+      mt::read_file(mt::source_root() + "/tests/unit/data/sdp/chrome-sendrecv-av.sdp");
+  ASSERT_FALSE(offer.empty());
+  struct Case {
+    const char* what;
+    std::string method, path, body, type;
+    int status;
+  };
+  const Case cases[] = {
+      {"wrong content type", "POST", "/whip/live", offer, "text/plain", 415},
+      {"not SDP", "POST", "/whip/live", "hello", "application/sdp", 400},
+      {"SDP without media", "POST", "/whip/live",
+       "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", "application/sdp", 400},
+      {"unknown room", "POST", "/whip/nope", offer, "application/sdp", 404},
+      {"body over 64 KiB", "POST", "/whip/live", std::string(70 * 1024, 'a'), "application/sdp",
+       413},
+      {"DELETE of an unknown session", "DELETE", "/whip/live/nobody-9", "", "", 404},
+      {"PATCH of an unknown session", "PATCH", "/whip/live/nobody-9",
+       "a=candidate:1 1 UDP 1 10.77.0.1 9 typ host\r\n", "application/trickle-ice-sdpfrag", 404},
+      {"PATCH with the wrong type", "PATCH", "/whip/live/nobody-9", "x", "text/plain", 415},
+      {"GET on the WHIP endpoint", "GET", "/whip/live", "", "", 405},
+  };
+  for (const auto& c : cases) {
+    const auto r = mt::http_request(c.method, port, c.path, c.body, c.type);
+    EXPECT_EQ(r.status, c.status) << c.what << ": " << r.body;
+    if (r.status >= 400) {
+      EXPECT_NE(r.body.find("\"error\""), std::string::npos) << c.what;
+    }
+  }
+  EXPECT_EQ(server.get("/healthz").status, 200) << "still serving";
+  auto options = mt::http_request("OPTIONS", port, "/whip/live");
+  EXPECT_EQ(options.status, 204);
+  EXPECT_NE(options.headers["access-control-expose-headers"].find("Location"), std::string::npos);
+  EXPECT_TRUE(server.process()->running());
+}
