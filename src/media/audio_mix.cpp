@@ -1,6 +1,7 @@
 #include "media/audio_mix.h"
 
 #include <span>
+#include <tuple>
 
 #include "core/log.h"
 #include "media/gst_ptr.h"
@@ -20,7 +21,10 @@ AudioMix::AudioMix(GstBin* pipeline, const AudioSpec& spec)
   mixer_ = make_element("audiomixer", "audio-mixer");
   g_object_set(mixer_, "latency", guint64(spec.latency_ms) * GST_MSECOND, "min-upstream-latency",
                guint64(spec.latency_ms) * GST_MSECOND, "ignore-inactive-pads", TRUE, nullptr);
-  gst_util_set_object_arg(G_OBJECT(mixer_), "start-time-selection", "first");
+  // The mix's sample grid starts at running time 0, so that every mixer of
+  // the room (the sum and each mix-minus) puts a given sample at the same
+  // place: mix-minus subtracts sample by sample.
+  gst_util_set_object_arg(G_OBJECT(mixer_), "start-time-selection", "zero");
 
   GstElement* silence = make_element("audiotestsrc", "audio-background");
   g_object_set(silence, "is-live", TRUE, "samplesperbuffer", spec.rate / 100, nullptr);
@@ -30,16 +34,23 @@ AudioMix::AudioMix(GstBin* pipeline, const AudioSpec& spec)
   g_object_set(silence_caps, "caps", caps.get(), nullptr);
   GstElement* out_caps = make_element("capsfilter", "audio-mix-caps");
   g_object_set(out_caps, "caps", caps.get(), nullptr);
+  // The unlimited sum feeds the full mix and every mix-minus.
+  sum_tee_ = make_element("tee", "audio-sum-tee");
+  g_object_set(sum_tee_, "allow-not-linked", TRUE, nullptr);
+  GstElement* full = make_element("queue", "audio-full-mix");
 
-  gst_bin_add_many(pipeline_, silence, silence_caps, mixer_, out_caps, nullptr);
-  gst_element_link_many(silence, silence_caps, mixer_, out_caps, nullptr);
-  src_pad_ = gst_element_get_static_pad(out_caps, "src");
+  gst_bin_add_many(pipeline_, silence, silence_caps, mixer_, out_caps, sum_tee_, full, nullptr);
+  gst_element_link_many(silence, silence_caps, mixer_, out_caps, sum_tee_, full, nullptr);
+  src_pad_ = gst_element_get_static_pad(full, "src");
   limiter_probe_ = gst_pad_add_probe(src_pad_, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::on_mix_buffer,
                                      this, nullptr);
 }
 
 AudioMix::~AudioMix() {
   gst_pad_remove_probe(src_pad_, limiter_probe_);
+  for (auto& [id, mm] : mix_minus_) {
+    gst_pad_remove_probe(GST_PAD(gst_element_get_static_pad(mm.bin, "src")), mm.probe);
+  }
   for (auto& [id, input] : inputs_) gst_object_unref(input.mixer_pad);
   gst_object_unref(src_pad_);
 }
@@ -57,13 +68,20 @@ void AudioMix::add_input(const std::string& participant_id, GstPad* audio_src) {
   GstElement* caps = make_element("capsfilter");
   MiniPtr<GstCaps> fixed(mix_caps(spec_));
   g_object_set(caps, "caps", fixed.get(), nullptr);
+  GstPad* caps_src = gst_element_get_static_pad(caps, "src");
+  gst_pad_add_probe(caps_src, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::snap_to_sample_grid,
+                    GINT_TO_POINTER(spec_.rate), nullptr);
+  gst_object_unref(caps_src);
   GstElement* level = make_element("level", level_element_name(participant_id).c_str());
   g_object_set(level, "interval", guint64(100) * GST_MSECOND, "post-messages", TRUE, nullptr);
   GstElement* queue = make_element("queue");
   g_object_set(queue, "max-size-time", guint64(200) * GST_MSECOND, "max-size-buffers", 0u,
                "max-size-bytes", 0u, nullptr);
-  gst_bin_add_many(GST_BIN(input.bin), convert, resample, caps, level, queue, nullptr);
-  gst_element_link_many(convert, resample, caps, level, queue, nullptr);
+  input.own_tee = make_element("tee", "own");
+  g_object_set(input.own_tee, "allow-not-linked", TRUE, nullptr);
+  gst_bin_add_many(GST_BIN(input.bin), convert, resample, caps, input.own_tee, level, queue,
+                   nullptr);
+  gst_element_link_many(convert, resample, caps, input.own_tee, level, queue, nullptr);
   GstPad* sink = gst_element_get_static_pad(convert, "sink");
   GstPad* src = gst_element_get_static_pad(queue, "src");
   gst_element_add_pad(input.bin, gst_ghost_pad_new("sink", sink));
@@ -82,17 +100,149 @@ void AudioMix::add_input(const std::string& participant_id, GstPad* audio_src) {
   gst_object_unref(bin_sink);
   gst_element_sync_state_with_parent(input.bin);
   inputs_.emplace(participant_id, input);
+  link_own(participant_id);
 }
 
 void AudioMix::remove_input(const std::string& participant_id) {
   auto it = inputs_.find(participant_id);
   if (it == inputs_.end()) return;
   Input input = it->second;
+  auto mm = mix_minus_.find(participant_id);
+  if (mm != mix_minus_.end()) unlink_own(mm->second, &input);
   inputs_.erase(it);
   gst_element_set_state(input.bin, GST_STATE_NULL);
   gst_bin_remove(pipeline_, input.bin);
   gst_element_release_request_pad(mixer_, input.mixer_pad);
   gst_object_unref(input.mixer_pad);
+}
+
+GstPad* AudioMix::mix_minus_pad(const std::string& participant_id) {
+  auto found = mix_minus_.find(participant_id);
+  if (found != mix_minus_.end()) return gst_element_get_static_pad(found->second.bin, "src");
+  MixMinus mm;
+  mm.bin = gst_bin_new(("mix-minus-" + participant_id).c_str());
+  GstElement* sum_queue = make_element("queue", "sum");
+  GstElement* own_queue = make_element("queue", "own");
+  // The sum arrives a mixer latency after the own samples: hold enough.
+  for (GstElement* q : {sum_queue, own_queue})
+    g_object_set(q, "max-size-time", guint64(GST_SECOND), "max-size-buffers", 0u, "max-size-bytes",
+                 0u, nullptr);
+  GstElement* invert = make_element("audioamplify", "invert");
+  g_object_set(invert, "amplification", -1.0f, nullptr);
+  GstElement* mixer = make_element("audiomixer", "mixer");
+  g_object_set(mixer, "latency", guint64(spec_.latency_ms) * GST_MSECOND, nullptr);
+  gst_util_set_object_arg(G_OBJECT(mixer), "start-time-selection", "first");
+  GstElement* caps = make_element("capsfilter");
+  MiniPtr<GstCaps> fixed(mix_caps(spec_));
+  g_object_set(caps, "caps", fixed.get(), nullptr);
+  gst_bin_add_many(GST_BIN(mm.bin), sum_queue, own_queue, invert, mixer, caps, nullptr);
+  gst_element_link_many(sum_queue, mixer, caps, nullptr);
+  gst_element_link_many(own_queue, invert, mixer, nullptr);
+  for (auto [pad_name, element, dir] :
+       {std::tuple{"sink_sum", sum_queue, "sink"}, std::tuple{"sink_own", own_queue, "sink"},
+        std::tuple{"src", caps, "src"}}) {
+    GstPad* target = gst_element_get_static_pad(element, dir);
+    gst_element_add_pad(mm.bin, gst_ghost_pad_new(pad_name, target));
+    gst_object_unref(target);
+  }
+  gst_bin_add(pipeline_, mm.bin);
+  mm.sum_tee_pad = gst_element_request_pad_simple(sum_tee_, "src_%u");
+  GstPad* sink_sum = gst_element_get_static_pad(mm.bin, "sink_sum");
+  gst_pad_link(mm.sum_tee_pad, sink_sum);
+  gst_object_unref(sink_sum);
+  mm.limiter = std::make_unique<Limiter>(spec_.rate, spec_.channels);
+  GstPad* src = gst_element_get_static_pad(mm.bin, "src");
+  mm.probe = gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::on_mix_minus_buffer,
+                               mm.limiter.get(), nullptr);
+  gst_element_sync_state_with_parent(mm.bin);
+  mix_minus_.emplace(participant_id, std::move(mm));
+  link_own(participant_id);
+  return src;
+}
+
+void AudioMix::link_own(const std::string& participant_id) {
+  auto mm = mix_minus_.find(participant_id);
+  auto input = inputs_.find(participant_id);
+  if (mm == mix_minus_.end() || input == inputs_.end() || mm->second.own_tee_pad) return;
+  mm->second.own_tee_pad = gst_element_request_pad_simple(input->second.own_tee, "src_%u");
+  // The own tee lives in the input's bin: reach it through a ghost pad.
+  GstPad* ghost = gst_ghost_pad_new(nullptr, mm->second.own_tee_pad);
+  gst_pad_set_active(ghost, TRUE);
+  gst_element_add_pad(input->second.bin, ghost);
+  GstPad* sink_own = gst_element_get_static_pad(mm->second.bin, "sink_own");
+  if (gst_pad_link(ghost, sink_own) != GST_PAD_LINK_OK)
+    LOG_ERROR << "audio mix: cannot link the mix-minus of " << participant_id;
+  gst_object_unref(sink_own);
+}
+
+void AudioMix::unlink_own(MixMinus& mm, Input* input) {
+  if (!mm.own_tee_pad) return;
+  if (input) {
+    GstPad* ghost = nullptr;
+    GstIterator* it = gst_element_iterate_src_pads(input->bin);
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      GstPad* pad = GST_PAD(g_value_get_object(&item));
+      if (GST_IS_GHOST_PAD(pad)) {
+        GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(pad));
+        if (target == mm.own_tee_pad) ghost = GST_PAD(gst_object_ref(pad));
+        if (target) gst_object_unref(target);
+      }
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    if (ghost) {
+      gst_element_remove_pad(input->bin, ghost);
+      gst_object_unref(ghost);
+    }
+    gst_element_release_request_pad(input->own_tee, mm.own_tee_pad);
+  }
+  gst_object_unref(mm.own_tee_pad);
+  mm.own_tee_pad = nullptr;
+}
+
+void AudioMix::remove_mix_minus(const std::string& participant_id) {
+  auto it = mix_minus_.find(participant_id);
+  if (it == mix_minus_.end()) return;
+  MixMinus& mm = it->second;
+  auto input = inputs_.find(participant_id);
+  unlink_own(mm, input == inputs_.end() ? nullptr : &input->second);
+  gst_element_release_request_pad(sum_tee_, mm.sum_tee_pad);
+  gst_object_unref(mm.sum_tee_pad);
+  gst_element_set_state(mm.bin, GST_STATE_NULL);
+  gst_bin_remove(pipeline_, mm.bin);
+  mix_minus_.erase(it);
+}
+
+// A participant's buffers start anywhere in time; two mixers with different
+// start times would round them to different samples (a one-sample slip
+// leaves the own voice in the mix-minus at about -20 dB). On the grid of
+// whole samples from 0 both mixers agree.
+GstPadProbeReturn AudioMix::snap_to_sample_grid(GstPad*, GstPadProbeInfo* info, gpointer rate) {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
+  const guint64 r = static_cast<guint64>(GPOINTER_TO_INT(rate));
+  const guint64 sample = gst_util_uint64_scale_round(GST_BUFFER_PTS(buffer), r, GST_SECOND);
+  const GstClockTime snapped = gst_util_uint64_scale_round(sample, GST_SECOND, r);
+  if (snapped == GST_BUFFER_PTS(buffer)) return GST_PAD_PROBE_OK;
+  buffer = gst_buffer_make_writable(buffer);
+  GST_BUFFER_PTS(buffer) = snapped;
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn AudioMix::on_mix_minus_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* limiter = static_cast<Limiter*>(data);
+  GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  GstMapInfo map;
+  if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
+    limiter->process(
+        std::span<float>(reinterpret_cast<float*>(map.data), map.size / sizeof(float)));
+    gst_buffer_unmap(buffer, &map);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn AudioMix::on_mix_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {

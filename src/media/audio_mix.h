@@ -1,7 +1,13 @@
 // The room's audio mix: audiomixer in F32 (integer formats saturate) with a
 // permanent live silence input, fixed output caps, and a limiter on the sum.
 // Each participant enters through audioconvert ! audioresample ! fixed caps
-// (audiomixer does not resample) ! level (for the active speaker).
+// (audiomixer does not resample) ! tee ! level (for the active speaker).
+//
+// Mix-minus (what a participant hears: everyone but themselves) costs O(N):
+// the unlimited sum is computed once; each participant's feed is a
+// two-input audiomixer of that sum and the participant's own samples
+// inverted (audioamplify -1), aligned by running time, then limited. (The
+// audiomixer pad volume cannot be negative, hence the amplifier.)
 #pragma once
 
 #include <gst/gst.h>
@@ -32,6 +38,10 @@ class AudioMix {
 
   void add_input(const std::string& participant_id, GstPad* audio_src);
   void remove_input(const std::string& participant_id);
+
+  // The participant's mix-minus feed (F32, limited); created on first call.
+  GstPad* mix_minus_pad(const std::string& participant_id);
+  void remove_mix_minus(const std::string& participant_id);
   // Level messages come from elements named "level-<participant id>".
   static std::string level_element_name(const std::string& participant_id);
 
@@ -41,7 +51,19 @@ class AudioMix {
   struct Input {
     GstElement* bin = nullptr;
     GstPad* mixer_pad = nullptr;
+    GstElement* own_tee = nullptr;  // inside bin: the participant's samples
   };
+  struct MixMinus {
+    GstElement* bin = nullptr;      // sum + inverted own -> limiter
+    GstPad* sum_tee_pad = nullptr;  // on sum_tee_
+    GstPad* own_tee_pad = nullptr;  // on the input's own tee, while it exists
+    std::unique_ptr<Limiter> limiter;
+    gulong probe = 0;
+  };
+  void link_own(const std::string& participant_id);
+  void unlink_own(MixMinus& mm, Input* input);
+  static GstPadProbeReturn snap_to_sample_grid(GstPad* pad, GstPadProbeInfo* info, gpointer rate);
+  static GstPadProbeReturn on_mix_minus_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer mm);
 
   GstBin* pipeline_;
   AudioSpec spec_;
@@ -49,7 +71,9 @@ class AudioMix {
   GstPad* src_pad_ = nullptr;
   gulong limiter_probe_ = 0;
   Limiter limiter_;  // touched only by the mixer's streaming thread
+  GstElement* sum_tee_ = nullptr;
   std::map<std::string, Input> inputs_;
+  std::map<std::string, MixMinus> mix_minus_;
 };
 
 }  // namespace mixcast

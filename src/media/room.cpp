@@ -113,6 +113,7 @@ void Room::build_encoders(const EncodeSettings& settings) {
   g_object_set(vcaps, "caps", h264.get(), nullptr);
   GstElement* video_tee = add_element(bin, "tee", "video-tee");
   g_object_set(video_tee, "allow-not-linked", TRUE, nullptr);
+  encoded_video_tee_ = video_tee;
   link_or_throw(raw_video_tee_, vqueue);
   link_or_throw(vqueue, venc);
   link_or_throw(venc, vparse);
@@ -276,6 +277,8 @@ std::string Room::admit(std::unique_ptr<Participant> participant, const std::str
     error = e.what();
     return "";
   }
+  if (auto* webrtc = dynamic_cast<WebRtcParticipant*>(p))
+    link_return_feeds(members_.at(id), *webrtc);
   LOG_INFO << "room " << name() << ": " << p->display_name() << " joined as " << id << " (slot "
            << members_.at(id).slot << ", " << described << ")";
   emit("participant_joined", id);
@@ -287,6 +290,7 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
   auto it = members_.find(id);
   if (it == members_.end()) return;
   // Stop the participant's own elements first, then free its mixer inputs.
+  unlink_return_feeds(id, it->second);
   std::unique_ptr<Participant> participant = std::move(it->second.participant);
   const SourceConfig source = it->second.source;
   members_.erase(it);
@@ -305,6 +309,33 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
     if (add_source(source, error).empty())
       LOG_ERROR << "room " << name() << ": cannot loop " << source.name << ": " << error;
   }
+}
+
+// The mix goes back to a WebRTC participant: the shared H.264 stream (one
+// encode for everyone) and its own mix-minus.
+void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
+  if (GstPad* sink = participant.return_video_sink()) {
+    member.return_video_tee_pad = gst_element_request_pad_simple(encoded_video_tee_, "src_%u");
+    if (gst_pad_link(member.return_video_tee_pad, sink) != GST_PAD_LINK_OK)
+      LOG_ERROR << "room " << name() << ": cannot send video back to " << participant.id();
+    // A new receiver needs a keyframe to start decoding.
+    fanout_->request_keyframe();
+  }
+  if (GstPad* sink = participant.return_audio_sink()) {
+    GstPad* feed = audio_mix_->mix_minus_pad(participant.id());
+    if (gst_pad_link(feed, sink) != GST_PAD_LINK_OK)
+      LOG_ERROR << "room " << name() << ": cannot send audio back to " << participant.id();
+    gst_object_unref(feed);
+  }
+}
+
+void Room::unlink_return_feeds(const std::string& id, Member& member) {
+  if (member.return_video_tee_pad) {
+    gst_element_release_request_pad(encoded_video_tee_, member.return_video_tee_pad);
+    gst_object_unref(member.return_video_tee_pad);
+    member.return_video_tee_pad = nullptr;
+  }
+  audio_mix_->remove_mix_minus(id);
 }
 
 Room::Member* Room::find(const Participant& p) {

@@ -91,11 +91,13 @@ class Room : public Participant::Listener, public Output::Listener {
   std::string add_source(const SourceConfig& source, std::string& error);
   // A WebRTC publisher (WHIP): `on_answer` gets the SDP answer on the main
   // loop once ICE gathering is complete. Returns the participant id.
-  std::string add_webrtc_publisher(const std::string& name, std::string offer_sdp,
-                                   SdpOffer offer, WebRtcSettings settings,
-                                   WebRtcParticipant::AnswerCallback on_answer,
-                                   std::string& error);
+  std::string add_webrtc_publisher(const std::string& name, std::string offer_sdp, SdpOffer offer,
+                                   WebRtcSettings settings,
+                                   WebRtcParticipant::AnswerCallback on_answer, std::string& error);
   WebRtcParticipant* webrtc_participant(const std::string& id);
+  // What participant `id` hears: everyone but themselves (F32, limited). A
+  // new reference; the feed lives until the participant leaves.
+  GstPad* mix_minus_feed(const std::string& id) { return audio_mix_->mix_minus_pad(id); }
   void remove_participant(const std::string& id, const std::string& reason);
 
   // Applies a layout at once. The canvas size stays what the room started with.
@@ -120,7 +122,8 @@ class Room : public Participant::Listener, public Output::Listener {
     int video_height = 0;
     bool video_linked = false;
     bool audio_linked = false;
-    bool streams_known = false;  // all of the participant's streams have appeared
+    bool streams_known = false;              // all of the participant's streams have appeared
+    GstPad* return_video_tee_pad = nullptr;  // WebRTC return path, on encoded_video_tee_
     std::string source_uri;
     SourceConfig source;  // to rejoin looping files
   };
@@ -144,6 +147,8 @@ class Room : public Participant::Listener, public Output::Listener {
   void reload_layout_file();
   void emit(const std::string& event, const std::string& detail);
   Member* find(const Participant& p);
+  void link_return_feeds(Member& member, WebRtcParticipant& participant);
+  void unlink_return_feeds(const std::string& id, Member& member);
   std::string admit(std::unique_ptr<Participant> participant, const std::string& described,
                     const SourceConfig& source, std::string& error);
   void build_encoders(const EncodeSettings& settings);
@@ -158,6 +163,7 @@ class Room : public Participant::Listener, public Output::Listener {
   std::unique_ptr<AudioMix> audio_mix_;
   GstElement* raw_video_tee_ = nullptr;
   GstElement* raw_audio_tee_ = nullptr;
+  GstElement* encoded_video_tee_ = nullptr;  // the shared H.264 stream
   std::unique_ptr<EncodedFanout> fanout_;
   std::vector<std::unique_ptr<Output>> outputs_;
 

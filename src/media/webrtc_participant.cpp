@@ -51,12 +51,81 @@ void WebRtcParticipant::build() {
   g_signal_connect(webrtc_, "notify::connection-state",
                    G_CALLBACK(&WebRtcParticipant::on_connection_state), this);
   gst_bin_add(bin(), webrtc_);
+  // Return streams are linked before the answer is made, so webrtcbin answers
+  // sendrecv with the payload numbers the peer offered.
+  if (const auto* video = offer_.first("video"); video && offer_.receives("video")) {
+    if (auto h264 = pick_h264(*video))
+      return_video_ = build_return("return_video", {"queue", "rtph264pay"}, *h264, "video");
+    else
+      LOG_WARN << "participant " << id() << " takes no H.264: no video goes back to it yet";
+  }
+  if (const auto* audio = offer_.first("audio"); audio && offer_.receives("audio")) {
+    if (auto opus = pick_opus(*audio))
+      return_audio_ = build_return(
+          "return_audio", {"queue", "audioconvert", "audioresample", "opusenc", "rtpopuspay"},
+          *opus, "audio");
+  }
   // A participant that sends no video shows the placeholder at once.
   if (!offer_.sends("video") && !offer_.sends("audio")) streams_complete();
   // Negotiate once the bin runs inside the room's pipeline.
   post_to_main([this, t = token()] {
     if (Lifetime::alive(t)) negotiate();
   });
+}
+
+GstPad* WebRtcParticipant::build_return(const char* name, const std::vector<const char*>& chain,
+                                        const OfferedCodec& codec, const char* media) {
+  GstElement* previous = nullptr;
+  GstElement* first = nullptr;
+  for (const char* factory : chain) {
+    GstElement* element = make_element(factory);
+    gst_bin_add(bin(), element);
+    if (g_str_equal(factory, "queue")) {
+      // Never let a slow peer hold the room's shared stream back.
+      g_object_set(element, "max-size-time", guint64(GST_SECOND / 2), "max-size-buffers", 0u,
+                   "max-size-bytes", 0u, nullptr);
+      gst_util_set_object_arg(G_OBJECT(element), "leaky", "downstream");
+    } else if (g_str_equal(factory, "rtph264pay")) {
+      g_object_set(element, "config-interval", -1, "pt", guint(codec.payload), nullptr);
+      gst_util_set_object_arg(G_OBJECT(element), "aggregate-mode", "zero-latency");
+    } else if (g_str_equal(factory, "rtpopuspay")) {
+      g_object_set(element, "pt", guint(codec.payload), nullptr);
+    } else if (g_str_equal(factory, "opusenc")) {
+      g_object_set(element, "bitrate", 64000, nullptr);
+      gst_util_set_object_arg(G_OBJECT(element), "frame-size", "20");
+    }
+    if (previous) link_or_throw(previous, element);
+    if (!first) first = element;
+    previous = element;
+  }
+  // Caps that match the offer, payload number included.
+  std::string encoding = codec.name;
+  for (auto& c : encoding) c = static_cast<char>(g_ascii_toupper(c));
+  MiniPtr<GstCaps> caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, media,
+                                            "encoding-name", G_TYPE_STRING, encoding.c_str(),
+                                            "payload", G_TYPE_INT, codec.payload, "clock-rate",
+                                            G_TYPE_INT, codec.clock_rate, nullptr));
+  GstElement* filter = make_element("capsfilter");
+  g_object_set(filter, "caps", caps.get(), nullptr);
+  gst_bin_add(bin(), filter);
+  link_or_throw(previous, filter);
+  GstPad* webrtc_sink = gst_element_request_pad_simple(webrtc_, "sink_%u");
+  GstPad* filter_src = gst_element_get_static_pad(filter, "src");
+  gst_pad_link(filter_src, webrtc_sink);
+  gst_object_unref(filter_src);
+  GstWebRTCRTPTransceiver* transceiver = nullptr;
+  g_object_get(webrtc_sink, "transceiver", &transceiver, nullptr);
+  if (transceiver) {
+    g_object_set(transceiver, "codec-preferences", caps.get(), nullptr);
+    gst_util_set_object_arg(G_OBJECT(transceiver), "direction", "sendrecv");
+    gst_object_unref(transceiver);
+  }
+  gst_object_unref(webrtc_sink);
+  GstPad* target = gst_element_get_static_pad(first, "sink");
+  GstPad* ghost = gst_ghost_pad_new(name, target);
+  gst_object_unref(target);
+  gst_element_add_pad(GST_ELEMENT(bin()), ghost);
+  return ghost;
 }
 
 void WebRtcParticipant::on_new_transceiver(GstElement*, GObject* transceiver, gpointer) {

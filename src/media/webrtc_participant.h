@@ -32,6 +32,12 @@ class WebRtcParticipant final : public Participant {
                     AnswerCallback on_answer, Listener& listener);
   ~WebRtcParticipant() override;
 
+  // The return path: src pads of the bin to link the room's shared H.264
+  // stream and this participant's mix-minus to (nullptr when the peer does
+  // not take that media back, or offers no codec we send).
+  GstPad* return_video_sink() const { return return_video_; }
+  GstPad* return_audio_sink() const { return return_audio_; }
+
   // Trickle ICE (WHIP PATCH): "a=candidate:..." lines with their m-line index.
   void add_remote_candidate(int mline_index, const std::string& candidate);
 
@@ -45,6 +51,8 @@ class WebRtcParticipant final : public Participant {
   static void on_gathering_state(GObject* webrtc, GParamSpec*, gpointer self);
   static void on_connection_state(GObject* webrtc, GParamSpec*, gpointer self);
   void negotiate();
+  GstPad* build_return(const char* name, const std::vector<const char*>& chain,
+                       const OfferedCodec& codec, const char* media);
   void on_answer_created(GstPromise* promise);
   void send_answer();
   void reply(bool ok, const std::string& text);
@@ -55,6 +63,8 @@ class WebRtcParticipant final : public Participant {
   AnswerCallback on_answer_;
   GstElement* webrtc_ = nullptr;  // owned by our bin
   SourceId gathering_timeout_;
+  GstPad* return_video_ = nullptr;  // ghost sink pads on our bin (owned by it)
+  GstPad* return_audio_ = nullptr;
   std::mutex mutex_;  // guards the two flags below (streaming threads)
   bool video_exposed_ = false;
   bool audio_exposed_ = false;

@@ -110,21 +110,64 @@ GstFlowReturn RoomHarness::on_video(GstElement* sink, gpointer data) {
   return GST_FLOW_OK;
 }
 
-GstFlowReturn RoomHarness::on_audio(GstElement* sink, gpointer data) {
-  auto* self = static_cast<RoomHarness*>(data);
-  GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
-  if (!sample) return GST_FLOW_OK;
+// Keeps the last two seconds (stereo) of an audio tap. Caller holds mutex_.
+void RoomHarness::append(std::deque<float>& to, GstSample* sample) {
   GstBuffer* buffer = gst_sample_get_buffer(sample);
   GstMapInfo map;
   if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     const auto* samples = reinterpret_cast<const float*>(map.data);
-    std::lock_guard lock(self->mutex_);
-    self->audio_.insert(self->audio_.end(), samples, samples + map.size / sizeof(float));
-    while (self->audio_.size() > 48000 * 2 * 2) self->audio_.pop_front();
+    to.insert(to.end(), samples, samples + map.size / sizeof(float));
+    while (to.size() > 48000 * 2 * 2) to.pop_front();
     gst_buffer_unmap(buffer, &map);
+  }
+}
+
+GstFlowReturn RoomHarness::on_audio(GstElement* sink, gpointer data) {
+  auto* self = static_cast<RoomHarness*>(data);
+  GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+  if (!sample) return GST_FLOW_OK;
+  {
+    std::lock_guard lock(self->mutex_);
+    append(self->audio_, sample);
   }
   gst_sample_unref(sample);
   return GST_FLOW_OK;
+}
+
+GstFlowReturn RoomHarness::on_mix_minus(GstElement* sink, gpointer data) {
+  auto* self = static_cast<RoomHarness*>(data);
+  GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+  if (!sample) return GST_FLOW_OK;
+  {
+    std::lock_guard lock(self->mutex_);
+    append(self->mix_minus_audio_, sample);
+  }
+  gst_sample_unref(sample);
+  return GST_FLOW_OK;
+}
+
+void RoomHarness::tap_mix_minus(const std::string& id) {
+  GstElement* sink = gst_element_factory_make("appsink", nullptr);
+  g_object_set(sink, "emit-signals", TRUE, "sync", FALSE, "async", FALSE, nullptr);
+  g_signal_connect(sink, "new-sample", G_CALLBACK(&RoomHarness::on_mix_minus), this);
+  gst_bin_add(GST_BIN(room_->pipeline()), sink);
+  GstPad* feed = room_->mix_minus_feed(id);
+  GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_link(feed, sink_pad);
+  gst_object_unref(sink_pad);
+  gst_object_unref(feed);
+  gst_element_sync_state_with_parent(sink);
+}
+
+double RoomHarness::mix_minus_tone_power(double freq, double seconds) {
+  std::vector<float> audio;
+  {
+    std::lock_guard lock(mutex_);
+    const size_t want = std::min(mix_minus_audio_.size(), size_t(seconds * 48000) * 2);
+    audio.assign(mix_minus_audio_.end() - static_cast<std::ptrdiff_t>(want),
+                 mix_minus_audio_.end());
+  }
+  return goertzel_power(audio, 2, 0, 48000, freq);
 }
 
 std::unique_ptr<RoomHarness::Frame> RoomHarness::latest_frame() {

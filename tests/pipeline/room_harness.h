@@ -51,6 +51,10 @@ class RoomHarness {
   // Goertzel power of `freq` in the last `seconds` of the mix (left channel).
   double tone_power(double freq, double seconds = 0.5);
 
+  // Taps participant `id`'s mix-minus; then mix_minus_tone_power() listens to it.
+  void tap_mix_minus(const std::string& id);
+  double mix_minus_tone_power(double freq, double seconds = 0.5);
+
  private:
   static GstFlowReturn on_video(GstElement* sink, gpointer self);
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
@@ -63,6 +67,9 @@ class RoomHarness {
   GstClockTime last_pts_ = GST_CLOCK_TIME_NONE;
   GstClockTime largest_gap_ = 0;
   std::deque<float> audio_;
+  std::deque<float> mix_minus_audio_;
+  static GstFlowReturn on_mix_minus(GstElement* sink, gpointer self);
+  static void append(std::deque<float>& to, GstSample* sample);
 };
 
 }  // namespace mixcast::testing

@@ -318,8 +318,8 @@ TEST(Room, EditingTheLayoutFileAppliesLiveAndABrokenEditIsIgnored) {
 
   // The operator saves a column layout: it applies without a restart.
   mixcast::testing::write_file(file, "name: live\nregions:\n  - {show: all, arrange: column}\n");
-  ASSERT_TRUE(h.run_until(
-      [&] { return h.room().composition().tiles.at(0).cell.height == 180; }, 5));
+  ASSERT_TRUE(
+      h.run_until([&] { return h.room().composition().tiles.at(0).cell.height == 180; }, 5));
   h.run_for(0.3);
   expect_tiles(h, {{red, kGuests[0].colour}, {green, kGuests[1].colour}});
 
@@ -328,4 +328,22 @@ TEST(Room, EditingTheLayoutFileAppliesLiveAndABrokenEditIsIgnored) {
   h.run_for(1.5);
   EXPECT_EQ(h.room().composition().tiles.at(0).cell.height, 180);
   EXPECT_EQ(h.room().layout().name, "live");
+}
+
+TEST(Room, MixMinusHasEveryoneButThemselves) {
+  RoomHarness h("grid");
+  h.start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(h.join(kGuests[i].name, uri_for(kGuests[i])));
+  h.tap_mix_minus(ids[1]);  // what Green hears
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
+  h.run_for(1.0);
+  const double others =
+      std::min(h.mix_minus_tone_power(kGuests[0].tone), h.mix_minus_tone_power(kGuests[2].tone));
+  const double own = h.mix_minus_tone_power(kGuests[1].tone);
+  std::printf("mix-minus of Green: others %.2e, own %.2e (%.1f dB)\n", others, own,
+              10 * std::log10(own / others));
+  EXPECT_GT(others, kPresent);
+  EXPECT_LT(own, others / 1000) << "at least 30 dB below the others";
+  EXPECT_GT(h.tone_power(kGuests[1].tone), kPresent) << "the full mix still has Green";
 }

@@ -125,91 +125,60 @@ ExpectedMedia chrome_audio(std::string mid, Direction direction, int port) {
   return {"audio", mid, direction, port, false, kChromeAudio, kChromeAudioRtx, 111};
 }
 
-ExpectedMedia chrome_video(std::string mid, Direction direction, int port) {
-  return {"video",         mid, direction, port, false, kChromeVideo,
-          kChromeVideoRtx, -1,  96,        97,   108,   109};
-}
-
 // Chromium offers H.264 constrained baseline with packetization-mode=1 as 108
 // (42e01f); 102 (42001f) is plain baseline, 104/114 are mode 0, 116/39 main.
+ExpectedMedia chrome_video(std::string mid, Direction direction, int port,
+                           std::vector<int> codecs = kChromeVideo,
+                           std::vector<int> rtx = kChromeVideoRtx) {
+  return {"video", mid, direction, port, false, codecs, rtx, -1, 96, 97, 108, 109};
+}
+
+ExpectedMedia firefox_audio(Direction direction) {
+  return {"audio", "0", direction, 9, false, kFirefoxAudio, {-1, -1, -1, -1}, 109};
+}
+
+// Port 0 with a=bundle-only; VP8 is 120 with RTX 124; no H.264.
+ExpectedMedia firefox_video(Direction direction) {
+  return {"video", "1", direction, 0, true, kFirefoxVideo, kFirefoxVideoRtx, -1, 120, 124};
+}
+
+constexpr auto kSendRecv = Direction::SendRecv;
+constexpr auto kSendOnly = Direction::SendOnly;
+constexpr auto kRecvOnly = Direction::RecvOnly;
+
+// clang-format off
 const std::vector<FixtureCase> kFixtures = {
-    {"chrome-sendrecv-av.sdp",
-     {"0", "1"},
-     {chrome_audio("0", Direction::SendRecv, 52278), chrome_video("1", Direction::SendRecv, 9)},
-     true,
-     true,
-     true,
-     true},
-    {"chrome-sendrecv-av-h264-first.sdp",
-     {"0", "1"},
-     {chrome_audio("0", Direction::SendRecv, 53958),
-      {"video",
-       "1",
-       Direction::SendRecv,
-       9,
-       false,
-       {102, 104, 108, 114, 116, 39, 96, 45, 98, 100},
-       {103, 107, 109, 115, 117, 40, 97, 46, 99, 101},
-       -1,
-       96,
-       97,
-       108,
-       109}},
-     true,
-     true,
-     true,
-     true},
-    {"chrome-sendrecv-audio-only.sdp",
-     {"0"},
-     {chrome_audio("0", Direction::SendRecv, 42438)},
-     true,
-     true,
-     false,
-     false},
-    {"chrome-sendonly-video-only.sdp",
-     {"0"},
-     {chrome_video("0", Direction::SendOnly, 45060)},
-     false,
-     false,
-     true,
-     false},
-    {"chrome-recvonly-whep.sdp",
-     {"0", "1"},
-     {chrome_audio("0", Direction::RecvOnly, 55422),
-      {"video",
-       "1",
-       Direction::RecvOnly,
-       9,
-       false,
-       {96, 98, 100, 35, 37, 102, 104, 108, 114, 116, 39, 41, 43, 45, 47},  // flexfec 49 left out
-       {97, 99, 101, 36, 38, 103, 107, 109, 115, 117, 40, 42, 44, 46, 48},
-       -1,
-       96,
-       97,
-       108,
-       109}},
-     false,
-     true,
-     false,
-     true},
-    {"firefox-sendrecv-av.sdp",
-     {"0", "1"},
-     {{"audio", "0", Direction::SendRecv, 9, false, kFirefoxAudio, {-1, -1, -1, -1}, 109},
-      {"video", "1", Direction::SendRecv, 0, true, kFirefoxVideo, kFirefoxVideoRtx, -1, 120, 124}},
-     true,
-     true,
-     true,
-     true},
+    // file, BUNDLE mids, m-lines, then sends/receives audio, sends/receives video
+    {"chrome-sendrecv-av.sdp", {"0", "1"},
+     {chrome_audio("0", kSendRecv, 52278), chrome_video("1", kSendRecv, 9)},
+     true, true, true, true},
+    {"chrome-sendrecv-av-h264-first.sdp", {"0", "1"},
+     {chrome_audio("0", kSendRecv, 53958),
+      chrome_video("1", kSendRecv, 9,
+                   {102, 104, 108, 114, 116, 39, 96, 45, 98, 100},
+                   {103, 107, 109, 115, 117, 40, 97, 46, 99, 101})},
+     true, true, true, true},
+    {"chrome-sendrecv-audio-only.sdp", {"0"},
+     {chrome_audio("0", kSendRecv, 42438)},
+     true, true, false, false},
+    {"chrome-sendonly-video-only.sdp", {"0"},
+     {chrome_video("0", kSendOnly, 45060)},
+     false, false, true, false},
+    {"chrome-recvonly-whep.sdp", {"0", "1"},
+     {chrome_audio("0", kRecvOnly, 55422),
+      chrome_video("1", kRecvOnly, 9,  // flexfec-03 49 left out
+                   {96, 98, 100, 35, 37, 102, 104, 108, 114, 116, 39, 41, 43, 45, 47},
+                   {97, 99, 101, 36, 38, 103, 107, 109, 115, 117, 40, 42, 44, 46, 48})},
+     false, true, false, true},
+    {"firefox-sendrecv-av.sdp", {"0", "1"},
+     {firefox_audio(kSendRecv), firefox_video(kSendRecv)},
+     true, true, true, true},
     // Session level says sendrecv; each m-line says recvonly and wins.
-    {"firefox-recvonly-whep.sdp",
-     {"0", "1"},
-     {{"audio", "0", Direction::RecvOnly, 9, false, kFirefoxAudio, {-1, -1, -1, -1}, 109},
-      {"video", "1", Direction::RecvOnly, 0, true, kFirefoxVideo, kFirefoxVideoRtx, -1, 120, 124}},
-     false,
-     true,
-     false,
-     true},
+    {"firefox-recvonly-whep.sdp", {"0", "1"},
+     {firefox_audio(kRecvOnly), firefox_video(kRecvOnly)},
+     false, true, false, true},
 };
+// clang-format on
 
 class SdpFixture : public ::testing::TestWithParam<FixtureCase> {};
 

@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 #include <thread>
 
+#include "core/audio_math.h"
+#include "core/layout.h"
 #include "test_support.h"
 #include "whip_publisher.h"
 
@@ -154,4 +159,74 @@ TEST_F(Whip, BadRequestsGetClearErrorsAndTheServerGoesOn) {
   EXPECT_EQ(options.status, 204);
   EXPECT_NE(options.headers["access-control-expose-headers"].find("Location"), std::string::npos);
   EXPECT_TRUE(server.process()->running());
+}
+
+// Two publishers that take the mix back: each sees the room in the tiles the
+// layout engine computes and hears everyone but themselves.
+TEST_F(Whip, SendrecvPublishersGetTheMixAndTheirMixMinus) {
+  mt::ServerUnderTest server("whip-mixminus");
+  std::string config = kConfig;
+  config.replace(config.find("side-by-side"), 12, "grid");
+  ASSERT_TRUE(server.start(config)) << server.log();
+  mt::WhipPublisher blue(0xff0000ff, 660, "h264");
+  mt::WhipPublisher green(0xff00ff00, 880, "h264");
+  const auto blue_answer = blue.publish(server.port(), "/whip/live?name=Blue");
+  ASSERT_EQ(blue_answer.status, 201) << blue_answer.body << server.log();
+  const auto green_answer = green.publish(server.port(), "/whip/live?name=Green");
+  ASSERT_EQ(green_answer.status, 201) << green_answer.body;
+  // The answer keeps sendrecv and the offered payload numbers.
+  for (const auto* answer : {&blue_answer, &green_answer}) {
+    EXPECT_EQ(answer->body.find("a=recvonly"), std::string::npos) << answer->body;
+    EXPECT_NE(answer->body.find("a=rtpmap:102 H264/90000"), std::string::npos) << answer->body;
+    EXPECT_NE(answer->body.find("a=rtpmap:111 OPUS/48000/2"), std::string::npos) << answer->body;
+  }
+  ASSERT_TRUE(mt::wait_until(
+      [&] { return blue.frames_received() > 30 && green.frames_received() > 30; }, 15))
+      << "frames back: blue " << blue.frames_received() << ", green " << green.frames_received()
+      << "\n"
+      << server.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+
+  // Seats: Red 0, Blue 1, Green 2; the grid of three on 640x360.
+  mixcast::Layout grid = mixcast::load_layout_file(mt::source_root() + "/config/layouts/grid.yaml");
+  mixcast::LayoutInput input;
+  input.canvas_width = 640;
+  input.canvas_height = 360;
+  input.participants = {{"red", "", "Red", 0, true, 640, 360, false},
+                        {"blue", "", "Blue", 1, true, 320, 180, false},
+                        {"green", "", "Green", 2, true, 320, 180, false}};
+  const auto tiles = mixcast::compose(grid, input).tiles;
+  ASSERT_EQ(tiles.size(), 3u);
+  const std::map<std::string, std::array<int, 3>> expected = {
+      {"red", {255, 0, 0}}, {"blue", {0, 0, 255}}, {"green", {0, 255, 0}}};
+  for (auto* viewer : {&blue, &green}) {
+    const auto frame = viewer->last_frame();
+    ASSERT_EQ(frame.width, 640);
+    ASSERT_EQ(frame.height, 360);
+    for (const auto& tile : tiles) {
+      int r = 0, g = 0, b = 0;
+      ASSERT_TRUE(viewer->colour_at(tile.rect.center_x(), tile.rect.center_y(), r, g, b));
+      const auto& want = expected.at(tile.participant_id);
+      EXPECT_LT(std::abs(r - want[0]) + std::abs(g - want[1]) + std::abs(b - want[2]), 120)
+          << tile.participant_id << " tile shows " << r << "," << g << "," << b;
+    }
+  }
+  // Mix-minus: each hears the others' tones, not its own.
+  auto power = [](const std::vector<float>& a, double f) {
+    return mixcast::goertzel_power(a, 1, 0, 48000, f);
+  };
+  const auto heard_by_blue = blue.last_audio(0.5);
+  const auto heard_by_green = green.last_audio(0.5);
+  ASSERT_GT(heard_by_blue.size(), 20000u);
+  ASSERT_GT(heard_by_green.size(), 20000u);
+  std::printf("blue hears 440:%.2e 660(own):%.2e 880:%.2e\n", power(heard_by_blue, 440),
+              power(heard_by_blue, 660), power(heard_by_blue, 880));
+  std::printf("green hears 440:%.2e 660:%.2e 880(own):%.2e\n", power(heard_by_green, 440),
+              power(heard_by_green, 660), power(heard_by_green, 880));
+  EXPECT_GT(power(heard_by_blue, 440), 1e-3);
+  EXPECT_GT(power(heard_by_blue, 880), 1e-3);
+  EXPECT_LT(power(heard_by_blue, 660), power(heard_by_blue, 880) / 100) << "blue hears itself";
+  EXPECT_GT(power(heard_by_green, 440), 1e-3);
+  EXPECT_GT(power(heard_by_green, 660), 1e-3);
+  EXPECT_LT(power(heard_by_green, 880), power(heard_by_green, 660) / 100) << "green hears itself";
 }

@@ -4,20 +4,25 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mixcast::testing {
 
-WhipPublisher::WhipPublisher(unsigned argb, int tone_hz) {
+WhipPublisher::WhipPublisher(unsigned argb, int tone_hz, const std::string& codec) {
+  const std::string video_encode =
+      codec == "h264"
+          ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
+            "video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 ! "
+            "application/x-rtp,media=video,encoding-name=H264,payload=102 ! w. "
+          : "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! "
+            "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. ";
   const std::string launch =
       "webrtcbin name=w bundle-policy=max-bundle "
       "videotestsrc is-live=true pattern=solid-color foreground-color=" +
-      std::to_string(argb) +
-      " ! video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc deadline=1 "
-      "keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! "
-      "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. "
-      "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
-      std::to_string(tone_hz) +
+      std::to_string(argb) + " ! video/x-raw,width=320,height=180,framerate=30/1 ! " +
+      video_encode +
+      "audiotestsrc is-live=true wave=sine volume=0.3 freq=" + std::to_string(tone_hz) +
       " ! audioconvert ! audioresample ! opusenc ! rtpopuspay ! "
       "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w.";
   GError* error = nullptr;
@@ -28,6 +33,7 @@ WhipPublisher::WhipPublisher(unsigned argb, int tone_hz) {
     throw std::runtime_error("publisher pipeline: " + message);
   }
   webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "w");
+  g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WhipPublisher::on_pad_added), this);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
 }
 
@@ -38,6 +44,24 @@ WhipPublisher::~WhipPublisher() {
 }
 
 HttpResponse WhipPublisher::publish(int port, const std::string& path) {
+  // Offer once the encoders have fixed their caps: the offer's fmtp lines
+  // (H.264 packetization-mode, profile-level-id) come from them.
+  wait_until(
+      [this] {
+        bool all = true;
+        GstIterator* it = gst_element_iterate_sink_pads(webrtc_);
+        GValue item = G_VALUE_INIT;
+        while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+          GstCaps* caps = gst_pad_get_current_caps(GST_PAD(g_value_get_object(&item)));
+          all = all && caps;
+          if (caps) gst_caps_unref(caps);
+          g_value_reset(&item);
+        }
+        g_value_unset(&item);
+        gst_iterator_free(it);
+        return all;
+      },
+      5);
   GstPromise* promise = gst_promise_new();
   g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);
   gst_promise_wait(promise);
@@ -74,6 +98,123 @@ HttpResponse WhipPublisher::publish(int port, const std::string& path) {
   g_signal_emit_by_name(webrtc_, "set-remote-description", answer, nullptr);
   gst_webrtc_session_description_free(answer);
   return response;
+}
+
+void WhipPublisher::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  auto* self = static_cast<WhipPublisher*>(data);
+  GstElement* decode = gst_element_factory_make("decodebin", nullptr);
+  g_signal_connect(decode, "pad-added", G_CALLBACK(&WhipPublisher::on_decoded), self);
+  gst_bin_add(GST_BIN(self->pipeline_), decode);
+  gst_element_sync_state_with_parent(decode);
+  GstPad* sink = gst_element_get_static_pad(decode, "sink");
+  gst_pad_link(pad, sink);
+  gst_object_unref(sink);
+}
+
+void WhipPublisher::on_decoded(GstElement*, GstPad* pad, gpointer data) {
+  auto* self = static_cast<WhipPublisher*>(data);
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  const bool video =
+      g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)), "video/");
+  gst_caps_unref(caps);
+  const std::string chain =
+      video ? "videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false "
+              "emit-signals=true max-buffers=2 drop=true"
+            : "audioconvert ! audioresample ! audio/x-raw,format=F32LE,channels=1,rate=48000 ! "
+              "appsink name=sink sync=false emit-signals=true";
+  GstElement* bin = gst_parse_bin_from_description(chain.c_str(), TRUE, nullptr);
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
+  g_signal_connect(
+      sink, "new-sample",
+      video ? G_CALLBACK(&WhipPublisher::on_video) : G_CALLBACK(&WhipPublisher::on_audio), self);
+  gst_object_unref(sink);
+  gst_bin_add(GST_BIN(self->pipeline_), bin);
+  gst_element_sync_state_with_parent(bin);
+  GstPad* bin_sink = gst_element_get_static_pad(bin, "sink");
+  gst_pad_link(pad, bin_sink);
+  gst_object_unref(bin_sink);
+}
+
+GstFlowReturn WhipPublisher::on_video(GstElement* sink, gpointer data) {
+  auto* self = static_cast<WhipPublisher*>(data);
+  GstSample* sample = nullptr;
+  g_signal_emit_by_name(sink, "pull-sample", &sample);
+  if (!sample) return GST_FLOW_OK;
+  const GstStructure* s = gst_caps_get_structure(gst_sample_get_caps(sample), 0);
+  Frame frame;
+  gst_structure_get_int(s, "width", &frame.width);
+  gst_structure_get_int(s, "height", &frame.height);
+  GstMapInfo map;
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    // RGB rows are padded to 4 bytes; keep them tight.
+    const size_t stride = (static_cast<size_t>(frame.width) * 3 + 3) & ~size_t(3);
+    for (int row = 0; row < frame.height && row * stride + frame.width * 3 <= map.size; ++row)
+      frame.rgb.insert(frame.rgb.end(), map.data + row * stride,
+                       map.data + row * stride + frame.width * 3);
+    gst_buffer_unmap(buffer, &map);
+  }
+  gst_sample_unref(sample);
+  std::lock_guard lock(self->mutex_);
+  self->frame_ = std::move(frame);
+  ++self->frames_;
+  return GST_FLOW_OK;
+}
+
+GstFlowReturn WhipPublisher::on_audio(GstElement* sink, gpointer data) {
+  auto* self = static_cast<WhipPublisher*>(data);
+  GstSample* sample = nullptr;
+  g_signal_emit_by_name(sink, "pull-sample", &sample);
+  if (!sample) return GST_FLOW_OK;
+  GstMapInfo map;
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    const auto* samples = reinterpret_cast<const float*>(map.data);
+    std::lock_guard lock(self->mutex_);
+    self->audio_.insert(self->audio_.end(), samples, samples + map.size / sizeof(float));
+    if (self->audio_.size() > 96000)
+      self->audio_.erase(self->audio_.begin(), self->audio_.end() - 48000);
+    gst_buffer_unmap(buffer, &map);
+  }
+  gst_sample_unref(sample);
+  return GST_FLOW_OK;
+}
+
+WhipPublisher::Frame WhipPublisher::last_frame() {
+  std::lock_guard lock(mutex_);
+  return frame_;
+}
+
+int WhipPublisher::frames_received() {
+  std::lock_guard lock(mutex_);
+  return frames_;
+}
+
+std::vector<float> WhipPublisher::last_audio(double seconds) {
+  std::lock_guard lock(mutex_);
+  const size_t want = std::min(audio_.size(), static_cast<size_t>(seconds * 48000));
+  return std::vector<float>(audio_.end() - static_cast<std::ptrdiff_t>(want), audio_.end());
+}
+
+bool WhipPublisher::colour_at(int x, int y, int& r, int& g, int& b) {
+  const Frame frame = last_frame();
+  if (frame.rgb.empty()) return false;
+  long sr = 0, sg = 0, sb = 0, n = 0;
+  for (int row = y - 8; row < y + 8; ++row)
+    for (int col = x - 8; col < x + 8; ++col) {
+      if (row < 0 || col < 0 || row >= frame.height || col >= frame.width) continue;
+      const uint8_t* p = frame.rgb.data() + (static_cast<size_t>(row) * frame.width + col) * 3;
+      sr += p[0];
+      sg += p[1];
+      sb += p[2];
+      ++n;
+    }
+  if (n == 0) return false;
+  r = int(sr / n);
+  g = int(sg / n);
+  b = int(sb / n);
+  return true;
 }
 
 bool WhipPublisher::connected() const {

@@ -5,7 +5,9 @@
 
 #include <gst/gst.h>
 
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -13,8 +15,9 @@ namespace mixcast::testing {
 
 class WhipPublisher {
  public:
-  // `argb` as videotestsrc's foreground-color; tone in Hz.
-  WhipPublisher(unsigned argb, int tone_hz);
+  // `argb` as videotestsrc's foreground-color; tone in Hz; codec "vp8" or
+  // "h264" (the mix comes back only to peers that offer H.264).
+  WhipPublisher(unsigned argb, int tone_hz, const std::string& codec = "vp8");
   ~WhipPublisher();
   WhipPublisher(const WhipPublisher&) = delete;
   WhipPublisher& operator=(const WhipPublisher&) = delete;
@@ -26,10 +29,31 @@ class WhipPublisher {
   const std::string& offer() const { return offer_; }
   bool connected() const;
 
+  // What came back from the server: the newest decoded frame (RGB) and the
+  // last second of audio (mono F32 at 48 kHz).
+  struct Frame {
+    int width = 0;
+    int height = 0;
+    std::vector<uint8_t> rgb;
+  };
+  Frame last_frame();
+  int frames_received();
+  std::vector<float> last_audio(double seconds);
+  // Average colour of a 16x16 patch centred at (x, y) of the last frame.
+  bool colour_at(int x, int y, int& r, int& g, int& b);
+
  private:
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::string offer_;
+  static void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer self);
+  static void on_decoded(GstElement* decodebin, GstPad* pad, gpointer self);
+  static GstFlowReturn on_video(GstElement* sink, gpointer self);
+  static GstFlowReturn on_audio(GstElement* sink, gpointer self);
+  std::mutex mutex_;
+  Frame frame_;
+  int frames_ = 0;
+  std::vector<float> audio_;
 };
 
 }  // namespace mixcast::testing
