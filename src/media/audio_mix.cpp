@@ -1,5 +1,6 @@
 #include "media/audio_mix.h"
 
+#include <cstdlib>
 #include <span>
 #include <tuple>
 
@@ -15,6 +16,18 @@ GstCaps* mix_caps(const AudioSpec& spec) {
                              "channels", G_TYPE_INT, spec.channels, nullptr);
 }
 }  // namespace
+
+// A participant's buffers start anywhere in time and may jitter (RTP). Two
+// mixers would round them to different samples, or resync at different
+// moments (a slip of one sample leaves the own voice in the mix-minus at
+// about -20 dB). So the stream is made exact before it reaches any mixer:
+// whole samples on the grid from running time 0, and contiguous unless it
+// really jumps (a gap over 40 ms, the mixers' own alignment threshold).
+struct AudioMix::SampleGrid {
+  int rate = 48000;
+  int frame_bytes = 8;  // F32 x channels
+  gint64 next_sample = -1;
+};
 
 AudioMix::AudioMix(GstBin* pipeline, const AudioSpec& spec)
     : pipeline_(pipeline), spec_(spec), limiter_(spec.rate, spec.channels) {
@@ -69,8 +82,9 @@ void AudioMix::add_input(const std::string& participant_id, GstPad* audio_src) {
   MiniPtr<GstCaps> fixed(mix_caps(spec_));
   g_object_set(caps, "caps", fixed.get(), nullptr);
   GstPad* caps_src = gst_element_get_static_pad(caps, "src");
-  gst_pad_add_probe(caps_src, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::snap_to_sample_grid,
-                    GINT_TO_POINTER(spec_.rate), nullptr);
+  auto* grid = new SampleGrid{spec_.rate, static_cast<int>(sizeof(float)) * spec_.channels, -1};
+  gst_pad_add_probe(caps_src, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::snap_to_sample_grid, grid,
+                    [](gpointer g) { delete static_cast<SampleGrid*>(g); });
   gst_object_unref(caps_src);
   GstElement* level = make_element("level", level_element_name(participant_id).c_str());
   g_object_set(level, "interval", guint64(100) * GST_MSECOND, "post-messages", TRUE, nullptr);
@@ -215,19 +229,32 @@ void AudioMix::remove_mix_minus(const std::string& participant_id) {
   mix_minus_.erase(it);
 }
 
-// A participant's buffers start anywhere in time; two mixers with different
-// start times would round them to different samples (a one-sample slip
-// leaves the own voice in the mix-minus at about -20 dB). On the grid of
-// whole samples from 0 both mixers agree.
-GstPadProbeReturn AudioMix::snap_to_sample_grid(GstPad*, GstPadProbeInfo* info, gpointer rate) {
+GstPadProbeReturn AudioMix::snap_to_sample_grid(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto* grid = static_cast<SampleGrid*>(data);
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
-  const guint64 r = static_cast<guint64>(GPOINTER_TO_INT(rate));
-  const guint64 sample = gst_util_uint64_scale_round(GST_BUFFER_PTS(buffer), r, GST_SECOND);
-  const GstClockTime snapped = gst_util_uint64_scale_round(sample, GST_SECOND, r);
-  if (snapped == GST_BUFFER_PTS(buffer)) return GST_PAD_PROBE_OK;
+  GstEvent* seg_event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  if (!seg_event) return GST_PAD_PROBE_OK;
+  const GstSegment* segment;
+  gst_event_parse_segment(seg_event, &segment);
+  const guint64 rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+  if (rt == GST_CLOCK_TIME_NONE) {
+    gst_event_unref(seg_event);
+    return GST_PAD_PROBE_OK;
+  }
+  const auto rate = static_cast<guint64>(grid->rate);
+  gint64 sample = static_cast<gint64>(gst_util_uint64_scale_round(rt, rate, GST_SECOND));
+  if (grid->next_sample >= 0 && std::llabs(sample - grid->next_sample) < grid->rate / 25)
+    sample = grid->next_sample;
+  grid->next_sample = sample + static_cast<gint64>(gst_buffer_get_size(buffer) / grid->frame_bytes);
+  const GstClockTime snapped_rt =
+      gst_util_uint64_scale_round(static_cast<guint64>(sample), GST_SECOND, rate);
+  const GstClockTime pts =
+      gst_segment_position_from_running_time(segment, GST_FORMAT_TIME, snapped_rt);
+  gst_event_unref(seg_event);
+  if (pts == GST_CLOCK_TIME_NONE || pts == GST_BUFFER_PTS(buffer)) return GST_PAD_PROBE_OK;
   buffer = gst_buffer_make_writable(buffer);
-  GST_BUFFER_PTS(buffer) = snapped;
+  GST_BUFFER_PTS(buffer) = pts;
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
   return GST_PAD_PROBE_OK;
 }

@@ -62,7 +62,8 @@ class AudioMix {
   };
   void link_own(const std::string& participant_id);
   void unlink_own(MixMinus& mm, Input* input);
-  static GstPadProbeReturn snap_to_sample_grid(GstPad* pad, GstPadProbeInfo* info, gpointer rate);
+  struct SampleGrid;
+  static GstPadProbeReturn snap_to_sample_grid(GstPad* pad, GstPadProbeInfo* info, gpointer grid);
   static GstPadProbeReturn on_mix_minus_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer mm);
 
   GstBin* pipeline_;

@@ -81,9 +81,11 @@ Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), list
 Room::~Room() {
   schedule_.clear();
   leave_timers_.clear();
+  // Every streaming thread stops at once first: a participant stopped on its
+  // own while the rest runs could wait on a query that a stalled mixer holds.
+  if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
   outputs_.clear();
   members_.clear();
-  if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
   fanout_.reset();
   video_mix_.reset();
   audio_mix_.reset();
@@ -155,6 +157,15 @@ void Room::build_outputs() {
 }
 
 void Room::start() {
+  // The room's timeline starts now and never resets: every element gets this
+  // base time from its first state change on. (Left to the pipeline, the
+  // live mixers could start their clock waits before the base time was
+  // distributed, with base 0, and stop their sources with EOS at once.)
+  GstClock* clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(pipeline_), clock);
+  gst_element_set_start_time(pipeline_, GST_CLOCK_TIME_NONE);
+  gst_element_set_base_time(pipeline_, gst_clock_get_time(clock));
+  gst_object_unref(clock);
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     throw std::runtime_error("room " + name() + ": the pipeline does not start");
   build_outputs();
