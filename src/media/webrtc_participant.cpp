@@ -109,7 +109,12 @@ GstPad* WebRtcParticipant::build_return(const char* name, const std::vector<cons
   g_object_set(filter, "caps", caps.get(), nullptr);
   gst_bin_add(bin(), filter);
   link_or_throw(previous, filter);
-  GstPad* webrtc_sink = gst_element_request_pad_simple(webrtc_, "sink_%u");
+  // Requested with the caps, so that the transceiver knows its kind and codec
+  // before any media flows (the mix-minus needs a moment to start): without
+  // them webrtcbin may not match it to the offer and answer recvonly.
+  GstPadTemplate* templ =
+      gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_), "sink_%u");
+  GstPad* webrtc_sink = gst_element_request_pad(webrtc_, templ, nullptr, caps.get());
   GstPad* filter_src = gst_element_get_static_pad(filter, "src");
   gst_pad_link(filter_src, webrtc_sink);
   gst_object_unref(filter_src);

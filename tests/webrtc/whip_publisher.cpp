@@ -62,6 +62,15 @@ HttpResponse WhipPublisher::publish(int port, const std::string& path) {
         return all;
       },
       5);
+  // Take the mix back on both m-lines, as a browser publishing with
+  // sendrecv transceivers does.
+  GArray* transceivers = nullptr;
+  g_signal_emit_by_name(webrtc_, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers && i < transceivers->len; ++i) {
+    GObject* t = G_OBJECT(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
+    gst_util_set_object_arg(t, "direction", "sendrecv");
+  }
+  if (transceivers) g_array_unref(transceivers);
   GstPromise* promise = gst_promise_new();
   g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);
   gst_promise_wait(promise);
