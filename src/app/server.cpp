@@ -170,12 +170,12 @@ std::optional<RoomStatus> Server::room_status(const std::string& name) const {
   return it->second->status();
 }
 
-void Server::whip_publish(const std::string& room_name, const std::string& name,
-                          std::string offer_sdp, SdpOffer offer, WhipReply reply_once) {
+void Server::session_offer(Session kind, const std::string& room_name, const std::string& name,
+                           std::string offer_sdp, SdpOffer offer, OfferReply reply_once) {
   // Whatever happens, the HTTP request gets exactly one reply.
   auto replied = std::make_shared<bool>(false);
-  WhipReply reply = [replied, reply_once](int status, const std::string& body,
-                                          const std::string& session) {
+  OfferReply reply = [replied, reply_once](int status, const std::string& body,
+                                           const std::string& session) {
     if (std::exchange(*replied, true)) return;
     reply_once(status, body, session);
   };
@@ -184,36 +184,47 @@ void Server::whip_publish(const std::string& room_name, const std::string& name,
     reply(404, "no room named '" + room_name + "'", "");
     return;
   }
-  // The id is known only once the room admitted the participant; the answer
-  // may come later (after ICE gathering) or, on failure, at once.
+  // The id is known only once the room admitted the session; the answer
+  // comes later (after ICE gathering) or, on failure, at once.
   auto id = std::make_shared<std::string>();
+  auto on_answer = [reply, id](bool ok, const std::string& sdp_or_error) {
+    reply(ok ? 201 : 400, sdp_or_error, ok ? *id : "");
+  };
   std::string error;
-  *id = room->add_webrtc_publisher(
-      name, std::move(offer_sdp), std::move(offer), WebRtcSettings{},
-      [reply, id](bool ok, const std::string& sdp_or_error) {
-        if (ok)
-          reply(201, sdp_or_error, *id);
-        else
-          reply(400, sdp_or_error, "");
-      },
-      error);
-  if (id->empty() && !error.empty()) reply(503, "cannot join: " + error, "");
+  *id = kind == Session::Publisher
+            ? room->add_webrtc_publisher(name, std::move(offer_sdp), std::move(offer),
+                                         WebRtcSettings{}, on_answer, error)
+            : room->add_webrtc_viewer(std::move(offer_sdp), std::move(offer), WebRtcSettings{},
+                                      on_answer, error);
+  if (id->empty()) reply(kind == Session::Viewer ? 400 : 503, "cannot join: " + error, "");
 }
 
-bool Server::whip_delete(const std::string& room_name, const std::string& session) {
+bool Server::session_delete(Session kind, const std::string& room_name,
+                            const std::string& session) {
   Room* room = this->room(room_name);
-  if (!room || !room->webrtc_participant(session)) return false;
+  if (!room) return false;
+  if (kind == Session::Viewer) {
+    if (!room->webrtc_viewer(session)) return false;
+    room->remove_viewer(session, "WHEP DELETE");
+    return true;
+  }
+  if (!room->webrtc_participant(session)) return false;
   room->remove_participant(session, "WHIP DELETE");
   return true;
 }
 
-bool Server::whip_trickle(const std::string& room_name, const std::string& session,
-                          const std::vector<std::pair<int, std::string>>& candidates) {
+bool Server::session_trickle(Session kind, const std::string& room_name, const std::string& session,
+                             const std::vector<std::pair<int, std::string>>& candidates) {
   Room* room = this->room(room_name);
-  WebRtcParticipant* participant = room ? room->webrtc_participant(session) : nullptr;
-  if (!participant) return false;
-  for (const auto& [mline, candidate] : candidates)
-    participant->add_remote_candidate(mline, candidate);
+  if (!room) return false;
+  WebRtcParticipant* participant =
+      kind == Session::Publisher ? room->webrtc_participant(session) : nullptr;
+  WebRtcViewer* viewer = kind == Session::Viewer ? room->webrtc_viewer(session) : nullptr;
+  if (!participant && !viewer) return false;
+  for (const auto& [mline, candidate] : candidates) {
+    if (participant) participant->add_remote_candidate(mline, candidate);
+    if (viewer) viewer->add_remote_candidate(mline, candidate);
+  }
   return true;
 }
 

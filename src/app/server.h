@@ -43,11 +43,11 @@ class Server : public HttpServer::Backend, public Room::Listener {
  private:
   std::vector<RoomStatus> room_statuses() const override;
   std::optional<RoomStatus> room_status(const std::string& name) const override;
-  void whip_publish(const std::string& room, const std::string& name, std::string offer_sdp,
-                    SdpOffer offer, WhipReply reply) override;
-  bool whip_delete(const std::string& room, const std::string& session) override;
-  bool whip_trickle(const std::string& room, const std::string& session,
-                    const std::vector<std::pair<int, std::string>>& candidates) override;
+  void session_offer(Session kind, const std::string& room, const std::string& name,
+                     std::string offer_sdp, SdpOffer offer, OfferReply reply) override;
+  bool session_delete(Session kind, const std::string& room, const std::string& session) override;
+  bool session_trickle(Session kind, const std::string& room, const std::string& session,
+                       const std::vector<std::pair<int, std::string>>& candidates) override;
   void on_room_event(const std::string& room, const std::string& event,
                      const std::string& detail) override;
   RoomSetup room_setup(const RoomConfig& room) const;

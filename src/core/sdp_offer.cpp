@@ -422,12 +422,15 @@ std::optional<OfferedCodec> first_named(const OfferedMedia& media, std::string_v
   return *codec;
 }
 
-// A port-0 m-line that is not bundle-only was switched off by the peer.
-bool is_active(const OfferedMedia& media) {
-  return media.port != 0 || media.bundle_only;
-}
-
 }  // namespace
+
+// A port-0 m-line was switched off by the peer, unless it is bundled: marked
+// bundle-only, or named in the BUNDLE group (GStreamer's webrtcbin writes
+// port 0 for every bundled m-line after the first, without bundle-only).
+bool SdpOffer::is_active(const OfferedMedia& m) const {
+  return m.port != 0 || m.bundle_only ||
+         (!m.mid.empty() && std::ranges::find(bundle_mids, m.mid) != bundle_mids.end());
+}
 
 bool SdpOffer::sends(const std::string& kind) const {
   return std::ranges::any_of(media, [&](const OfferedMedia& m) {

@@ -45,6 +45,8 @@ struct SdpOffer {
   bool sends(const std::string& kind) const;
   bool receives(const std::string& kind) const;
   const OfferedMedia* first(const std::string& kind) const;
+  // False for an m-line the peer switched off (port 0 and not bundled).
+  bool is_active(const OfferedMedia& media) const;
 };
 
 // Limits that keep a hostile body cheap to reject.

@@ -196,7 +196,11 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     return;
   }
   if (path.rfind("/whip/", 0) == 0) {
-    serve_whip(msg, method, path.substr(6), query);
+    serve_session(msg, Backend::Session::Publisher, method, path.substr(6), query);
+    return;
+  }
+  if (path.rfind("/whep/", 0) == 0) {
+    serve_session(msg, Backend::Session::Viewer, method, path.substr(6), query);
     return;
   }
   if (method != "GET" && method != "HEAD") {
@@ -222,8 +226,13 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
   }
 }
 
-void HttpServer::serve_whip(SoupServerMessage* msg, const std::string& method,
-                            const std::string& rest, GHashTable* query) {
+// WHIP (RFC 9725) and WHEP share their shape: POST an offer to /{kind}/{room},
+// then PATCH (trickle ICE) and DELETE the session URL from Location.
+void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
+                               const std::string& method, const std::string& rest,
+                               GHashTable* query) {
+  const std::string prefix = kind == Backend::Session::Publisher ? "/whip/" : "/whep/";
+  const std::string protocol = kind == Backend::Session::Publisher ? "WHIP" : "WHEP";
   const size_t slash = rest.find('/');
   const std::string room = rest.substr(0, slash);
   const std::string session = slash == std::string::npos ? "" : rest.substr(slash + 1);
@@ -235,7 +244,7 @@ void HttpServer::serve_whip(SoupServerMessage* msg, const std::string& method,
   if (method == "POST" && session.empty()) {
     if (!type || g_ascii_strcasecmp(type, "application/sdp") != 0) {
       send_json_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-                      "a WHIP offer must be sent as application/sdp");
+                      "a " + protocol + " offer must be sent as application/sdp");
       return;
     }
     std::string error;
@@ -249,14 +258,14 @@ void HttpServer::serve_whip(SoupServerMessage* msg, const std::string& method,
     // The answer waits for ICE gathering: hold the request until then.
     soup_server_message_pause(msg);
     g_object_ref(msg);
-    backend_.whip_publish(
-        room, name ? name : "", text, std::move(*offer),
-        [msg, room](int status, const std::string& answer, const std::string& id) {
+    backend_.session_offer(
+        kind, room, name ? name : "", text, std::move(*offer),
+        [msg, room, prefix](int status, const std::string& answer, const std::string& id) {
           if (status == SOUP_STATUS_CREATED) {
             auto* headers = soup_server_message_get_response_headers(msg);
             soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
             soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location");
-            soup_message_headers_replace(headers, "Location", ("/whip/" + room + "/" + id).c_str());
+            soup_message_headers_replace(headers, "Location", (prefix + room + "/" + id).c_str());
             soup_server_message_set_status(msg, SOUP_STATUS_CREATED, nullptr);
             soup_server_message_set_response(msg, "application/sdp", SOUP_MEMORY_COPY,
                                              answer.data(), answer.size());
@@ -269,14 +278,14 @@ void HttpServer::serve_whip(SoupServerMessage* msg, const std::string& method,
     return;
   }
   if (session.empty()) {
-    send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "POST an offer to /whip/{room}");
+    send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "POST an offer to " + prefix + "{room}");
     return;
   }
   if (method == "DELETE") {
-    if (backend_.whip_delete(room, session))
+    if (backend_.session_delete(kind, room, session))
       soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
     else
-      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no WHIP session " + rest);
+      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no " + protocol + " session " + rest);
     return;
   }
   if (method == "PATCH") {
@@ -295,10 +304,10 @@ void HttpServer::serve_whip(SoupServerMessage* msg, const std::string& method,
       if (line.rfind("a=candidate:", 0) == 0)
         candidates.emplace_back(std::max(mline, 0), line.substr(2));
     }
-    if (backend_.whip_trickle(room, session, candidates))
+    if (backend_.session_trickle(kind, room, session, candidates))
       soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     else
-      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no WHIP session " + rest);
+      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no " + protocol + " session " + rest);
     return;
   }
   send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed here");

@@ -25,16 +25,19 @@ class HttpServer {
     virtual std::vector<RoomStatus> room_statuses() const = 0;
     virtual std::optional<RoomStatus> room_status(const std::string& room) const = 0;
 
-    // WHIP. `reply` gets the HTTP status, the body (an SDP answer, or an
-    // error message) and, on success, the session id; on the main loop.
-    using WhipReply =
+    // WHIP publishers and WHEP viewers. `reply` gets the HTTP status, the
+    // body (an SDP answer, or an error message) and, on success, the session
+    // id; on the main loop.
+    enum class Session { Publisher, Viewer };
+    using OfferReply =
         std::function<void(int status, const std::string& body, const std::string& session)>;
-    virtual void whip_publish(const std::string& room, const std::string& name,
-                              std::string offer_sdp, SdpOffer offer, WhipReply reply) = 0;
-    // Returns false when there is no such session.
-    virtual bool whip_delete(const std::string& room, const std::string& session) = 0;
-    virtual bool whip_trickle(const std::string& room, const std::string& session,
-                              const std::vector<std::pair<int, std::string>>& candidates) = 0;
+    virtual void session_offer(Session kind, const std::string& room, const std::string& name,
+                               std::string offer_sdp, SdpOffer offer, OfferReply reply) = 0;
+    // Return false when there is no such session.
+    virtual bool session_delete(Session kind, const std::string& room,
+                                const std::string& session) = 0;
+    virtual bool session_trickle(Session kind, const std::string& room, const std::string& session,
+                                 const std::vector<std::pair<int, std::string>>& candidates) = 0;
 
    protected:
     ~Backend() = default;
@@ -63,8 +66,8 @@ class HttpServer {
   void serve_api(SoupServerMessage* msg, const std::string& path);
   void serve_file(SoupServerMessage* msg, const std::string& root, const std::string& relative);
   void serve_listing(SoupServerMessage* msg, const std::string& dir, const std::string& prefix);
-  void serve_whip(SoupServerMessage* msg, const std::string& method, const std::string& rest,
-                  GHashTable* query);
+  void serve_session(SoupServerMessage* msg, Backend::Session kind, const std::string& method,
+                     const std::string& rest, GHashTable* query);
   static void on_early(SoupServer* server, SoupServerMessage* msg, const char* path,
                        GHashTable* query, gpointer self);
 

@@ -86,6 +86,7 @@ Room::~Room() {
   if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
   outputs_.clear();
   members_.clear();
+  viewers_.clear();
   fanout_.reset();
   video_mix_.reset();
   audio_mix_.reset();
@@ -347,6 +348,84 @@ void Room::unlink_return_feeds(const std::string& id, Member& member) {
     member.return_video_tee_pad = nullptr;
   }
   audio_mix_->remove_mix_minus(id);
+}
+
+GstElement* Room::shared_opus_tee() {
+  if (opus_tee_) return opus_tee_;
+  GstBin* bin = GST_BIN(pipeline_);
+  GstElement* queue = add_element(bin, "queue", "opus-queue");
+  GstElement* convert = add_element(bin, "audioconvert");
+  GstElement* resample = add_element(bin, "audioresample");
+  GstElement* encode = add_element(bin, "opusenc", "opus-encoder");
+  g_object_set(encode, "bitrate", 96000, nullptr);
+  gst_util_set_object_arg(G_OBJECT(encode), "frame-size", "20");
+  opus_tee_ = add_element(bin, "tee", "opus-tee");
+  g_object_set(opus_tee_, "allow-not-linked", TRUE, nullptr);
+  link_or_throw(raw_audio_tee_, queue);
+  link_or_throw(queue, convert);
+  link_or_throw(convert, resample);
+  link_or_throw(resample, encode);
+  link_or_throw(encode, opus_tee_);
+  for (GstElement* e : {queue, convert, resample, encode, opus_tee_})
+    gst_element_sync_state_with_parent(e);
+  return opus_tee_;
+}
+
+std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
+                                    WebRtcSession::AnswerCallback on_answer, std::string& error) {
+  if (stopping_) {
+    error = "the room is stopping";
+    return "";
+  }
+  const std::string id = "viewer-" + std::to_string(next_viewer_++);
+  Viewer v;
+  v.viewer = std::make_unique<WebRtcViewer>(
+      id, std::move(offer_sdp), std::move(offer), std::move(settings), std::move(on_answer),
+      [this, t = lifetime_.token()](const std::string& gone, const std::string& reason) {
+        // Never tear a viewer down inside its own callback.
+        post_to_main([this, t, gone, reason] {
+          if (Lifetime::alive(t)) remove_viewer(gone, reason);
+        });
+      });
+  if (!v.viewer->start(GST_BIN(pipeline_), error)) return "";
+  if (GstPad* sink = v.viewer->video_sink()) {
+    v.video_tee_pad = gst_element_request_pad_simple(encoded_video_tee_, "src_%u");
+    gst_pad_link(v.video_tee_pad, sink);
+    fanout_->request_keyframe();  // a new receiver starts on a keyframe
+  }
+  if (GstPad* sink = v.viewer->audio_sink()) {
+    v.audio_tee_pad = gst_element_request_pad_simple(shared_opus_tee(), "src_%u");
+    gst_pad_link(v.audio_tee_pad, sink);
+  }
+  viewers_.emplace(id, std::move(v));
+  LOG_INFO << "room " << name() << ": viewer " << id << " joined (" << viewers_.size()
+           << " watching)";
+  emit("viewer_joined", id);
+  return id;
+}
+
+WebRtcViewer* Room::webrtc_viewer(const std::string& id) {
+  auto it = viewers_.find(id);
+  return it == viewers_.end() ? nullptr : it->second.viewer.get();
+}
+
+void Room::remove_viewer(const std::string& id, const std::string& reason) {
+  auto it = viewers_.find(id);
+  if (it == viewers_.end()) return;
+  Viewer v = std::move(it->second);
+  viewers_.erase(it);
+  // Detach from the shared streams first, then stop the viewer's own elements.
+  if (v.video_tee_pad) {
+    gst_element_release_request_pad(encoded_video_tee_, v.video_tee_pad);
+    gst_object_unref(v.video_tee_pad);
+  }
+  if (v.audio_tee_pad) {
+    gst_element_release_request_pad(opus_tee_, v.audio_tee_pad);
+    gst_object_unref(v.audio_tee_pad);
+  }
+  v.viewer.reset();
+  LOG_INFO << "room " << name() << ": viewer " << id << " left (" << reason << ")";
+  emit("viewer_left", id);
 }
 
 Room::Member* Room::find(const Participant& p) {

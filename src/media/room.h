@@ -26,6 +26,7 @@
 #include "media/participant.h"
 #include "media/video_mix.h"
 #include "media/webrtc_participant.h"
+#include "media/webrtc_viewer.h"
 
 namespace mixcast {
 
@@ -95,6 +96,11 @@ class Room : public Participant::Listener, public Output::Listener {
                                    WebRtcSettings settings,
                                    WebRtcParticipant::AnswerCallback on_answer, std::string& error);
   WebRtcParticipant* webrtc_participant(const std::string& id);
+  // A WHEP viewer of the full mix. Returns its id, or "" with `error` set.
+  std::string add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
+                                WebRtcSession::AnswerCallback on_answer, std::string& error);
+  WebRtcViewer* webrtc_viewer(const std::string& id);
+  void remove_viewer(const std::string& id, const std::string& reason);
   // What participant `id` hears: everyone but themselves (F32, limited). A
   // new reference; the feed lives until the participant leaves.
   GstPad* mix_minus_feed(const std::string& id) { return audio_mix_->mix_minus_pad(id); }
@@ -106,6 +112,7 @@ class Room : public Participant::Listener, public Output::Listener {
   Composition composition() const { return composition_; }
 
   RoomStatus status() const;
+  size_t viewer_count() const { return viewers_.size(); }
   const std::string& name() const { return setup_.room.name; }
   int width() const { return canvas_.width; }
   int height() const { return canvas_.height; }
@@ -168,6 +175,16 @@ class Room : public Participant::Listener, public Output::Listener {
   std::vector<std::unique_ptr<Output>> outputs_;
 
   std::map<std::string, Member> members_;
+  struct Viewer {
+    std::unique_ptr<WebRtcViewer> viewer;
+    GstPad* video_tee_pad = nullptr;
+    GstPad* audio_tee_pad = nullptr;
+  };
+  std::map<std::string, Viewer> viewers_;
+  int next_viewer_ = 1;
+  // The full mix in Opus, encoded once for every viewer; built on first use.
+  GstElement* opus_tee_ = nullptr;
+  GstElement* shared_opus_tee();
   SlotTable slots_;
   ActiveSpeaker speaker_;
   Composition composition_;

@@ -738,3 +738,23 @@ TEST(SdpOfferFuzz, MutatedFixturesNeverCrash) {
 }
 
 }  // namespace
+
+// GStreamer's webrtcbin offers port 0 for bundled m-lines after the first,
+// without a=bundle-only: they are active, not switched off.
+TEST(SdpOfferBundle, PortZeroInTheBundleGroupIsActive) {
+  const std::string sdp =
+      "v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE video0 audio1\r\n"
+      "a=ice-ufrag:u\r\na=ice-pwd:p\r\na=fingerprint:sha-256 AA:BB\r\n"
+      "m=video 9 UDP/TLS/RTP/SAVPF 102\r\na=mid:video0\r\na=sendrecv\r\n"
+      "a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n"
+      "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=mid:audio1\r\na=sendrecv\r\n"
+      "a=rtpmap:111 OPUS/48000/2\r\n"
+      "m=audio 0 UDP/TLS/RTP/SAVPF 0\r\na=mid:off\r\na=sendrecv\r\na=rtpmap:0 PCMU/8000\r\n";
+  std::string error;
+  auto offer = parse_sdp_offer(sdp, error);
+  ASSERT_TRUE(offer) << error;
+  EXPECT_TRUE(offer->receives("audio"));
+  EXPECT_TRUE(offer->sends("audio"));
+  EXPECT_TRUE(offer->is_active(offer->media[1]));
+  EXPECT_FALSE(offer->is_active(offer->media[2])) << "port 0 outside the bundle: switched off";
+}

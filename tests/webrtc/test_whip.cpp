@@ -13,7 +13,7 @@
 #include "core/audio_math.h"
 #include "core/layout.h"
 #include "test_support.h"
-#include "whip_publisher.h"
+#include "webrtc_peer.h"
 
 namespace mt = mixcast::testing;
 
@@ -75,7 +75,7 @@ class Whip : public ::testing::Test {
 TEST_F(Whip, PublisherAppearsInItsTileAndLeavesOnDelete) {
   mt::ServerUnderTest server("whip");
   ASSERT_TRUE(server.start(kConfig)) << server.log();
-  mt::WhipPublisher publisher(0xff0000ff, 660);  // blue
+  mt::WebRtcPeer publisher(0xff0000ff, 660);  // blue
   const auto response = publisher.publish(server.port(), "/whip/live?name=Blue");
   ASSERT_EQ(response.status, 201) << response.body << server.log();
   ASSERT_TRUE(response.headers.count("location"));
@@ -168,15 +168,18 @@ TEST_F(Whip, SendrecvPublishersGetTheMixAndTheirMixMinus) {
   std::string config = kConfig;
   config.replace(config.find("side-by-side"), 12, "grid");
   ASSERT_TRUE(server.start(config)) << server.log();
-  mt::WhipPublisher blue(0xff0000ff, 660, "h264");
-  mt::WhipPublisher green(0xff00ff00, 880, "h264");
+  mt::WebRtcPeer blue(0xff0000ff, 660, "h264");
+  mt::WebRtcPeer green(0xff00ff00, 880, "h264");
   const auto blue_answer = blue.publish(server.port(), "/whip/live?name=Blue");
   ASSERT_EQ(blue_answer.status, 201) << blue_answer.body << server.log();
   const auto green_answer = green.publish(server.port(), "/whip/live?name=Green");
   ASSERT_EQ(green_answer.status, 201) << green_answer.body;
   // The answer keeps sendrecv and the offered payload numbers.
   for (const auto* answer : {&blue_answer, &green_answer}) {
-    EXPECT_EQ(answer->body.find("a=recvonly"), std::string::npos) << answer->body;
+    EXPECT_EQ(answer->body.find("a=recvonly"), std::string::npos)
+        << "offer:\n"
+        << (answer == &blue_answer ? blue.offer() : green.offer()) << "answer:\n"
+        << answer->body;
     EXPECT_NE(answer->body.find("a=rtpmap:102 H264/90000"), std::string::npos) << answer->body;
     EXPECT_NE(answer->body.find("a=rtpmap:111 OPUS/48000/2"), std::string::npos) << answer->body;
   }
@@ -211,22 +214,51 @@ TEST_F(Whip, SendrecvPublishersGetTheMixAndTheirMixMinus) {
           << tile.participant_id << " tile shows " << r << "," << g << "," << b;
     }
   }
-  // Mix-minus: each hears the others' tones, not its own.
+  // Mix-minus: each hears the others' tones, not its own. Both joined a
+  // moment ago: wait (bounded) for their audio to settle in the mix.
   auto power = [](const std::vector<float>& a, double f) {
     return mixcast::goertzel_power(a, 1, 0, 48000, f);
   };
+  auto hears = [&](mt::WebRtcPeer& peer, double other_a, double other_b, double own) {
+    const auto heard = peer.last_audio(0.5);
+    return heard.size() > 20000 && power(heard, other_a) > 1e-3 && power(heard, other_b) > 1e-3 &&
+           power(heard, own) < std::min(power(heard, other_a), power(heard, other_b)) / 100;
+  };
+  const bool settled =
+      mt::wait_until([&] { return hears(blue, 440, 880, 660) && hears(green, 440, 660, 880); }, 8);
   const auto heard_by_blue = blue.last_audio(0.5);
   const auto heard_by_green = green.last_audio(0.5);
-  ASSERT_GT(heard_by_blue.size(), 20000u);
-  ASSERT_GT(heard_by_green.size(), 20000u);
   std::printf("blue hears 440:%.2e 660(own):%.2e 880:%.2e\n", power(heard_by_blue, 440),
               power(heard_by_blue, 660), power(heard_by_blue, 880));
   std::printf("green hears 440:%.2e 660:%.2e 880(own):%.2e\n", power(heard_by_green, 440),
               power(heard_by_green, 660), power(heard_by_green, 880));
-  EXPECT_GT(power(heard_by_blue, 440), 1e-3);
-  EXPECT_GT(power(heard_by_blue, 880), 1e-3);
-  EXPECT_LT(power(heard_by_blue, 660), power(heard_by_blue, 880) / 100) << "blue hears itself";
-  EXPECT_GT(power(heard_by_green, 440), 1e-3);
-  EXPECT_GT(power(heard_by_green, 660), 1e-3);
-  EXPECT_LT(power(heard_by_green, 880), power(heard_by_green, 660) / 100) << "green hears itself";
+  EXPECT_TRUE(settled) << "each hears the two others, and itself at least 20 dB below them";
+}
+
+// A WHEP viewer gets the full mix: every tile, every tone.
+TEST_F(Whip, WhepViewerGetsTheFullMix) {
+  mt::ServerUnderTest server("whep");
+  ASSERT_TRUE(server.start(kConfig)) << server.log();
+  mt::WebRtcPeer blue(0xff0000ff, 660, "h264");
+  ASSERT_EQ(blue.publish(server.port(), "/whip/live?name=Blue").status, 201);
+  auto viewer = mt::WebRtcPeer::viewer();
+  const auto answer = viewer->publish(server.port(), "/whep/live");
+  ASSERT_EQ(answer.status, 201) << answer.body << server.log();
+  const std::string location = answer.headers.at("location");
+  EXPECT_EQ(location.rfind("/whep/live/", 0), 0u) << location;
+  EXPECT_NE(answer.body.find("a=sendonly"), std::string::npos) << answer.body;
+  ASSERT_TRUE(mt::wait_until([&] { return viewer->frames_received() > 30; }, 15)) << server.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // side-by-side: Red (seat 0) left, Blue (seat 1) right.
+  int r = 0, g = 0, b = 0;
+  ASSERT_TRUE(viewer->colour_at(160, 180, r, g, b));
+  EXPECT_GT(r, 180) << r << "," << g << "," << b;
+  ASSERT_TRUE(viewer->colour_at(480, 180, r, g, b));
+  EXPECT_GT(b, 180) << r << "," << g << "," << b;
+  const auto heard = viewer->last_audio(0.5);
+  ASSERT_GT(heard.size(), 20000u);
+  EXPECT_GT(mixcast::goertzel_power(heard, 1, 0, 48000, 440), 1e-3) << "Red's tone";
+  EXPECT_GT(mixcast::goertzel_power(heard, 1, 0, 48000, 660), 1e-3) << "Blue's tone too";
+  EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 200);
+  EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 404);
 }

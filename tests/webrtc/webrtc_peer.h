@@ -1,10 +1,12 @@
-// A WebRTC publisher in the test process: a webrtcbin that sends a solid
-// colour (VP8) and a tone (Opus), offers over WHIP and applies the answer.
-// It stands in for a browser or OBS; run inside tests/tools/netns-run.
+// A WebRTC peer in the test process, standing in for a browser or OBS (run
+// inside tests/tools/netns-run): a publisher sends a solid colour and a tone
+// and offers over WHIP; a viewer only receives and offers over WHEP. Both
+// decode what comes back.
 #pragma once
 
 #include <gst/gst.h>
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -13,14 +15,16 @@
 
 namespace mixcast::testing {
 
-class WhipPublisher {
+class WebRtcPeer {
  public:
   // `argb` as videotestsrc's foreground-color; tone in Hz; codec "vp8" or
   // "h264" (the mix comes back only to peers that offer H.264).
-  WhipPublisher(unsigned argb, int tone_hz, const std::string& codec = "vp8");
-  ~WhipPublisher();
-  WhipPublisher(const WhipPublisher&) = delete;
-  WhipPublisher& operator=(const WhipPublisher&) = delete;
+  WebRtcPeer(unsigned argb, int tone_hz, const std::string& codec = "vp8");
+  // A viewer: receives H.264 (payload 102) and Opus (payload 111), sends nothing.
+  static std::unique_ptr<WebRtcPeer> viewer();
+  ~WebRtcPeer();
+  WebRtcPeer(const WebRtcPeer&) = delete;
+  WebRtcPeer& operator=(const WebRtcPeer&) = delete;
 
   // Offers (after local ICE gathering), POSTs to http://127.0.0.1:port/path,
   // applies the answer on 201. Returns the HTTP response.
@@ -43,6 +47,8 @@ class WhipPublisher {
   bool colour_at(int x, int y, int& r, int& g, int& b);
 
  private:
+  WebRtcPeer() = default;
+  void watch_pads();
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::string offer_;

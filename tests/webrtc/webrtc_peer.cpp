@@ -1,5 +1,4 @@
-#define GST_USE_UNSTABLE_API
-#include "whip_publisher.h"
+#include "webrtc_peer.h"
 
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
@@ -9,7 +8,7 @@
 
 namespace mixcast::testing {
 
-WhipPublisher::WhipPublisher(unsigned argb, int tone_hz, const std::string& codec) {
+WebRtcPeer::WebRtcPeer(unsigned argb, int tone_hz, const std::string& codec) {
   const std::string video_encode =
       codec == "h264"
           ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
@@ -33,17 +32,44 @@ WhipPublisher::WhipPublisher(unsigned argb, int tone_hz, const std::string& code
     throw std::runtime_error("publisher pipeline: " + message);
   }
   webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "w");
-  g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WhipPublisher::on_pad_added), this);
+  watch_pads();
+}
+
+void WebRtcPeer::watch_pads() {
+  g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebRtcPeer::on_pad_added), this);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
 }
 
-WhipPublisher::~WhipPublisher() {
+std::unique_ptr<WebRtcPeer> WebRtcPeer::viewer() {
+  std::unique_ptr<WebRtcPeer> peer(new WebRtcPeer());
+  peer->pipeline_ = gst_pipeline_new(nullptr);
+  peer->webrtc_ = gst_element_factory_make("webrtcbin", "w");
+  gst_util_set_object_arg(G_OBJECT(peer->webrtc_), "bundle-policy", "max-bundle");
+  gst_bin_add(GST_BIN(peer->pipeline_), peer->webrtc_);
+  gst_object_ref(peer->webrtc_);
+  for (const char* caps_text :
+       {"application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
+        "packetization-mode=(string)1,profile-level-id=(string)42e01f",
+        "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,"
+        "encoding-params=(string)2"}) {
+    GstCaps* caps = gst_caps_from_string(caps_text);
+    GstWebRTCRTPTransceiver* transceiver = nullptr;
+    g_signal_emit_by_name(peer->webrtc_, "add-transceiver",
+                          GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+    gst_caps_unref(caps);
+    if (transceiver) gst_object_unref(transceiver);
+  }
+  peer->watch_pads();
+  return peer;
+}
+
+WebRtcPeer::~WebRtcPeer() {
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(webrtc_);
   gst_object_unref(pipeline_);
 }
 
-HttpResponse WhipPublisher::publish(int port, const std::string& path) {
+HttpResponse WebRtcPeer::publish(int port, const std::string& path) {
   // Offer once the encoders have fixed their caps: the offer's fmtp lines
   // (H.264 packetization-mode, profile-level-id) come from them.
   wait_until(
@@ -62,13 +88,16 @@ HttpResponse WhipPublisher::publish(int port, const std::string& path) {
         return all;
       },
       5);
-  // Take the mix back on both m-lines, as a browser publishing with
-  // sendrecv transceivers does.
+  // A publisher takes the mix back on both m-lines, as a browser publishing
+  // with sendrecv transceivers does; a viewer's are recvonly already.
   GArray* transceivers = nullptr;
   g_signal_emit_by_name(webrtc_, "get-transceivers", &transceivers);
   for (guint i = 0; transceivers && i < transceivers->len; ++i) {
     GObject* t = G_OBJECT(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
-    gst_util_set_object_arg(t, "direction", "sendrecv");
+    GstWebRTCRTPTransceiverDirection direction;
+    g_object_get(t, "direction", &direction, nullptr);
+    if (direction != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY)
+      gst_util_set_object_arg(t, "direction", "sendrecv");
   }
   if (transceivers) g_array_unref(transceivers);
   GstPromise* promise = gst_promise_new();
@@ -109,11 +138,11 @@ HttpResponse WhipPublisher::publish(int port, const std::string& path) {
   return response;
 }
 
-void WhipPublisher::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+void WebRtcPeer::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-  auto* self = static_cast<WhipPublisher*>(data);
+  auto* self = static_cast<WebRtcPeer*>(data);
   GstElement* decode = gst_element_factory_make("decodebin", nullptr);
-  g_signal_connect(decode, "pad-added", G_CALLBACK(&WhipPublisher::on_decoded), self);
+  g_signal_connect(decode, "pad-added", G_CALLBACK(&WebRtcPeer::on_decoded), self);
   gst_bin_add(GST_BIN(self->pipeline_), decode);
   gst_element_sync_state_with_parent(decode);
   GstPad* sink = gst_element_get_static_pad(decode, "sink");
@@ -121,8 +150,8 @@ void WhipPublisher::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   gst_object_unref(sink);
 }
 
-void WhipPublisher::on_decoded(GstElement*, GstPad* pad, gpointer data) {
-  auto* self = static_cast<WhipPublisher*>(data);
+void WebRtcPeer::on_decoded(GstElement*, GstPad* pad, gpointer data) {
+  auto* self = static_cast<WebRtcPeer*>(data);
   GstCaps* caps = gst_pad_get_current_caps(pad);
   const bool video =
       g_str_has_prefix(gst_structure_get_name(gst_caps_get_structure(caps, 0)), "video/");
@@ -134,9 +163,9 @@ void WhipPublisher::on_decoded(GstElement*, GstPad* pad, gpointer data) {
               "appsink name=sink sync=false emit-signals=true";
   GstElement* bin = gst_parse_bin_from_description(chain.c_str(), TRUE, nullptr);
   GstElement* sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
-  g_signal_connect(
-      sink, "new-sample",
-      video ? G_CALLBACK(&WhipPublisher::on_video) : G_CALLBACK(&WhipPublisher::on_audio), self);
+  g_signal_connect(sink, "new-sample",
+                   video ? G_CALLBACK(&WebRtcPeer::on_video) : G_CALLBACK(&WebRtcPeer::on_audio),
+                   self);
   gst_object_unref(sink);
   gst_bin_add(GST_BIN(self->pipeline_), bin);
   gst_element_sync_state_with_parent(bin);
@@ -145,8 +174,8 @@ void WhipPublisher::on_decoded(GstElement*, GstPad* pad, gpointer data) {
   gst_object_unref(bin_sink);
 }
 
-GstFlowReturn WhipPublisher::on_video(GstElement* sink, gpointer data) {
-  auto* self = static_cast<WhipPublisher*>(data);
+GstFlowReturn WebRtcPeer::on_video(GstElement* sink, gpointer data) {
+  auto* self = static_cast<WebRtcPeer*>(data);
   GstSample* sample = nullptr;
   g_signal_emit_by_name(sink, "pull-sample", &sample);
   if (!sample) return GST_FLOW_OK;
@@ -171,8 +200,8 @@ GstFlowReturn WhipPublisher::on_video(GstElement* sink, gpointer data) {
   return GST_FLOW_OK;
 }
 
-GstFlowReturn WhipPublisher::on_audio(GstElement* sink, gpointer data) {
-  auto* self = static_cast<WhipPublisher*>(data);
+GstFlowReturn WebRtcPeer::on_audio(GstElement* sink, gpointer data) {
+  auto* self = static_cast<WebRtcPeer*>(data);
   GstSample* sample = nullptr;
   g_signal_emit_by_name(sink, "pull-sample", &sample);
   if (!sample) return GST_FLOW_OK;
@@ -190,23 +219,23 @@ GstFlowReturn WhipPublisher::on_audio(GstElement* sink, gpointer data) {
   return GST_FLOW_OK;
 }
 
-WhipPublisher::Frame WhipPublisher::last_frame() {
+WebRtcPeer::Frame WebRtcPeer::last_frame() {
   std::lock_guard lock(mutex_);
   return frame_;
 }
 
-int WhipPublisher::frames_received() {
+int WebRtcPeer::frames_received() {
   std::lock_guard lock(mutex_);
   return frames_;
 }
 
-std::vector<float> WhipPublisher::last_audio(double seconds) {
+std::vector<float> WebRtcPeer::last_audio(double seconds) {
   std::lock_guard lock(mutex_);
   const size_t want = std::min(audio_.size(), static_cast<size_t>(seconds * 48000));
   return std::vector<float>(audio_.end() - static_cast<std::ptrdiff_t>(want), audio_.end());
 }
 
-bool WhipPublisher::colour_at(int x, int y, int& r, int& g, int& b) {
+bool WebRtcPeer::colour_at(int x, int y, int& r, int& g, int& b) {
   const Frame frame = last_frame();
   if (frame.rgb.empty()) return false;
   long sr = 0, sg = 0, sb = 0, n = 0;
@@ -226,7 +255,7 @@ bool WhipPublisher::colour_at(int x, int y, int& r, int& g, int& b) {
   return true;
 }
 
-bool WhipPublisher::connected() const {
+bool WebRtcPeer::connected() const {
   GstWebRTCPeerConnectionState state;
   g_object_get(webrtc_, "connection-state", &state, nullptr);
   return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;

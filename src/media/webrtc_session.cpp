@@ -1,0 +1,241 @@
+#include "media/webrtc_session.h"
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <algorithm>
+
+#include "core/log.h"
+
+namespace mixcast {
+
+namespace {
+
+// Promise callbacks may outlive the session: they carry a token.
+struct PromiseTarget {
+  WebRtcSession* self;
+  Lifetime::Token token;
+};
+
+}  // namespace
+
+WebRtcSession::WebRtcSession(std::string id, std::string offer_sdp, SdpOffer offer,
+                             WebRtcSettings settings, AnswerCallback on_answer, Listener& listener)
+    : id_(std::move(id)),
+      offer_sdp_(std::move(offer_sdp)),
+      offer_(std::move(offer)),
+      settings_(std::move(settings)),
+      on_answer_(std::move(on_answer)),
+      listener_(listener) {}
+
+WebRtcSession::~WebRtcSession() {
+  // Gone before answering: the HTTP request still gets a reply.
+  if (on_answer_) reply(false, "the session ended before the answer was ready");
+}
+
+void WebRtcSession::build(GstBin* bin) {
+  bin_ = bin;
+  webrtc_ = make_element("webrtcbin", "webrtc");
+  // max-bundle: the default answers a bundle-only m-line with port 0.
+  gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
+  g_object_set(webrtc_, "latency", guint(settings_.jitterbuffer_latency_ms), nullptr);
+  if (!settings_.stun_servers.empty())
+    g_object_set(webrtc_, "stun-server", settings_.stun_servers.front().c_str(), nullptr);
+  for (const auto& turn : settings_.turn_servers) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name(webrtc_, "add-turn-server", turn.c_str(), &added);
+  }
+  g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebRtcSession::on_pad_added), this);
+  g_signal_connect(webrtc_, "on-new-transceiver", G_CALLBACK(&WebRtcSession::on_new_transceiver),
+                   this);
+  g_signal_connect(webrtc_, "notify::ice-gathering-state",
+                   G_CALLBACK(&WebRtcSession::on_gathering_state), this);
+  g_signal_connect(webrtc_, "notify::connection-state",
+                   G_CALLBACK(&WebRtcSession::on_connection_state), this);
+  gst_bin_add(bin_, webrtc_);
+}
+
+GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const char*>& chain,
+                                       const OfferedCodec& codec, const char* media) {
+  GstElement* previous = nullptr;
+  GstElement* first = nullptr;
+  for (const char* factory : chain) {
+    GstElement* element = make_element(factory);
+    gst_bin_add(bin_, element);
+    if (g_str_equal(factory, "queue")) {
+      // Never let a slow peer hold the room's shared stream back.
+      g_object_set(element, "max-size-time", guint64(GST_SECOND / 2), "max-size-buffers", 0u,
+                   "max-size-bytes", 0u, nullptr);
+      gst_util_set_object_arg(G_OBJECT(element), "leaky", "downstream");
+    } else if (g_str_equal(factory, "rtph264pay")) {
+      g_object_set(element, "config-interval", -1, "pt", guint(codec.payload), nullptr);
+      gst_util_set_object_arg(G_OBJECT(element), "aggregate-mode", "zero-latency");
+    } else if (g_str_equal(factory, "rtpopuspay")) {
+      g_object_set(element, "pt", guint(codec.payload), nullptr);
+    } else if (g_str_equal(factory, "opusenc")) {
+      g_object_set(element, "bitrate", 64000, nullptr);
+      gst_util_set_object_arg(G_OBJECT(element), "frame-size", "20");
+    }
+    if (previous) link_or_throw(previous, element);
+    if (!first) first = element;
+    previous = element;
+  }
+  // Caps that match the offer, payload number included.
+  std::string encoding = codec.name;
+  for (auto& c : encoding) c = static_cast<char>(g_ascii_toupper(c));
+  MiniPtr<GstCaps> caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, media,
+                                            "encoding-name", G_TYPE_STRING, encoding.c_str(),
+                                            "payload", G_TYPE_INT, codec.payload, "clock-rate",
+                                            G_TYPE_INT, codec.clock_rate, nullptr));
+  GstElement* filter = make_element("capsfilter");
+  g_object_set(filter, "caps", caps.get(), nullptr);
+  gst_bin_add(bin_, filter);
+  link_or_throw(previous, filter);
+  // Requested with the caps, so that the transceiver knows its kind and codec
+  // before any media flows (the mix-minus needs a moment to start): without
+  // them webrtcbin may not match it to the offer and answer recvonly.
+  GstPadTemplate* templ =
+      gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_), "sink_%u");
+  GstPad* webrtc_sink = gst_element_request_pad(webrtc_, templ, nullptr, caps.get());
+  GstPad* filter_src = gst_element_get_static_pad(filter, "src");
+  gst_pad_link(filter_src, webrtc_sink);
+  gst_object_unref(filter_src);
+  GstWebRTCRTPTransceiver* transceiver = nullptr;
+  g_object_get(webrtc_sink, "transceiver", &transceiver, nullptr);
+  if (transceiver) {
+    g_object_set(transceiver, "codec-preferences", caps.get(), nullptr);
+    gst_util_set_object_arg(G_OBJECT(transceiver), "direction", "sendrecv");
+    gst_object_unref(transceiver);
+  }
+  gst_object_unref(webrtc_sink);
+  GstPad* target = gst_element_get_static_pad(first, "sink");
+  GstPad* ghost = gst_ghost_pad_new(name, target);
+  gst_object_unref(target);
+  gst_element_add_pad(GST_ELEMENT(bin_), ghost);
+  return ghost;
+}
+
+void WebRtcSession::on_new_transceiver(GstElement*, GObject* transceiver, gpointer) {
+  // Retransmissions for lossy links: webrtcbin leaves NACK off otherwise.
+  g_object_set(transceiver, "do-nack", TRUE, nullptr);
+}
+
+void WebRtcSession::negotiate() {
+  GstSDPMessage* sdp = nullptr;
+  gst_sdp_message_new(&sdp);
+  if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(offer_sdp_.data()),
+                                   static_cast<guint>(offer_sdp_.size()), sdp) != GST_SDP_OK) {
+    gst_sdp_message_free(sdp);
+    reply(false, "the offer is not valid SDP");
+    failed("bad offer");
+    return;
+  }
+  GstWebRTCSessionDescription* offer =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  g_signal_emit_by_name(webrtc_, "set-remote-description", offer, nullptr);
+  gst_webrtc_session_description_free(offer);
+
+  auto* target = new PromiseTarget{this, lifetime_.token()};
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer data) {
+        auto* t = static_cast<PromiseTarget*>(data);
+        gst_promise_ref(p);
+        post_to_main([self = t->self, token = t->token, p] {
+          if (Lifetime::alive(token)) self->on_answer_created(p);
+          gst_promise_unref(p);
+        });
+      },
+      target, [](gpointer data) { delete static_cast<PromiseTarget*>(data); });
+  g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
+  gathering_timeout_ = run_after(settings_.gathering_timeout_s, [this, t = lifetime_.token()] {
+    if (!Lifetime::alive(t) || !on_answer_) return;
+    LOG_WARN << "webrtc " << id_ << ": ICE gathering did not complete in time; answering "
+             << "with the candidates found so far";
+    send_answer();
+  });
+}
+
+void WebRtcSession::on_answer_created(GstPromise* promise) {
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) {
+    reply(false, "no answer was created");
+    failed("negotiation failed");
+    return;
+  }
+  const GstStructure* s = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription* answer = nullptr;
+  if (s) gst_structure_get(s, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  if (!answer) {
+    GError* error = nullptr;
+    if (s) gst_structure_get(s, "error", G_TYPE_ERROR, &error, nullptr);
+    const std::string message =
+        std::string("cannot answer the offer: ") + (error ? error->message : "unknown reason");
+    if (error) g_error_free(error);
+    reply(false, message);
+    failed("negotiation failed");
+    return;
+  }
+  g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
+  gst_webrtc_session_description_free(answer);
+  GstWebRTCICEGatheringState state;
+  g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) send_answer();
+}
+
+void WebRtcSession::on_gathering_state(GObject* webrtc, GParamSpec*, gpointer data) {
+  auto* self = static_cast<WebRtcSession*>(data);
+  GstWebRTCICEGatheringState state;
+  g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+  post_to_main([self, t = self->lifetime_.token()] {
+    if (Lifetime::alive(t) && self->on_answer_) self->send_answer();
+  });
+}
+
+void WebRtcSession::send_answer() {
+  gathering_timeout_.reset();
+  GstWebRTCSessionDescription* local = nullptr;
+  g_object_get(webrtc_, "local-description", &local, nullptr);
+  if (!local) return;  // the answer is not set yet; the promise path will come here
+  gchar* text = gst_sdp_message_as_text(local->sdp);
+  const std::string sdp = text ? text : "";
+  g_free(text);
+  gst_webrtc_session_description_free(local);
+  reply(true, sdp);
+}
+
+void WebRtcSession::reply(bool ok, const std::string& text) {
+  if (!on_answer_) return;
+  AnswerCallback callback = std::move(on_answer_);
+  on_answer_ = nullptr;
+  callback(ok, text);
+}
+
+void WebRtcSession::on_connection_state(GObject* webrtc, GParamSpec*, gpointer data) {
+  auto* self = static_cast<WebRtcSession*>(data);
+  GstWebRTCPeerConnectionState state;
+  g_object_get(webrtc, "connection-state", &state, nullptr);
+  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_FAILED &&
+      state != GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
+    return;
+  post_to_main([self, t = self->lifetime_.token(), state] {
+    if (Lifetime::alive(t))
+      self->failed(state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ? "ICE failed"
+                                                                    : "connection closed");
+  });
+}
+
+void WebRtcSession::add_remote_candidate(int mline_index, const std::string& candidate) {
+  g_signal_emit_by_name(webrtc_, "add-ice-candidate", guint(mline_index), candidate.c_str());
+}
+
+void WebRtcSession::failed(const std::string& reason) {
+  listener_.on_session_failed(reason);
+}
+
+// Streaming thread: hand incoming RTP to the owner.
+void WebRtcSession::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  static_cast<WebRtcSession*>(data)->listener_.on_session_stream(pad);
+}
+
+}  // namespace mixcast

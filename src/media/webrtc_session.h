@@ -1,0 +1,86 @@
+// One webrtcbin answering one browser offer (WHIP publisher or WHEP viewer).
+// It builds the send branches that match the offer (payload numbers
+// included: otherwise webrtcbin answers recvonly), answers once ICE gathering
+// is complete (no trickle needed), takes trickled candidates, and reports a
+// failed or closed connection. Owners: WebRtcParticipant and WebRtcViewer.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/sdp_offer.h"
+#include "media/gst_ptr.h"
+#include "media/lifetime.h"
+
+namespace mixcast {
+
+struct WebRtcSettings {
+  std::vector<std::string> stun_servers;  // stun://host:port
+  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port
+  int jitterbuffer_latency_ms = 50;
+  double gathering_timeout_s = 5.0;
+};
+
+class WebRtcSession {
+ public:
+  // Called once on the main loop: the SDP answer, or an error message.
+  using AnswerCallback = std::function<void(bool ok, const std::string& sdp_or_error)>;
+
+  class Listener {
+   public:
+    // Streaming thread: an incoming RTP stream on a webrtcbin src pad.
+    virtual void on_session_stream(GstPad* rtp_src) = 0;
+    // Main loop: negotiation failed, ICE failed or the connection closed.
+    virtual void on_session_failed(const std::string& reason) = 0;
+
+   protected:
+    ~Listener() = default;
+  };
+
+  WebRtcSession(std::string id, std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
+                AnswerCallback on_answer, Listener& listener);
+  ~WebRtcSession();
+  WebRtcSession(const WebRtcSession&) = delete;
+  WebRtcSession& operator=(const WebRtcSession&) = delete;
+
+  // Creates the webrtcbin inside `bin` (before the bin runs).
+  void build(GstBin* bin);
+  // A send branch: `chain` (element factories, first one takes the input)
+  // then caps for `codec`, into a new webrtcbin sink pad. Returns the ghost
+  // sink pad added to the bin.
+  GstPad* add_send_branch(const char* name, const std::vector<const char*>& chain,
+                          const OfferedCodec& codec, const char* media);
+  // Starts negotiating; call on the main loop once the bin runs.
+  void negotiate();
+  // Trickle ICE: "candidate:..." with its m-line index.
+  void add_remote_candidate(int mline_index, const std::string& candidate);
+
+  const SdpOffer& offer() const { return offer_; }
+
+ private:
+  static void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer self);
+  static void on_new_transceiver(GstElement* webrtc, GObject* transceiver, gpointer self);
+  static void on_gathering_state(GObject* webrtc, GParamSpec*, gpointer self);
+  static void on_connection_state(GObject* webrtc, GParamSpec*, gpointer self);
+  void on_answer_created(GstPromise* promise);
+  void send_answer();
+  void reply(bool ok, const std::string& text);
+  void failed(const std::string& reason);
+
+  std::string id_;
+  std::string offer_sdp_;
+  SdpOffer offer_;
+  WebRtcSettings settings_;
+  AnswerCallback on_answer_;
+  Listener& listener_;
+  GstBin* bin_ = nullptr;
+  GstElement* webrtc_ = nullptr;  // owned by bin_
+  SourceId gathering_timeout_;
+
+  Lifetime lifetime_;
+};
+
+}  // namespace mixcast

@@ -1,0 +1,49 @@
+// A WHEP viewer: receives the room's full mix (the shared H.264 stream and
+// the shared Opus encode of the full audio mix) and sends nothing. Not a
+// participant: it takes no seat and is not in the layout.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "media/webrtc_session.h"
+
+namespace mixcast {
+
+class WebRtcViewer final : private WebRtcSession::Listener {
+ public:
+  // Called on the main loop when the connection fails or closes.
+  using GoneCallback = std::function<void(const std::string& id, const std::string& reason)>;
+
+  WebRtcViewer(std::string id, std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
+               WebRtcSession::AnswerCallback on_answer, GoneCallback on_gone);
+  ~WebRtcViewer();
+  WebRtcViewer(const WebRtcViewer&) = delete;
+  WebRtcViewer& operator=(const WebRtcViewer&) = delete;
+
+  // Builds the viewer's bin in `pipeline`; returns false with `error` set
+  // when the offer takes nothing we send.
+  bool start(GstBin* pipeline, std::string& error);
+  // Sinks for the room's encoded streams (nullptr when not wanted).
+  GstPad* video_sink() const { return video_; }
+  GstPad* audio_sink() const { return audio_; }
+  const std::string& id() const { return id_; }
+  void add_remote_candidate(int mline_index, const std::string& candidate) {
+    session_.add_remote_candidate(mline_index, candidate);
+  }
+
+ private:
+  void on_session_stream(GstPad*) override {}  // a viewer sends nothing we take
+  void on_session_failed(const std::string& reason) override;
+
+  std::string id_;
+  WebRtcSession session_;
+  GoneCallback on_gone_;
+  GstBin* pipeline_ = nullptr;
+  GstElement* bin_ = nullptr;
+  GstPad* video_ = nullptr;
+  GstPad* audio_ = nullptr;
+  Lifetime lifetime_;
+};
+
+}  // namespace mixcast
