@@ -258,11 +258,12 @@ regions:
   - {id: inset, x: 0.7, y: 0.7, width: 0.25, height: 0.25, z: 2, show: {slot: 1}}
 )",
                                    "twice.yaml"));
-  const std::string red = h.join("Red", uri_for(kGuests[0]));
-  const std::string green = h.join("Green", uri_for(kGuests[1]));
+  // Silent guests: with no voice there is no active speaker, so the speaker
+  // region shows the lowest seat (Red).
+  const std::string red = h.join("Red", uri_for(kGuests[0]) + "&audio=0");
+  const std::string green = h.join("Green", uri_for(kGuests[1]) + "&audio=0");
   ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
   h.run_for(0.7);
-  // Nobody speaks louder than the other: the speaker is the lowest seat (Red).
   const auto tiles = h.room().composition().tiles;
   ASSERT_EQ(tiles.size(), 2u);
   auto frame = h.latest_frame();
