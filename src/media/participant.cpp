@@ -18,6 +18,10 @@ Participant::Participant(std::string id, std::string display_name, std::string i
       identity_(std::move(identity)),
       listener_(listener) {}
 
+void Participant::stop() {
+  if (bin_) gst_element_set_state(bin_, GST_STATE_NULL);
+}
+
 Participant::~Participant() {
   if (!bin_) return;
   gst_element_set_state(bin_, GST_STATE_NULL);

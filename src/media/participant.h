@@ -43,6 +43,10 @@ class Participant {
 
   // Builds the participant's bin inside `pipeline` and starts it.
   void start(GstBin* pipeline);
+  // Stops the participant's elements (and so its streaming threads and
+  // signal callbacks). Called before destruction: subclass members must not
+  // be gone while a streaming thread still calls into them.
+  void stop();
   // Called by the room for a bus error from one of this participant's elements.
   void fail(const std::string& reason);
   // True when `object` is one of this participant's elements.

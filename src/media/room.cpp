@@ -306,6 +306,7 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
   std::unique_ptr<Participant> participant = std::move(it->second.participant);
   const SourceConfig source = it->second.source;
   members_.erase(it);
+  participant->stop();
   participant.reset();
   video_mix_->remove_input(id);
   audio_mix_->remove_input(id);

@@ -21,6 +21,8 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   WebRtcParticipant(std::string id, std::string display_name, std::string identity,
                     std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
                     AnswerCallback on_answer, Participant::Listener& listener);
+  // The session's callbacks run on webrtcbin's threads: stop them first.
+  ~WebRtcParticipant() override { stop(); }
 
   // Ghost sink pads of the bin for the return path (nullptr when the peer
   // does not take that media back, or offers no codec we send).

@@ -96,7 +96,11 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
   // them webrtcbin may not match it to the offer and answer recvonly.
   GstPadTemplate* templ =
       gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(webrtc_), "sink_%u");
-  GstPad* webrtc_sink = gst_element_request_pad(webrtc_, templ, nullptr, caps.get());
+  // Named after the offer's m-line, so webrtcbin pairs this stream with it.
+  const OfferedMedia* media_line = offer_.first(media);
+  const std::string pad_name = "sink_" + std::to_string(media_line ? media_line->index : 0);
+  GstPad* webrtc_sink = gst_element_request_pad(webrtc_, templ, pad_name.c_str(), caps.get());
+  if (!webrtc_sink) webrtc_sink = gst_element_request_pad(webrtc_, templ, nullptr, caps.get());
   GstPad* filter_src = gst_element_get_static_pad(filter, "src");
   gst_pad_link(filter_src, webrtc_sink);
   gst_object_unref(filter_src);
