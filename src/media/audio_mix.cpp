@@ -55,14 +55,16 @@ AudioMix::AudioMix(GstBin* pipeline, const AudioSpec& spec)
   gst_bin_add_many(pipeline_, silence, silence_caps, mixer_, out_caps, sum_tee_, full, nullptr);
   gst_element_link_many(silence, silence_caps, mixer_, out_caps, sum_tee_, full, nullptr);
   src_pad_ = gst_element_get_static_pad(full, "src");
-  limiter_probe_ = gst_pad_add_probe(src_pad_, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::on_mix_buffer,
-                                     this, nullptr);
+  limiter_probe_ =
+      gst_pad_add_probe(src_pad_, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::limit, &limiter_, nullptr);
 }
 
 AudioMix::~AudioMix() {
   gst_pad_remove_probe(src_pad_, limiter_probe_);
   for (auto& [id, mm] : mix_minus_) {
-    gst_pad_remove_probe(GST_PAD(gst_element_get_static_pad(mm.bin, "src")), mm.probe);
+    GstPad* src = gst_element_get_static_pad(mm.bin, "src");
+    gst_pad_remove_probe(src, mm.probe);
+    gst_object_unref(src);
   }
   for (auto& [id, input] : inputs_) gst_object_unref(input.mixer_pad);
   gst_object_unref(src_pad_);
@@ -166,8 +168,8 @@ GstPad* AudioMix::mix_minus_pad(const std::string& participant_id) {
   gst_object_unref(sink_sum);
   mm.limiter = std::make_unique<Limiter>(spec_.rate, spec_.channels);
   GstPad* src = gst_element_get_static_pad(mm.bin, "src");
-  mm.probe = gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::on_mix_minus_buffer,
-                               mm.limiter.get(), nullptr);
+  mm.probe = gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::limit, mm.limiter.get(),
+                               nullptr);
   gst_element_sync_state_with_parent(mm.bin);
   mix_minus_.emplace(participant_id, std::move(mm));
   link_own(participant_id);
@@ -259,26 +261,13 @@ GstPadProbeReturn AudioMix::snap_to_sample_grid(GstPad* pad, GstPadProbeInfo* in
   return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn AudioMix::on_mix_minus_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn AudioMix::limit(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* limiter = static_cast<Limiter*>(data);
   GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
   GstMapInfo map;
   if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
     limiter->process(
-        std::span<float>(reinterpret_cast<float*>(map.data), map.size / sizeof(float)));
-    gst_buffer_unmap(buffer, &map);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-GstPadProbeReturn AudioMix::on_mix_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
-  auto* self = static_cast<AudioMix*>(data);
-  GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
-  GST_PAD_PROBE_INFO_DATA(info) = buffer;
-  GstMapInfo map;
-  if (gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
-    self->limiter_.process(
         std::span<float>(reinterpret_cast<float*>(map.data), map.size / sizeof(float)));
     gst_buffer_unmap(buffer, &map);
   }

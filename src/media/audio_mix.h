@@ -46,8 +46,6 @@ class AudioMix {
   static std::string level_element_name(const std::string& participant_id);
 
  private:
-  static GstPadProbeReturn on_mix_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer self);
-
   struct Input {
     GstElement* bin = nullptr;
     GstPad* mixer_pad = nullptr;
@@ -64,7 +62,8 @@ class AudioMix {
   void unlink_own(MixMinus& mm, Input* input);
   struct SampleGrid;
   static GstPadProbeReturn snap_to_sample_grid(GstPad* pad, GstPadProbeInfo* info, gpointer grid);
-  static GstPadProbeReturn on_mix_minus_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer mm);
+  // Runs a Limiter (the user data) over F32 buffers in place.
+  static GstPadProbeReturn limit(GstPad* pad, GstPadProbeInfo* info, gpointer limiter);
 
   GstBin* pipeline_;
   AudioSpec spec_;
