@@ -138,11 +138,15 @@ int Server::run() {
 
 void Server::shutdown() {
   if (shutting_down_) {
+    // The same request delivered twice (to the process and to its group)
+    // arrives within milliseconds; only a later one means "quit now".
+    if (g_get_monotonic_time() - shutdown_started_us_ < 2 * G_USEC_PER_SEC) return;
     LOG_WARN << "second signal: quitting without waiting for the outputs";
     g_main_loop_quit(loop_);
     return;
   }
   shutting_down_ = true;
+  shutdown_started_us_ = g_get_monotonic_time();
   LOG_INFO << "stopping: finishing recordings and playlists";
   auto remaining = std::make_shared<size_t>(rooms_.size());
   if (rooms_.empty()) g_main_loop_quit(loop_);
