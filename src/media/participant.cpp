@@ -69,12 +69,12 @@ void Participant::expose(Stream stream, GstPad* inner_src) {
   post_to_main(
       [this, t = token(), stream, g = std::move(ghost_ref), i = std::move(inner), block]() mutable {
         if (!Lifetime::alive(t)) return;
-        finish_expose(stream, g.get(), block);
+        finish_expose(stream, g.get());
         gst_pad_remove_probe(i.get(), block);
       });
 }
 
-void Participant::finish_expose(Stream stream, GstPad* ghost, gulong /*block_probe*/) {
+void Participant::finish_expose(Stream stream, GstPad* ghost) {
   if (ended_) return;
   listener_.on_participant_stream(*this, stream, ghost);
 }

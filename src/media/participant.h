@@ -70,7 +70,7 @@ class Participant {
  private:
   static GstPadProbeReturn on_first_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn on_event(GstPad* pad, GstPadProbeInfo* info, gpointer self);
-  void finish_expose(Stream stream, GstPad* ghost, gulong block_probe);
+  void finish_expose(Stream stream, GstPad* ghost);
 
   std::string id_;
   std::string display_name_;

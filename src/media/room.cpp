@@ -335,7 +335,7 @@ void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
     fanout_->request_keyframe();
   }
   if (GstPad* sink = participant.return_audio_sink()) {
-    GstPad* feed = audio_mix_->mix_minus_pad(participant.id());
+    GstPad* feed = mix_minus_feed(participant.id());
     if (gst_pad_link(feed, sink) != GST_PAD_LINK_OK)
       LOG_ERROR << "room " << name() << ": cannot send audio back to " << participant.id();
     gst_object_unref(feed);
