@@ -490,4 +490,9 @@ std::string to_string(Direction direction) {
   return "sendrecv";
 }
 
+int opus_channels_wanted(const OfferedCodec& opus) {
+  const auto stereo = opus.fmtp.find("stereo");
+  return stereo != opus.fmtp.end() && stereo->second == "1" ? 2 : 1;
+}
+
 }  // namespace mixcast

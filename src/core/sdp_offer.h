@@ -75,6 +75,10 @@ std::optional<OfferedCodec> pick_h264(const OfferedMedia& media);
 std::optional<OfferedCodec> pick_vp8(const OfferedMedia& media);
 std::optional<OfferedCodec> pick_opus(const OfferedMedia& media);
 
+// Channels to encode for a peer's Opus: 2 only when its fmtp says stereo=1
+// (RFC 7587: the receiver prefers mono otherwise).
+int opus_channels_wanted(const OfferedCodec& opus);
+
 std::string to_string(Direction direction);
 
 }  // namespace mixcast

@@ -26,8 +26,9 @@ void WebRtcParticipant::build() {
   if (const auto* audio = offer.first("audio"); audio && offer.receives("audio")) {
     if (auto opus = pick_opus(*audio))
       return_audio_ = session_.add_send_branch(
-          "return_audio", {"queue", "audioconvert", "audioresample", "opusenc", "rtpopuspay"},
-          *opus, "audio");
+          "return_audio",
+          {"queue", "audioconvert", "audioresample", "capsfilter", "opusenc", "rtpopuspay"}, *opus,
+          "audio");
   }
   // A participant that sends nothing shows the placeholder at once.
   if (!offer.sends("video") && !offer.sends("audio")) streams_complete();

@@ -17,6 +17,35 @@ struct PromiseTarget {
   Lifetime::Token token;
 };
 
+// The fields of a send stream's caps that webrtcbin matches against the offer.
+// Payloaders add sender-side details once media flows (Opus sprop-stereo,
+// H.264 sprop-parameter-sets and profile-level-id): if such caps reach
+// webrtcbin before the answer is made, they clash with the offer's own values
+// and webrtcbin answers recvonly. The answer takes its format parameters from
+// the offer instead.
+constexpr const char* kSendCapsFields[] = {
+    "media",           "encoding-name", "payload",          "clock-rate",
+    "encoding-params", "ssrc",          "timestamp-offset", "seqnum-offset"};
+
+GstPadProbeReturn keep_matching_caps(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(event, &caps);
+  MiniPtr<GstCaps> kept(gst_caps_new_empty());
+  for (guint i = 0; i < gst_caps_get_size(caps); ++i) {
+    const GstStructure* from = gst_caps_get_structure(caps, i);
+    GstStructure* to = gst_structure_new_empty(gst_structure_get_name(from));
+    for (const char* field : kSendCapsFields)
+      if (const GValue* value = gst_structure_get_value(from, field))
+        gst_structure_set_value(to, field, value);
+    gst_caps_append_structure(kept.get(), to);
+  }
+  GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(kept.get());
+  gst_event_unref(event);
+  return GST_PAD_PROBE_OK;
+}
+
 }  // namespace
 
 WebRtcSession::WebRtcSession(std::string id, std::string offer_sdp, SdpOffer offer,
@@ -72,6 +101,11 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
       gst_util_set_object_arg(G_OBJECT(element), "aggregate-mode", "zero-latency");
     } else if (g_str_equal(factory, "rtpopuspay")) {
       g_object_set(element, "pt", guint(codec.payload), nullptr);
+    } else if (g_str_equal(factory, "capsfilter") && g_str_equal(media, "audio")) {
+      // The raw audio the peer asked to hear: stereo only with stereo=1.
+      MiniPtr<GstCaps> raw(gst_caps_new_simple("audio/x-raw", "channels", G_TYPE_INT,
+                                               opus_channels_wanted(codec), nullptr));
+      g_object_set(element, "caps", raw.get(), nullptr);
     } else if (g_str_equal(factory, "opusenc")) {
       g_object_set(element, "bitrate", 64000, nullptr);
       gst_util_set_object_arg(G_OBJECT(element), "frame-size", "20");
@@ -102,6 +136,8 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
   GstPad* webrtc_sink = gst_element_request_pad(webrtc_, templ, pad_name.c_str(), caps.get());
   if (!webrtc_sink) webrtc_sink = gst_element_request_pad(webrtc_, templ, nullptr, caps.get());
   GstPad* filter_src = gst_element_get_static_pad(filter, "src");
+  gst_pad_add_probe(filter_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &keep_matching_caps, nullptr,
+                    nullptr);
   gst_pad_link(filter_src, webrtc_sink);
   gst_object_unref(filter_src);
   GstWebRTCRTPTransceiver* transceiver = nullptr;

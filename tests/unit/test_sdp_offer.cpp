@@ -259,6 +259,7 @@ TEST(SdpOffer, ChromiumCodecDetails) {
   EXPECT_EQ(opus->fmtp,
             (std::map<std::string, std::string>{{"minptime", "10"}, {"useinbandfec", "1"}}));
   EXPECT_EQ(opus->rtcp_fb, std::vector<std::string>{"transport-cc"});
+  EXPECT_EQ(opus_channels_wanted(*opus), 1) << "Chrome asks for mono unless stereo=1";
 
   const auto h264 = pick_h264(*offer->first("video"));
   ASSERT_TRUE(h264);
@@ -281,6 +282,7 @@ TEST(SdpOffer, FirefoxCodecDetails) {
   ASSERT_TRUE(opus);
   EXPECT_EQ(opus->fmtp.at("stereo"), "1");
   EXPECT_EQ(opus->fmtp.at("maxplaybackrate"), "48000");
+  EXPECT_EQ(opus_channels_wanted(*opus), 2);
   const auto g722 = offer->first("audio")->codecs.at(1);
   EXPECT_EQ(g722.name, "G722");
   EXPECT_EQ(g722.channels, 1);
