@@ -5,13 +5,19 @@
 #include <filesystem>
 #include <utility>
 
+#include "core/ice_server.h"
 #include "core/log.h"
 #include "core/source_uri.h"
+#include "http/json_util.h"
 #include "media/encoder.h"
 
 namespace mixcast {
 
 namespace {
+// Rooms made on demand each run a pipeline and an encoder: a bound on what
+// anonymous joins can start.
+constexpr size_t kMaxCreatedRooms = 16;
+
 std::string absolute(const std::string& path) {
   return std::filesystem::absolute(path).lexically_normal().string();
 }
@@ -59,6 +65,23 @@ LoadedConfig load_everything(const std::string& config_path) {
       }
     }
   }
+  // Rooms created on demand take this layout: check it now, not at the first join.
+  const WebRtcConfig& webrtc = out.config.webrtc;
+  if (webrtc.auto_create_rooms && !out.layouts.count(webrtc.room_layout)) {
+    const std::string file = out.config.layouts_dir() + "/" + webrtc.room_layout + ".yaml";
+    try {
+      out.layouts.emplace(webrtc.room_layout, load_layout_file(file));
+      out.layout_files.emplace(webrtc.room_layout, file);
+    } catch (const FileError& e) {
+      const FilePos pos = out.config.position_of("webrtc.room_layout");
+      std::error_code ec;
+      if (!std::filesystem::exists(file, ec))
+        issues.add(FileIssue{out.config.file, pos.line, pos.column, "webrtc.room_layout",
+                             "unknown layout '" + webrtc.room_layout + "': no file " + file});
+      else
+        for (const auto& issue : e.issues()) issues.add(issue);
+    }
+  }
   issues.throw_if_any();
   return out;
 }
@@ -85,7 +108,60 @@ RoomSetup Server::room_setup(const RoomConfig& room) const {
   setup.hls_dir = absolute(c.paths.hls + "/" + room.name);
   setup.recordings_dir = absolute(c.paths.recordings + "/" + room.name);
   setup.sources_base_dir = std::filesystem::path(c.file).parent_path().string();
+  setup.keyframe_min_interval_s = c.webrtc.keyframe_min_interval_s;
   return setup;
+}
+
+WebRtcSettings Server::webrtc_settings() const {
+  const WebRtcConfig& w = loaded_.config.webrtc;
+  WebRtcSettings s;
+  s.stun_servers = w.stun_servers;
+  s.turn_servers = w.turn_servers;
+  s.ice_addresses = w.ice_addresses;
+  s.udp_port_min = w.udp_port_min;
+  s.udp_port_max = w.udp_port_max;
+  s.jitterbuffer_latency_ms = w.jitterbuffer_latency_ms;
+  s.gathering_timeout_s = w.ice_gathering_timeout_s;
+  s.departure_timeout_s = w.departure_timeout_s;
+  return s;
+}
+
+Room* Server::room_for_join(const std::string& name, int& status, std::string& error) {
+  if (Room* existing = room(name)) return existing;
+  const WebRtcConfig& w = loaded_.config.webrtc;
+  if (!w.auto_create_rooms) {
+    status = 404;
+    error = "no room named '" + name + "'";
+    return nullptr;
+  }
+  if (!valid_room_name(name)) {
+    status = 400;
+    error = "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -";
+    return nullptr;
+  }
+  if (rooms_created_ >= kMaxCreatedRooms) {
+    status = 503;
+    error = "too many rooms were created on demand (" + std::to_string(kMaxCreatedRooms) + ")";
+    return nullptr;
+  }
+  RoomConfig config;
+  config.name = name;
+  config.layout = w.room_layout;
+  config.outputs = loaded_.config.default_outputs;
+  try {
+    auto created = std::make_unique<Room>(room_setup(config), this);
+    created->start();
+    Room* raw = created.get();
+    rooms_.emplace(name, std::move(created));
+    ++rooms_created_;
+    LOG_INFO << "room " << name << " created on demand (layout " << config.layout << ")";
+    return raw;
+  } catch (const std::exception& e) {
+    LOG_ERROR << "room " << name << ": " << e.what();
+    status = 503;
+    error = std::string("cannot create the room: ") + e.what();
+    return nullptr;
+  }
 }
 
 bool Server::start() {
@@ -95,6 +171,15 @@ bool Server::start() {
         absolute(c.paths.hls), absolute(c.paths.recordings),
         absolute(std::filesystem::path(c.file).parent_path().string() + "/../web")};
     http_ = std::make_unique<HttpServer>(c.http, dirs, *this);
+    // RFC 9725: WHIP/WHEP clients learn the ICE servers from Link headers.
+    std::vector<std::string> links;
+    for (const auto& url : c.webrtc.stun_servers)
+      if (std::string error; auto server = parse_ice_server(url, error))
+        links.push_back(ice_server_link(*server));
+    for (const auto& url : c.webrtc.turn_servers)
+      if (std::string error; auto server = parse_ice_server(url, error))
+        links.push_back(ice_server_link(*server));
+    http_->set_ice_server_links(std::move(links));
     std::string error;
     if (!http_->start(error)) {
       LOG_ERROR << error;
@@ -175,32 +260,49 @@ std::optional<RoomStatus> Server::room_status(const std::string& name) const {
 }
 
 void Server::session_offer(Session kind, const std::string& room_name, const std::string& name,
-                           std::string offer_sdp, SdpOffer offer, OfferReply reply_once) {
-  // Whatever happens, the HTTP request gets exactly one reply.
+                           std::string offer_sdp, SdpOffer offer, OfferReply reply) {
+  start_session(kind, room_name, name, std::move(offer_sdp), std::move(offer), nullptr,
+                std::move(reply));
+}
+
+void Server::start_session(Session kind, const std::string& room_name, const std::string& name,
+                           std::string offer_sdp, SdpOffer offer,
+                           WebRtcSession::CandidateCallback on_candidate, OfferReply reply_once) {
+  // Whatever happens, the client gets exactly one reply.
   auto replied = std::make_shared<bool>(false);
   OfferReply reply = [replied, reply_once](int status, const std::string& body,
                                            const std::string& session) {
     if (std::exchange(*replied, true)) return;
     reply_once(status, body, session);
   };
-  Room* room = this->room(room_name);
+  if (shutting_down_) {
+    reply(503, "the server is stopping", "");
+    return;
+  }
+  int status = 0;
+  std::string error;
+  Room* room = room_for_join(room_name, status, error);
   if (!room) {
-    reply(404, "no room named '" + room_name + "'", "");
+    reply(status, error, "");
     return;
   }
   // The id is known only once the room admitted the session; the answer
-  // comes later (after ICE gathering) or, on failure, at once.
+  // comes later (after ICE gathering unless trickling) or, on failure, at once.
   auto id = std::make_shared<std::string>();
   auto on_answer = [reply, id](bool ok, const std::string& sdp_or_error) {
     reply(ok ? 201 : 400, sdp_or_error, ok ? *id : "");
   };
-  std::string error;
+  WebRtcSession::Callbacks callbacks{on_answer, std::move(on_candidate)};
   *id = kind == Session::Publisher
             ? room->add_webrtc_publisher(name, std::move(offer_sdp), std::move(offer),
-                                         WebRtcSettings{}, on_answer, error)
-            : room->add_webrtc_viewer(std::move(offer_sdp), std::move(offer), WebRtcSettings{},
-                                      on_answer, error);
-  if (id->empty()) reply(kind == Session::Viewer ? 400 : 503, "cannot join: " + error, "");
+                                         webrtc_settings(), std::move(callbacks), error)
+            : room->add_webrtc_viewer(std::move(offer_sdp), std::move(offer), webrtc_settings(),
+                                      std::move(callbacks), error);
+  if (id->empty()) {
+    // A stopping room cannot take anyone; an offer we cannot serve is the client's.
+    const bool stopping = error.find("stopping") != std::string::npos;
+    reply(stopping ? 503 : 400, "cannot join: " + error, "");
+  }
 }
 
 bool Server::session_delete(Session kind, const std::string& room_name,
@@ -232,9 +334,148 @@ bool Server::session_trickle(Session kind, const std::string& room_name, const s
   return true;
 }
 
-void Server::on_room_event(const std::string& room, const std::string& event,
-                           const std::string& detail) {
-  LOG_DEBUG << "room " << room << ": event " << event << " " << detail;
+void Server::ws_send(uint64_t client, const std::string& json) {
+  auto it = ws_peers_.find(client);
+  if (it != ws_peers_.end()) it->second.client->send(json);
+}
+
+void Server::ws_message(WebSocketClient& client, const WsMessage& message) {
+  WsPeer& peer = ws_peers_[client.id()];
+  peer.client = &client;
+  if (message.type == "join") {
+    ws_join(client, message);
+  } else if (message.type == "watch") {
+    if (!peer.room.empty()) {
+      client.send_error(409, "this WebSocket is already in room '" + peer.room + "'");
+      return;
+    }
+    int code = 0;
+    std::string error;
+    if (!room_for_join(message.room, code, error)) {
+      client.send_error(code, error);
+      return;
+    }
+    auto status = room_status(message.room);
+    peer.room = message.room;
+    JsonWriter out;
+    out.begin_object().field("type", "room").field("room", message.room).key("state");
+    write_room(out, *status);
+    client.send(out.end_object().text());
+  } else if (message.type == "candidate") {
+    if (peer.session.empty()) {
+      client.send_error(409, "join before sending candidates");
+      return;
+    }
+    if (message.candidate.empty()) return;  // end of the client's candidates
+    std::string candidate = message.candidate;
+    if (candidate.rfind("a=", 0) == 0) candidate.erase(0, 2);
+    session_trickle(peer.kind, peer.room, peer.session, {{message.mline, candidate}});
+  } else if (message.type == "leave") {
+    ws_leave(client.id(), "left");
+    client.close();
+  } else {
+    client.send_error(400, "unknown message type '" + message.type + "'");
+  }
+}
+
+void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
+  WsPeer& peer = ws_peers_[client.id()];
+  if (peer.joining || !peer.session.empty()) {
+    client.send_error(409, "this WebSocket has already joined");
+    return;
+  }
+  if (!peer.room.empty() && peer.room != message.room) {
+    client.send_error(409, "this WebSocket is watching room '" + peer.room + "'");
+    return;
+  }
+  if (message.role != "" && message.role != "publisher" && message.role != "viewer") {
+    client.send_error(400, "'role' is publisher or viewer");
+    return;
+  }
+  std::string error;
+  auto offer = parse_sdp_offer(message.sdp, error);
+  if (!offer) {
+    client.send_error(400, "bad SDP offer: " + error);
+    return;
+  }
+  const Session kind = message.role == "viewer" ? Session::Viewer : Session::Publisher;
+  const uint64_t id = client.id();
+  peer.joining = true;
+  peer.kind = kind;
+  auto on_candidate = [this, id](int mline, const std::string& candidate) {
+    JsonWriter out;
+    out.begin_object().field("type", "candidate").field("mline", mline);
+    ws_send(id, out.field("candidate", candidate).end_object().text());
+  };
+  const std::string room_name = message.room;
+  start_session(
+      kind, room_name, message.name, message.sdp, std::move(*offer), on_candidate,
+      [this, id, room_name, kind](int status, const std::string& body, const std::string& session) {
+        auto it = ws_peers_.find(id);
+        if (it == ws_peers_.end()) {
+          // The socket closed while the answer was being made.
+          if (status == 201) (void)session_delete(kind, room_name, session);
+          return;
+        }
+        WsPeer& p = it->second;
+        p.joining = false;
+        if (status != 201) {
+          p.client->send_error(status, body);
+          return;
+        }
+        const bool had_room = !p.room.empty();
+        p.room = room_name;
+        p.session = session;
+        JsonWriter answer;
+        answer.begin_object().field("type", "answer").field("room", room_name);
+        p.client->send(answer.field("id", session).field("sdp", body).end_object().text());
+        if (!had_room) {
+          if (auto state = room_status(room_name)) {
+            JsonWriter out;
+            out.begin_object().field("type", "room").field("room", room_name).key("state");
+            write_room(out, *state);
+            p.client->send(out.end_object().text());
+          }
+        }
+      });
+}
+
+void Server::ws_leave(uint64_t client, const std::string& reason) {
+  auto it = ws_peers_.find(client);
+  if (it == ws_peers_.end() || it->second.session.empty()) return;
+  const std::string session = std::exchange(it->second.session, "");
+  Room* room = this->room(it->second.room);
+  if (!room) return;
+  if (it->second.kind == Session::Viewer)
+    room->remove_viewer(session, reason);
+  else
+    room->remove_participant(session, reason);
+}
+
+void Server::ws_closed(WebSocketClient& client) {
+  ws_leave(client.id(), "WebSocket closed");
+  ws_peers_.erase(client.id());
+}
+
+void Server::on_room_event(const std::string& room, const RoomEvent& event) {
+  LOG_DEBUG << "room " << room << ": event " << event.type << " " << event.id << " " << event.name
+            << " " << event.detail;
+  const std::string message = room_event_message(event);
+  const bool departure = event.type == "participant_left" || event.type == "viewer_left";
+  for (auto& [id, peer] : ws_peers_) {
+    if (peer.room != room) continue;
+    if (departure && !peer.session.empty() && peer.session == event.id) {
+      // This client's own session ended (DELETE, ICE failure, timeout).
+      peer.session.clear();
+      JsonWriter out;
+      out.begin_object().field("type", "left").field("reason", event.detail);
+      peer.client->send(out.end_object().text());
+      peer.client->close();
+      continue;
+    }
+    if (event.type.rfind("viewer_", 0) == 0) continue;  // viewers are not shown to others
+    peer.client->send(message);
+  }
 }
 
 }  // namespace mixcast

@@ -48,11 +48,37 @@ class Server : public HttpServer::Backend, public Room::Listener {
   bool session_delete(Session kind, const std::string& room, const std::string& session) override;
   bool session_trickle(Session kind, const std::string& room, const std::string& session,
                        const std::vector<std::pair<int, std::string>>& candidates) override;
-  void on_room_event(const std::string& room, const std::string& event,
-                     const std::string& detail) override;
+  void ws_message(WebSocketClient& client, const WsMessage& message) override;
+  void ws_closed(WebSocketClient& client) override;
+  void on_room_event(const std::string& room, const RoomEvent& event) override;
+
+  // Starts a WebRTC session in `room_name` (WHIP, WHEP or WebSocket). The
+  // reply runs exactly once with 201 and the answer, or an error status.
+  void start_session(Session kind, const std::string& room_name, const std::string& name,
+                     std::string offer_sdp, SdpOffer offer,
+                     WebRtcSession::CandidateCallback on_candidate, OfferReply reply);
+  void ws_join(WebSocketClient& client, const WsMessage& message);
+  // Ends a WebSocket client's own session, if it has one.
+  void ws_leave(uint64_t client, const std::string& reason);
+  void ws_send(uint64_t client, const std::string& json);
   RoomSetup room_setup(const RoomConfig& room) const;
+  WebRtcSettings webrtc_settings() const;
+  // The room a WebRTC join goes to, created on demand when the config allows
+  // it. nullptr with an HTTP status and message otherwise.
+  Room* room_for_join(const std::string& name, int& status, std::string& error);
+
+  // What a WebSocket client is doing in which room.
+  struct WsPeer {
+    WebSocketClient* client = nullptr;
+    std::string room;  // set by join or watch
+    Session kind = Session::Publisher;
+    std::string session;   // participant or viewer id once joined
+    bool joining = false;  // the answer is on its way
+  };
 
   LoadedConfig loaded_;
+  std::map<uint64_t, WsPeer> ws_peers_;
+  size_t rooms_created_ = 0;  // rooms made on demand so far
   std::unique_ptr<HttpServer> http_;
   std::map<std::string, std::unique_ptr<Room>> rooms_;
   GMainLoop* loop_ = nullptr;

@@ -3,6 +3,8 @@
 // lives here so that configs built in code get exactly the same checks.
 #include "core/config.h"
 
+#include "core/ice_server.h"
+
 #include <cmath>
 #include <filesystem>
 #include <initializer_list>
@@ -31,18 +33,6 @@ bool starts_with_any(std::string_view text, std::initializer_list<std::string_vi
     if (text.starts_with(prefix)) return true;
   }
   return false;
-}
-
-// Room names become URL path segments and directory names, so only a
-// conservative character set is allowed.
-bool valid_room_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxRoomNameLength) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 // Reports issues against dotted field paths, using the positions recorded by
@@ -124,6 +114,44 @@ void check_media(Checker& check, const MediaConfig& media) {
   check.not_empty("media.video_encoder", media.video_encoder);
   check.not_empty("media.audio_encoder", media.audio_encoder);
   check.int_range("media.mixer_latency_ms", media.mixer_latency_ms, 0, 10000);
+}
+
+void check_webrtc(Checker& check, const WebRtcConfig& w) {
+  check.not_empty("webrtc.room_layout", w.room_layout);
+  for (size_t i = 0; i < w.stun_servers.size(); ++i) {
+    std::string error;
+    const auto server = parse_ice_server(w.stun_servers[i], error);
+    if (server && server->kind != IceServer::Kind::Stun) error = "a stun:// URL is expected here";
+    if (!error.empty())
+      check.report("webrtc.stun_servers[" + std::to_string(i) + "]",
+                   error + " (got \"" + w.stun_servers[i] + "\")");
+  }
+  for (size_t i = 0; i < w.turn_servers.size(); ++i) {
+    std::string error;
+    const auto server = parse_ice_server(w.turn_servers[i], error);
+    if (server && server->kind == IceServer::Kind::Stun)
+      error = "a turn:// or turns:// URL is expected here";
+    // The URL holds a password: never echo it.
+    if (!error.empty()) check.report("webrtc.turn_servers[" + std::to_string(i) + "]", error);
+  }
+  for (size_t i = 0; i < w.ice_addresses.size(); ++i) {
+    if (!is_ip_address(w.ice_addresses[i]))
+      check.report("webrtc.ice_addresses[" + std::to_string(i) + "]",
+                   "must be an IPv4 or IPv6 address (got \"" + w.ice_addresses[i] + "\")");
+  }
+  if (w.udp_port_min != 0 || w.udp_port_max != 0) {
+    check.int_range("webrtc.udp_port_min", w.udp_port_min, 1024, 65535);
+    check.int_range("webrtc.udp_port_max", w.udp_port_max, 1024, 65535);
+    if (w.udp_port_min > w.udp_port_max)
+      check.report("webrtc.udp_port_max",
+                   "must not be below udp_port_min (" + std::to_string(w.udp_port_min) + ")");
+  }
+  check.int_range("webrtc.jitterbuffer_latency_ms", w.jitterbuffer_latency_ms, 0, 2000);
+  check.positive("webrtc.departure_timeout_s", w.departure_timeout_s);
+  check.positive("webrtc.ice_gathering_timeout_s", w.ice_gathering_timeout_s);
+  if (!(w.keyframe_min_interval_s >= 0) || w.keyframe_min_interval_s > 60)
+    check.report("webrtc.keyframe_min_interval_s",
+                 "must be between 0 and 60 (got " + num(w.keyframe_min_interval_s) + ")");
 }
 
 void check_paths(Checker& check, const PathsConfig& paths) {
@@ -298,11 +326,24 @@ std::string resolve_against_config(const std::string& config_file, const std::st
 
 }  // namespace
 
+// Room names become URL path segments and directory names, so only a
+// conservative character set is allowed.
+bool valid_room_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxRoomNameLength) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 void validate(const Config& config, IssueList& issues) {
   Checker check(config, issues);
   check_http(check, config.http);
   check_media(check, config.media);
   check_paths(check, config.paths);
+  check_webrtc(check, config.webrtc);
   check_outputs(check, "default_outputs", config.default_outputs, nullptr, 0);
 
   std::map<std::string, std::size_t> seen;  // room name -> first index

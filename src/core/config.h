@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/errors.h"
@@ -18,6 +19,21 @@ struct HttpConfig {
   std::string address = "127.0.0.1";
   int port = 8080;
   std::string public_url;  // base URL printed for operators; derived when empty
+};
+
+// WebRTC participants and viewers (WHIP, WHEP, WebSocket).
+struct WebRtcConfig {
+  bool auto_create_rooms = true;     // a join to an unknown room creates it (else 404)
+  std::string room_layout = "grid";  // layout of rooms created on demand (outputs: default_outputs)
+  std::vector<std::string> stun_servers;   // stun://host:port
+  std::vector<std::string> turn_servers;   // turn://user:pass@host:port or turns://...
+  std::vector<std::string> ice_addresses;  // local IPs ICE uses and announces; empty = all
+  int udp_port_min = 0;                    // 0 = any port
+  int udp_port_max = 0;
+  int jitterbuffer_latency_ms = 50;
+  double departure_timeout_s = 5.0;      // no RTP for this long: the participant is removed
+  double ice_gathering_timeout_s = 5.0;  // the longest a WHIP/WHEP answer waits for candidates
+  double keyframe_min_interval_s = 1.0;  // forced keyframes (new receivers, PLI) at most this often
 };
 
 struct MediaConfig {
@@ -113,6 +129,7 @@ struct Config {
   MediaConfig media;
   PathsConfig paths;
   OutputsConfig default_outputs;  // used by rooms that do not set `outputs`
+  WebRtcConfig webrtc;
   std::vector<RoomConfig> rooms;
 
   // Where each field was written, keyed by dotted path ("rooms[0].outputs.hls",
@@ -138,6 +155,10 @@ Config load_config_file(const std::string& path);
 // Checks ranges and cross-field rules; appends to `issues`. Called by
 // parse_config; exposed for configs built in code (tests).
 void validate(const Config& config, IssueList& issues);
+
+// Room names become URL path segments and directory names: 1 to 64
+// characters from A-Z a-z 0-9 _ -.
+bool valid_room_name(std::string_view name);
 
 std::string to_string(LogLevel level);
 

@@ -98,8 +98,9 @@ class Parser {
   const std::vector<std::string>& rejected() const { return rejected_; }
 
   void parse_root(const YAML::Node& root) {
-    auto fields = mapping(root, "", to_pos(root.Mark()),
-                          {"log_level", "http", "media", "paths", "default_outputs", "rooms"});
+    auto fields =
+        mapping(root, "", to_pos(root.Mark()),
+                {"log_level", "http", "media", "paths", "default_outputs", "webrtc", "rooms"});
     if (!fields) return;
     if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
     if (auto e = find(*fields, "http")) parse_http(*e);
@@ -107,6 +108,7 @@ class Parser {
     if (auto e = find(*fields, "paths")) parse_paths(*e);
     // Before rooms whatever the order in the file: rooms inherit from it.
     if (auto e = find(*fields, "default_outputs")) parse_outputs(*e, config_.default_outputs);
+    if (auto e = find(*fields, "webrtc")) parse_webrtc(*e);
     if (auto e = find(*fields, "rooms")) parse_rooms(*e);
   }
 
@@ -203,6 +205,14 @@ class Parser {
   void read(const Entry& e, double& out) { decode(e, out, "a number"); }
   void read(const Entry& e, bool& out) { decode(e, out, "true or false"); }
   void read(const Entry& e, std::string& out) { decode(e, out, "a string"); }
+  void read(const Entry& e, std::vector<std::string>& out) {
+    if (!sequence(e)) return;
+    out.clear();
+    for (std::size_t i = 0; i < e.value.size(); ++i) {
+      std::string item;
+      if (decode(element(e, i, e.value[i]), item, "a string")) out.push_back(item);
+    }
+  }
 
   void read(const Entry& e, LogLevel& out) {
     std::string name;
@@ -237,6 +247,26 @@ class Parser {
     field(*f, "address", http.address);
     field(*f, "port", http.port);
     field(*f, "public_url", http.public_url);
+  }
+
+  void parse_webrtc(const Entry& entry) {
+    auto f = mapping(
+        entry, {"auto_create_rooms", "room_layout", "stun_servers", "turn_servers", "ice_addresses",
+                "udp_port_min", "udp_port_max", "jitterbuffer_latency_ms", "departure_timeout_s",
+                "ice_gathering_timeout_s", "keyframe_min_interval_s"});
+    if (!f) return;
+    WebRtcConfig& w = config_.webrtc;
+    field(*f, "auto_create_rooms", w.auto_create_rooms);
+    field(*f, "room_layout", w.room_layout);
+    field(*f, "stun_servers", w.stun_servers);
+    field(*f, "turn_servers", w.turn_servers);
+    field(*f, "ice_addresses", w.ice_addresses);
+    field(*f, "udp_port_min", w.udp_port_min);
+    field(*f, "udp_port_max", w.udp_port_max);
+    field(*f, "jitterbuffer_latency_ms", w.jitterbuffer_latency_ms);
+    field(*f, "departure_timeout_s", w.departure_timeout_s);
+    field(*f, "ice_gathering_timeout_s", w.ice_gathering_timeout_s);
+    field(*f, "keyframe_min_interval_s", w.keyframe_min_interval_s);
   }
 
   void parse_media(const Entry& entry) {

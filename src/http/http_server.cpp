@@ -1,28 +1,16 @@
 #include "http/http_server.h"
 
-#include <json-glib/json-glib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/log.h"
+#include "http/json_util.h"
 
 namespace mixcast {
 
 namespace {
-
-std::string to_json(JsonBuilder* builder) {
-  JsonNode* root = json_builder_get_root(builder);
-  JsonGenerator* gen = json_generator_new();
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  GCharPtr text(json_generator_to_data(gen, nullptr));
-  g_object_unref(gen);
-  json_node_unref(root);
-  return text.get();
-}
 
 void send_json(SoupServerMessage* msg, int status, const std::string& body) {
   soup_server_message_set_status(msg, status, nullptr);
@@ -30,67 +18,6 @@ void send_json(SoupServerMessage* msg, int status, const std::string& body) {
                                "Access-Control-Allow-Origin", "*");
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(),
                                    body.size());
-}
-
-void add_room(JsonBuilder* b, const RoomStatus& room) {
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "name");
-  json_builder_add_string_value(b, room.name.c_str());
-  json_builder_set_member_name(b, "layout");
-  json_builder_add_string_value(b, room.layout.c_str());
-  json_builder_set_member_name(b, "width");
-  json_builder_add_int_value(b, room.width);
-  json_builder_set_member_name(b, "height");
-  json_builder_add_int_value(b, room.height);
-  json_builder_set_member_name(b, "fps");
-  json_builder_add_int_value(b, room.fps);
-  json_builder_set_member_name(b, "video_frames_encoded");
-  json_builder_add_int_value(b, static_cast<gint64>(room.video_frames_encoded));
-  json_builder_set_member_name(b, "hls");
-  json_builder_add_string_value(b, ("/hls/" + room.name + "/index.m3u8").c_str());
-  json_builder_set_member_name(b, "participants");
-  json_builder_begin_array(b);
-  for (const auto& p : room.participants) {
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_string_value(b, p.id.c_str());
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, p.name.c_str());
-    json_builder_set_member_name(b, "identity");
-    json_builder_add_string_value(b, p.identity.c_str());
-    json_builder_set_member_name(b, "slot");
-    json_builder_add_int_value(b, p.slot);
-    json_builder_set_member_name(b, "has_video");
-    json_builder_add_boolean_value(b, p.has_video);
-    json_builder_set_member_name(b, "speaking");
-    json_builder_add_boolean_value(b, p.speaking);
-    json_builder_set_member_name(b, "source");
-    json_builder_add_string_value(b, p.source.c_str());
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
-  json_builder_set_member_name(b, "outputs");
-  json_builder_begin_array(b);
-  for (const auto& o : room.outputs) {
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, o.name.c_str());
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, o.kind.c_str());
-    json_builder_set_member_name(b, "target");
-    json_builder_add_string_value(b, o.target.c_str());
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, to_string(o.state).c_str());
-    json_builder_set_member_name(b, "attempt");
-    json_builder_add_int_value(b, o.attempt);
-    json_builder_set_member_name(b, "last_error");
-    json_builder_add_string_value(b, o.last_error.c_str());
-    json_builder_set_member_name(b, "bytes");
-    json_builder_add_int_value(b, static_cast<gint64>(o.bytes));
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
 }
 
 std::string content_type(const std::string& path) {
@@ -120,24 +47,14 @@ bool safe_relative(const std::string& relative) {
 }  // namespace
 
 void send_json_error(SoupServerMessage* msg, int status, const std::string& message) {
-  JsonBuilder* b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "error");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "code");
-  json_builder_add_int_value(b, status);
-  json_builder_set_member_name(b, "message");
-  json_builder_add_string_value(b, message.c_str());
-  json_builder_end_object(b);
-  json_builder_end_object(b);
-  send_json(msg, status, to_json(b));
-  g_object_unref(b);
+  send_json(msg, status, json_error(status, message));
 }
 
 HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend)
     : config_(config), dirs_(std::move(dirs)), backend_(backend) {}
 
 HttpServer::~HttpServer() {
+  ws_clients_.clear();
   if (server_) soup_server_disconnect(server_.get());
 }
 
@@ -145,6 +62,10 @@ bool HttpServer::start(std::string& error) {
   server_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixcast", nullptr)));
   soup_server_add_handler(server_.get(), nullptr, &HttpServer::on_request, this, nullptr);
   soup_server_add_early_handler(server_.get(), nullptr, &HttpServer::on_early, this, nullptr);
+  // Any origin: the pages may be served from elsewhere, and joining needs an
+  // offer anyway (no cookies or credentials are involved).
+  soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr,
+                                    &HttpServer::on_websocket, this, nullptr);
   GError* raw = nullptr;
   GObjectPtr<GInetAddress> inet(g_inet_address_new_from_string(config_.address.c_str()));
   if (!inet) {
@@ -192,6 +113,9 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
                                  "Content-Type, Authorization, If-Match");
     soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location, Link, ETag");
+    if (path.rfind("/whip/", 0) == 0 || path.rfind("/whep/", 0) == 0)
+      for (const auto& link : ice_links_)
+        soup_message_headers_append(headers, "Link", link.c_str());
     soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     return;
   }
@@ -260,11 +184,15 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
     g_object_ref(msg);
     backend_.session_offer(
         kind, room, name ? name : "", text, std::move(*offer),
-        [msg, room, prefix](int status, const std::string& answer, const std::string& id) {
+        [msg, room, prefix, links = ice_links_](int status, const std::string& answer,
+                                                const std::string& id) {
           if (status == SOUP_STATUS_CREATED) {
             auto* headers = soup_server_message_get_response_headers(msg);
             soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
-            soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location");
+            soup_message_headers_replace(headers, "Access-Control-Expose-Headers",
+                                         "Location, Link");
+            for (const auto& link : links)
+              soup_message_headers_append(headers, "Link", link.c_str());
             soup_message_headers_replace(headers, "Location", (prefix + room + "/" + id).c_str());
             soup_server_message_set_status(msg, SOUP_STATUS_CREATED, nullptr);
             soup_server_message_set_response(msg, "application/sdp", SOUP_MEMORY_COPY,
@@ -314,28 +242,45 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
 }
 
 void HttpServer::serve_api(SoupServerMessage* msg, const std::string& path) {
-  JsonBuilder* b = json_builder_new();
   if (path == "rooms") {
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "rooms");
-    json_builder_begin_array(b);
-    for (const auto& room : backend_.room_statuses()) add_room(b, room);
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    send_json(msg, SOUP_STATUS_OK, to_json(b));
+    JsonWriter out;
+    out.begin_object().key("rooms").begin_array();
+    for (const auto& room : backend_.room_statuses()) write_room(out, room);
+    out.end_array().end_object();
+    send_json(msg, SOUP_STATUS_OK, out.text(true));
   } else if (path.rfind("rooms/", 0) == 0) {
     const std::string name = path.substr(6);
     auto room = backend_.room_status(name);
     if (!room) {
       send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no room named '" + name + "'");
-    } else {
-      add_room(b, *room);
-      send_json(msg, SOUP_STATUS_OK, to_json(b));
+      return;
     }
+    JsonWriter out;
+    write_room(out, *room);
+    send_json(msg, SOUP_STATUS_OK, out.text(true));
   } else {
     send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint: /api/v1/" + path);
   }
-  g_object_unref(b);
+}
+
+void HttpServer::on_websocket(SoupServer*, SoupServerMessage*, const char*,
+                              SoupWebsocketConnection* connection, gpointer data) {
+  auto* self = static_cast<HttpServer*>(data);
+  const uint64_t id = self->next_ws_client_++;
+  WebSocketClient::Handler& handler = *self;
+  self->ws_clients_.emplace(id, std::make_unique<WebSocketClient>(id, connection, handler));
+}
+
+void HttpServer::on_ws_message(WebSocketClient& client, const WsMessage& message) {
+  backend_.ws_message(client, message);
+}
+
+void HttpServer::on_ws_closed(WebSocketClient& client) {
+  backend_.ws_closed(client);
+  // Not inside the connection's own signal: destroy it from the main loop.
+  post_to_main([this, t = lifetime_.token(), id = client.id()] {
+    if (Lifetime::alive(t)) ws_clients_.erase(id);
+  });
 }
 
 void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
@@ -380,15 +325,11 @@ void HttpServer::serve_listing(SoupServerMessage* msg, const std::string& room,
     return;
   }
   std::sort(names.begin(), names.end());
-  JsonBuilder* b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "recordings");
-  json_builder_begin_array(b);
-  for (const auto& n : names) json_builder_add_string_value(b, (prefix + n).c_str());
-  json_builder_end_array(b);
-  json_builder_end_object(b);
-  send_json(msg, SOUP_STATUS_OK, to_json(b));
-  g_object_unref(b);
+  JsonWriter out;
+  out.begin_object().key("recordings").begin_array();
+  for (const auto& n : names) out.value(prefix + n);
+  out.end_array().end_object();
+  send_json(msg, SOUP_STATUS_OK, out.text(true));
 }
 
 }  // namespace mixcast

@@ -6,18 +6,22 @@
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "core/sdp_offer.h"
+#include "http/websocket.h"
 #include "media/gst_ptr.h"
+#include "media/lifetime.h"
 #include "media/room.h"
 
 namespace mixcast {
 
-class HttpServer {
+class HttpServer final : private WebSocketClient::Handler {
  public:
   // What the server asks of the rooms.
   class Backend {
@@ -39,6 +43,10 @@ class HttpServer {
     virtual bool session_trickle(Session kind, const std::string& room, const std::string& session,
                                  const std::vector<std::pair<int, std::string>>& candidates) = 0;
 
+    // WebSocket clients of /ws. `client` stays valid until ws_closed returns.
+    virtual void ws_message(WebSocketClient& client, const WsMessage& message) = 0;
+    virtual void ws_closed(WebSocketClient& client) = 0;
+
    protected:
     ~Backend() = default;
   };
@@ -56,6 +64,8 @@ class HttpServer {
 
   // Listens; returns false with `error` set when the port cannot be bound.
   bool start(std::string& error);
+  // Link headers (RFC 9725) sent with every WHIP/WHEP answer and OPTIONS.
+  void set_ice_server_links(std::vector<std::string> links) { ice_links_ = std::move(links); }
   // The URL operators open (public_url or http://address:port).
   std::string base_url() const;
 
@@ -68,6 +78,10 @@ class HttpServer {
   void serve_listing(SoupServerMessage* msg, const std::string& dir, const std::string& prefix);
   void serve_session(SoupServerMessage* msg, Backend::Session kind, const std::string& method,
                      const std::string& rest, GHashTable* query);
+  static void on_websocket(SoupServer* server, SoupServerMessage* msg, const char* path,
+                           SoupWebsocketConnection* connection, gpointer self);
+  void on_ws_message(WebSocketClient& client, const WsMessage& message) override;
+  void on_ws_closed(WebSocketClient& client) override;
   static void on_early(SoupServer* server, SoupServerMessage* msg, const char* path,
                        GHashTable* query, gpointer self);
 
@@ -76,6 +90,10 @@ class HttpServer {
   Backend& backend_;
   GObjectPtr<SoupServer> server_;
   int bound_port_ = 0;
+  std::vector<std::string> ice_links_;
+  std::map<uint64_t, std::unique_ptr<WebSocketClient>> ws_clients_;
+  uint64_t next_ws_client_ = 1;
+  Lifetime lifetime_;
 };
 
 // {"error": {"code": <status>, "message": <message>}}

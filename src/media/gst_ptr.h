@@ -143,6 +143,19 @@ SourceId run_after(double seconds, Fn&& fn) {
       new F(std::forward<Fn>(fn)), [](gpointer data) { delete static_cast<F*>(data); }));
 }
 
+// Runs `fn` on the main loop every `seconds` until it returns false or the
+// returned id goes away.
+template <typename Fn>
+SourceId run_every(double seconds, Fn&& fn) {
+  using F = std::decay_t<Fn>;
+  return SourceId(g_timeout_add_full(
+      G_PRIORITY_DEFAULT, static_cast<guint>(seconds * 1000.0),
+      [](gpointer data) -> gboolean {
+        return (*static_cast<F*>(data))() ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+      },
+      new F(std::forward<Fn>(fn)), [](gpointer data) { delete static_cast<F*>(data); }));
+}
+
 // Makes an element or throws std::runtime_error naming the missing plugin.
 GstElement* make_element(const char* factory, const char* name = nullptr);
 // make_element, then adds it to `bin` (which owns it).

@@ -94,6 +94,28 @@ Room::~Room() {
   if (pipeline_) gst_object_unref(pipeline_);
 }
 
+// Every new receiver and every PLI from a peer asks the shared encoder for a
+// keyframe; GstVideoEncoder grants at most one per interval, so N peers
+// cannot start a keyframe storm.
+static void limit_forced_keyframes(GstElement* encoder, double min_interval_s) {
+  const auto interval = static_cast<guint64>(min_interval_s * GST_SECOND);
+  if (!GST_IS_BIN(encoder)) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder), "min-force-key-unit-interval"))
+      g_object_set(encoder, "min-force-key-unit-interval", interval, nullptr);
+    return;
+  }
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(encoder));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "min-force-key-unit-interval"))
+      g_object_set(element, "min-force-key-unit-interval", interval, nullptr);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
 void Room::build_encoders(const EncodeSettings& settings) {
   GstBin* bin = GST_BIN(pipeline_);
   // Raw canvas -> tee (tests, and later per-codec encoders) -> H.264 -> tee.
@@ -108,6 +130,7 @@ void Room::build_encoders(const EncodeSettings& settings) {
   GstElement* venc = build_encoder_or_throw(setup_.video_profile, settings);
   gst_element_set_name(venc, "video-encoder");
   gst_bin_add(bin, venc);
+  limit_forced_keyframes(venc, setup_.keyframe_min_interval_s);
   GstElement* vparse = add_element(bin, "h264parse", "video-parse");
   g_object_set(vparse, "config-interval", -1, nullptr);  // SPS/PPS before every keyframe
   GstElement* vcaps = add_element(bin, "capsfilter");
@@ -250,8 +273,7 @@ std::string Room::add_source(const SourceConfig& source, std::string& error) {
 
 std::string Room::add_webrtc_publisher(const std::string& name, std::string offer_sdp,
                                        SdpOffer offer, WebRtcSettings settings,
-                                       WebRtcParticipant::AnswerCallback on_answer,
-                                       std::string& error) {
+                                       WebRtcSession::Callbacks callbacks, std::string& error) {
   if (stopping_) {
     error = "the room is stopping";
     return "";
@@ -259,7 +281,7 @@ std::string Room::add_webrtc_publisher(const std::string& name, std::string offe
   const std::string id = make_id(name.empty() ? "guest" : name, next_participant_++);
   auto participant = std::make_unique<WebRtcParticipant>(
       id, name.empty() ? id : name, name, std::move(offer_sdp), std::move(offer),
-      std::move(settings), std::move(on_answer), *this);
+      std::move(settings), std::move(callbacks), *this);
   SourceConfig described;
   described.name = name;
   return admit(std::move(participant), "webrtc", described, error);
@@ -293,7 +315,7 @@ std::string Room::admit(std::unique_ptr<Participant> participant, const std::str
     link_return_feeds(members_.at(id), *webrtc);
   LOG_INFO << "room " << name() << ": " << p->display_name() << " joined as " << id << " (slot "
            << members_.at(id).slot << ", " << described << ")";
-  emit("participant_joined", id);
+  emit({"participant_joined", id, p->display_name(), {}, {}});
   relayout();
   return id;
 }
@@ -301,21 +323,34 @@ std::string Room::admit(std::unique_ptr<Participant> participant, const std::str
 void Room::remove_participant(const std::string& id, const std::string& reason) {
   auto it = members_.find(id);
   if (it == members_.end()) return;
-  // Stop the participant's own elements first, then free its mixer inputs.
-  unlink_return_feeds(id, it->second);
-  std::unique_ptr<Participant> participant = std::move(it->second.participant);
-  const SourceConfig source = it->second.source;
-  members_.erase(it);
+  // The shared H.264 stream stops going to the participant at once (a
+  // plain unlink: the tee skips unlinked pads). Then the participant's own
+  // elements stop: that flushes its return branch, where a query from its
+  // mix-minus may be waiting for webrtcbin (which holds send streams until
+  // the peer is connected, forever if it never connects). Only then are the
+  // mix-minus and the tee pad freed, and its mixer inputs.
+  Member& member = it->second;
+  if (member.return_video_tee_pad) {
+    if (GstPad* peer = gst_pad_get_peer(member.return_video_tee_pad)) {
+      gst_pad_unlink(member.return_video_tee_pad, peer);
+      gst_object_unref(peer);
+    }
+  }
+  std::unique_ptr<Participant> participant = std::move(member.participant);
+  const std::string participant_name = participant->display_name();
   participant->stop();
+  unlink_return_feeds(id, member);
+  const SourceConfig source = member.source;
+  members_.erase(it);
   participant.reset();
   video_mix_->remove_input(id);
   audio_mix_->remove_input(id);
   slots_.leave(id);
   leave_timers_.erase(id);
-  if (speaker_.current() == id) emit("speaking", "");
+  if (speaker_.current() == id) emit({"speaking", "", "", {}, {}});
   speaker_.remove(id);
   LOG_INFO << "room " << name() << ": " << id << " left (" << reason << ")";
-  emit("participant_left", id);
+  emit({"participant_left", id, participant_name, reason, {}});
   relayout();
   if (source.loop && reason == "end of stream" && !stopping_) {
     std::string error;
@@ -373,7 +408,7 @@ GstElement* Room::shared_opus_tee() {
 }
 
 std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
-                                    WebRtcSession::AnswerCallback on_answer, std::string& error) {
+                                    WebRtcSession::Callbacks callbacks, std::string& error) {
   if (stopping_) {
     error = "the room is stopping";
     return "";
@@ -381,7 +416,7 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
   const std::string id = "viewer-" + std::to_string(next_viewer_++);
   Viewer v;
   v.viewer = std::make_unique<WebRtcViewer>(
-      id, std::move(offer_sdp), std::move(offer), std::move(settings), std::move(on_answer),
+      id, std::move(offer_sdp), std::move(offer), std::move(settings), std::move(callbacks),
       [this, t = lifetime_.token()](const std::string& gone, const std::string& reason) {
         // Never tear a viewer down inside its own callback.
         post_to_main([this, t, gone, reason] {
@@ -401,7 +436,7 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
   viewers_.emplace(id, std::move(v));
   LOG_INFO << "room " << name() << ": viewer " << id << " joined (" << viewers_.size()
            << " watching)";
-  emit("viewer_joined", id);
+  emit({"viewer_joined", id, "", {}, {}});
   return id;
 }
 
@@ -426,7 +461,7 @@ void Room::remove_viewer(const std::string& id, const std::string& reason) {
   }
   v.viewer.reset();
   LOG_INFO << "room " << name() << ": viewer " << id << " left (" << reason << ")";
-  emit("viewer_left", id);
+  emit({"viewer_left", id, "", reason, {}});
 }
 
 Room::Member* Room::find(const Participant& p) {
@@ -471,7 +506,7 @@ void Room::on_participant_ended(Participant& p, const std::string& reason) {
 
 void Room::on_output_state(const Output& output) {
   const OutputStatus s = output.status();
-  emit("output_state", s.name + ":" + to_string(s.state));
+  emit({"output_state", "", s.name, s.last_error, s});
 }
 
 void Room::relayout() {
@@ -508,7 +543,7 @@ void Room::set_layout(Layout layout) {
   }
   setup_.layout = std::move(layout);
   relayout();
-  emit("layout_changed", setup_.layout.name);
+  emit({"layout_changed", "", setup_.layout.name, {}, {}});
 }
 
 void Room::watch_layout_file() {
@@ -547,12 +582,12 @@ void Room::reload_layout_file() {
     // A broken edit keeps the previous layout running.
     LOG_ERROR << "room " << name() << ": layout edit rejected, keeping the previous one:\n"
               << e.what();
-    emit("layout_error", e.what());
+    emit({"layout_error", "", setup_.layout.name, e.what(), {}});
   }
 }
 
-void Room::emit(const std::string& event, const std::string& detail) {
-  if (listener_) listener_->on_room_event(name(), event, detail);
+void Room::emit(RoomEvent event) {
+  if (listener_) listener_->on_room_event(name(), event);
 }
 
 gboolean Room::on_bus(GstBus*, GstMessage* message, gpointer data) {
@@ -567,6 +602,13 @@ gboolean Room::on_bus(GstBus*, GstMessage* message, gpointer data) {
       GErrorPtr error(raw);
       LOG_WARN << "room " << self->name() << ": " << GST_OBJECT_NAME(GST_MESSAGE_SRC(message))
                << ": " << (error ? error->message : "?");
+      // A decoder warning (a corrupt or missing frame): the publisher is
+      // asked for a fresh keyframe rather than showing garbage until the next.
+      if (error && error->domain == GST_STREAM_ERROR)
+        for (auto& [id, member] : self->members_)
+          if (member.participant->owns(GST_MESSAGE_SRC(message)))
+            if (auto* webrtc = dynamic_cast<WebRtcParticipant*>(member.participant.get()))
+              webrtc->on_decode_trouble();
       break;
     }
     case GST_MESSAGE_LATENCY:
@@ -607,7 +649,7 @@ void Room::handle_error(GstMessage* message) {
   // An error in the mix or the encoders: the room cannot go on as it is.
   LOG_ERROR << "room " << name() << ": " << GST_OBJECT_NAME(src) << ": " << text << " ("
             << (debug ? debug : "") << ")";
-  emit("room_error", text);
+  emit({"room_error", "", GST_OBJECT_NAME(src), text, {}});
 }
 
 void Room::handle_level(GstMessage* message) {
@@ -628,7 +670,13 @@ void Room::handle_level(GstMessage* message) {
     loudest = std::max(loudest, g_value_get_double(g_value_array_get_nth(channels, i)));
   G_GNUC_END_IGNORE_DEPRECATIONS
   if (speaker_.update(id, loudest, monotonic_s())) {
-    emit("speaking", speaker_.current());
+    const std::string speaker = speaker_.current();
+    auto it = members_.find(speaker);
+    emit({"speaking",
+          speaker,
+          it == members_.end() ? "" : it->second.participant->display_name(),
+          {},
+          {}});
     relayout();
   }
 }

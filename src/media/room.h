@@ -59,17 +59,28 @@ struct RoomSetup {
   std::string layout_file;  // watched for live edits when not empty
   EncoderProfile video_profile;
   EncoderProfile audio_profile;
-  std::string hls_dir;           // this room's directory
-  std::string recordings_dir;    // this room's directory
-  std::string sources_base_dir;  // relative source paths resolve here
+  std::string hls_dir;                   // this room's directory
+  std::string recordings_dir;            // this room's directory
+  std::string sources_base_dir;          // relative source paths resolve here
+  double keyframe_min_interval_s = 1.0;  // forced keyframes of the shared encode, at most
+};
+
+// Something in the room changed; WebSocket clients get it as a message of
+// type `type` (see docs/http-api.md).
+struct RoomEvent {
+  std::string type;     // participant_joined, participant_left, speaking, layout_changed,
+                        // layout_error, output_state, viewer_joined, viewer_left, room_error
+  std::string id;       // the participant or viewer (speaking: "" when nobody speaks)
+  std::string name;     // display name; layout name; output name
+  std::string detail;   // why someone left; an error's text
+  OutputStatus output;  // output_state only
 };
 
 class Room : public Participant::Listener, public Output::Listener {
  public:
   class Listener {
    public:
-    virtual void on_room_event(const std::string& room, const std::string& event,
-                               const std::string& detail) = 0;
+    virtual void on_room_event(const std::string& room, const RoomEvent& event) = 0;
 
    protected:
     ~Listener() = default;
@@ -93,12 +104,12 @@ class Room : public Participant::Listener, public Output::Listener {
   // A WebRTC publisher (WHIP): `on_answer` gets the SDP answer on the main
   // loop once ICE gathering is complete. Returns the participant id.
   std::string add_webrtc_publisher(const std::string& name, std::string offer_sdp, SdpOffer offer,
-                                   WebRtcSettings settings,
-                                   WebRtcParticipant::AnswerCallback on_answer, std::string& error);
+                                   WebRtcSettings settings, WebRtcSession::Callbacks callbacks,
+                                   std::string& error);
   WebRtcParticipant* webrtc_participant(const std::string& id);
   // A WHEP viewer of the full mix. Returns its id, or "" with `error` set.
   std::string add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
-                                WebRtcSession::AnswerCallback on_answer, std::string& error);
+                                WebRtcSession::Callbacks callbacks, std::string& error);
   WebRtcViewer* webrtc_viewer(const std::string& id);
   void remove_viewer(const std::string& id, const std::string& reason);
   // What participant `id` hears: everyone but themselves (F32, limited). A
@@ -152,7 +163,7 @@ class Room : public Participant::Listener, public Output::Listener {
   static void on_layout_file_changed(GFileMonitor*, GFile*, GFile*, GFileMonitorEvent event,
                                      gpointer self);
   void reload_layout_file();
-  void emit(const std::string& event, const std::string& detail);
+  void emit(RoomEvent event);
   Member* find(const Participant& p);
   void link_return_feeds(Member& member, WebRtcParticipant& participant);
   void unlink_return_feeds(const std::string& id, Member& member);

@@ -1,15 +1,18 @@
 #include "media/webrtc_participant.h"
 
+#include <gst/video/video.h>
+
 #include "core/log.h"
 
 namespace mixcast {
 
 WebRtcParticipant::WebRtcParticipant(std::string id, std::string display_name, std::string identity,
                                      std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
-                                     AnswerCallback on_answer, Participant::Listener& listener)
+                                     WebRtcSession::Callbacks callbacks,
+                                     Participant::Listener& listener)
     : Participant(id, std::move(display_name), std::move(identity), listener),
-      session_(id, std::move(offer_sdp), std::move(offer), std::move(settings),
-               std::move(on_answer), *this) {}
+      session_(id, std::move(offer_sdp), std::move(offer), settings, std::move(callbacks), *this),
+      departure_timeout_s_(settings.departure_timeout_s) {}
 
 void WebRtcParticipant::build() {
   session_.build(bin());
@@ -32,6 +35,10 @@ void WebRtcParticipant::build() {
   }
   // A participant that sends nothing shows the placeholder at once.
   if (!offer.sends("video") && !offer.sends("audio")) streams_complete();
+  joined_us_ = g_get_monotonic_time();
+  if (offer.sends("video") || offer.sends("audio"))
+    watchdog_ =
+        run_every(1.0, [this, t = token()] { return Lifetime::alive(t) && check_media_flow(); });
   // Negotiate once the bin runs inside the room's pipeline.
   post_to_main([this, t = token()] {
     if (Lifetime::alive(t)) session_.negotiate();
@@ -39,7 +46,62 @@ void WebRtcParticipant::build() {
 }
 
 // Streaming thread: a new incoming RTP stream. decodebin depayloads and decodes it.
+bool WebRtcParticipant::check_media_flow() {
+  const gint64 now = g_get_monotonic_time();
+  const gint64 last = last_rtp_us_.load();
+  const gint64 timeout_us = static_cast<gint64>(departure_timeout_s_ * G_USEC_PER_SEC);
+  // Before the first packet, ICE and DTLS get twice as long.
+  const bool silent = last ? now - last > timeout_us : now - joined_us_ > 2 * timeout_us;
+  if (!silent) return true;
+  const std::string seconds = std::to_string(static_cast<int>(departure_timeout_s_ + 0.5));
+  fail(last ? "no media for " + seconds + " s" : "no media arrived");
+  return false;
+}
+
+GstPadProbeReturn WebRtcParticipant::on_rtp(GstPad*, GstPadProbeInfo*, gpointer data) {
+  static_cast<WebRtcParticipant*>(data)->last_rtp_us_.store(g_get_monotonic_time());
+  return GST_PAD_PROBE_OK;
+}
+
+void WebRtcParticipant::request_keyframe() {
+  std::lock_guard lock(mutex_);
+  // Upstream on webrtcbin's src pad: rtpsession turns it into a PLI.
+  if (incoming_video_)
+    gst_pad_send_event(incoming_video_,
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+void WebRtcParticipant::on_decode_trouble() {
+  const gint64 now = g_get_monotonic_time();
+  if (now - last_keyframe_request_us_ < G_USEC_PER_SEC) return;
+  last_keyframe_request_us_ = now;
+  LOG_DEBUG << "participant " << id() << ": decode trouble, asking for a keyframe";
+  request_keyframe();
+}
+
 void WebRtcParticipant::on_session_stream(GstPad* pad) {
+  gst_pad_add_probe(pad,
+                    GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    &WebRtcParticipant::on_rtp, this, nullptr);
+  if (MiniPtr<GstCaps> caps(gst_pad_query_caps(pad, nullptr));
+      caps && !gst_caps_is_empty(caps.get())) {
+    const gchar* media = gst_structure_get_string(gst_caps_get_structure(caps.get(), 0), "media");
+    if (media && g_str_equal(media, "video")) {
+      {
+        std::lock_guard lock(mutex_);
+        incoming_video_ = pad;  // webrtcbin's pad: lives as long as our bin
+      }
+      // A new publisher starts on a keyframe: ask now, and once more in a
+      // second in case the first request went out before the peer's SSRC was known.
+      post_to_main([this, t = token()] {
+        if (!Lifetime::alive(t)) return;
+        request_keyframe();
+        keyframe_retry_ = run_after(1.0, [this, t] {
+          if (Lifetime::alive(t)) request_keyframe();
+        });
+      });
+    }
+  }
   GstElement* decode = gst_element_factory_make("decodebin", nullptr);
   if (!decode) return;
   g_signal_connect(decode, "pad-added", G_CALLBACK(&WebRtcParticipant::on_decoded_pad), this);

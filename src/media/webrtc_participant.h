@@ -5,6 +5,7 @@
 // return sinks.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <string>
 
@@ -15,12 +16,10 @@ namespace mixcast {
 
 class WebRtcParticipant final : public Participant, private WebRtcSession::Listener {
  public:
-  using AnswerCallback = WebRtcSession::AnswerCallback;
-
   // `offer` is `offer_sdp` already checked by parse_sdp_offer().
   WebRtcParticipant(std::string id, std::string display_name, std::string identity,
                     std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
-                    AnswerCallback on_answer, Participant::Listener& listener);
+                    WebRtcSession::Callbacks callbacks, Participant::Listener& listener);
   // The session's callbacks run on webrtcbin's threads: stop them first.
   ~WebRtcParticipant() override { stop(); }
 
@@ -28,6 +27,10 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   // does not take that media back, or offers no codec we send).
   GstPad* return_video_sink() const { return return_video_; }
   GstPad* return_audio_sink() const { return return_audio_; }
+
+  // A decoder reported a damaged stream: ask the peer for a keyframe (at
+  // most once a second). Main loop.
+  void on_decode_trouble();
 
   // Trickle ICE (WHIP PATCH).
   void add_remote_candidate(int mline_index, const std::string& candidate) {
@@ -41,6 +44,12 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   void on_session_stream(GstPad* rtp_src) override;
   void on_session_failed(const std::string& reason) override { fail(reason); }
   static void on_decoded_pad(GstElement* decodebin, GstPad* pad, gpointer self);
+  static GstPadProbeReturn on_rtp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  // Main loop, every second: a publisher that stopped sending has left
+  // (webrtcbin 1.22 has no consent freshness to notice a vanished browser).
+  bool check_media_flow();
+  // Asks the peer for a keyframe (PLI) on its incoming video.
+  void request_keyframe();
 
   WebRtcSession session_;
   GstPad* return_video_ = nullptr;  // owned by our bin
@@ -48,6 +57,13 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   std::mutex mutex_;  // guards the two flags below (streaming threads)
   bool video_exposed_ = false;
   bool audio_exposed_ = false;
+  GstPad* incoming_video_ = nullptr;  // webrtcbin's src pad (guarded by mutex_)
+  double departure_timeout_s_;
+  gint64 joined_us_ = 0;
+  std::atomic<gint64> last_rtp_us_{0};
+  SourceId watchdog_;
+  SourceId keyframe_retry_;
+  gint64 last_keyframe_request_us_ = 0;
 };
 
 }  // namespace mixcast

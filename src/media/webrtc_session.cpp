@@ -49,12 +49,13 @@ GstPadProbeReturn keep_matching_caps(GstPad*, GstPadProbeInfo* info, gpointer) {
 }  // namespace
 
 WebRtcSession::WebRtcSession(std::string id, std::string offer_sdp, SdpOffer offer,
-                             WebRtcSettings settings, AnswerCallback on_answer, Listener& listener)
+                             WebRtcSettings settings, Callbacks callbacks, Listener& listener)
     : id_(std::move(id)),
       offer_sdp_(std::move(offer_sdp)),
       offer_(std::move(offer)),
       settings_(std::move(settings)),
-      on_answer_(std::move(on_answer)),
+      on_answer_(std::move(callbacks.on_answer)),
+      on_candidate_(std::move(callbacks.on_candidate)),
       listener_(listener) {}
 
 WebRtcSession::~WebRtcSession() {
@@ -74,6 +75,20 @@ void WebRtcSession::build(GstBin* bin) {
     gboolean added = FALSE;
     g_signal_emit_by_name(webrtc_, "add-turn-server", turn.c_str(), &added);
   }
+  GstObject* agent = nullptr;
+  g_object_get(webrtc_, "ice-agent", &agent, nullptr);
+  if (agent) {
+    // Behind NAT or in a container: only these addresses are gathered.
+    for (const auto& address : settings_.ice_addresses) {
+      gboolean added = FALSE;
+      g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);
+      if (!added) LOG_WARN << "webrtc " << id_ << ": ICE cannot use address " << address;
+    }
+    if (settings_.udp_port_min > 0)
+      g_object_set(agent, "min-rtp-port", guint(settings_.udp_port_min), "max-rtp-port",
+                   guint(settings_.udp_port_max), nullptr);
+    gst_object_unref(agent);
+  }
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebRtcSession::on_pad_added), this);
   g_signal_connect(webrtc_, "on-new-transceiver", G_CALLBACK(&WebRtcSession::on_new_transceiver),
                    this);
@@ -81,6 +96,9 @@ void WebRtcSession::build(GstBin* bin) {
                    G_CALLBACK(&WebRtcSession::on_gathering_state), this);
   g_signal_connect(webrtc_, "notify::connection-state",
                    G_CALLBACK(&WebRtcSession::on_connection_state), this);
+  if (on_candidate_)
+    g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(&WebRtcSession::on_ice_candidate),
+                     this);
   gst_bin_add(bin_, webrtc_);
 }
 
@@ -187,6 +205,7 @@ void WebRtcSession::negotiate() {
       },
       target, [](gpointer data) { delete static_cast<PromiseTarget*>(data); });
   g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
+  if (on_candidate_) return;  // trickle: the answer goes out as soon as it is made
   gathering_timeout_ = run_after(settings_.gathering_timeout_s, [this, t = lifetime_.token()] {
     if (!Lifetime::alive(t) || !on_answer_) return;
     LOG_WARN << "webrtc " << id_ << ": ICE gathering did not complete in time; answering "
@@ -218,7 +237,7 @@ void WebRtcSession::on_answer_created(GstPromise* promise) {
   gst_webrtc_session_description_free(answer);
   GstWebRTCICEGatheringState state;
   g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
-  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) send_answer();
+  if (on_candidate_ || state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) send_answer();
 }
 
 void WebRtcSession::on_gathering_state(GObject* webrtc, GParamSpec*, gpointer data) {
@@ -227,7 +246,17 @@ void WebRtcSession::on_gathering_state(GObject* webrtc, GParamSpec*, gpointer da
   g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
   if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
   post_to_main([self, t = self->lifetime_.token()] {
-    if (Lifetime::alive(t) && self->on_answer_) self->send_answer();
+    if (!Lifetime::alive(t)) return;
+    if (self->on_answer_) self->send_answer();
+    if (self->on_candidate_) self->on_candidate_(0, "");
+  });
+}
+
+// webrtcbin's thread: a local candidate, handed to the main loop.
+void WebRtcSession::on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer data) {
+  auto* self = static_cast<WebRtcSession*>(data);
+  post_to_main([self, t = self->lifetime_.token(), mline, text = std::string(candidate)] {
+    if (Lifetime::alive(t) && self->on_candidate_) self->on_candidate_(int(mline), text);
   });
 }
 

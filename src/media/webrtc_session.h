@@ -17,17 +17,32 @@
 
 namespace mixcast {
 
+// Per-session settings, from the config's `webrtc` section.
 struct WebRtcSettings {
-  std::vector<std::string> stun_servers;  // stun://host:port
-  std::vector<std::string> turn_servers;  // turn(s)://user:pass@host:port
+  std::vector<std::string> stun_servers;   // stun://host:port
+  std::vector<std::string> turn_servers;   // turn(s)://user:pass@host:port
+  std::vector<std::string> ice_addresses;  // the only local addresses ICE uses; empty = all
+  int udp_port_min = 0;                    // 0 = any
+  int udp_port_max = 0;
   int jitterbuffer_latency_ms = 50;
   double gathering_timeout_s = 5.0;
+  double departure_timeout_s = 5.0;  // publishers: no RTP for this long means gone
 };
 
 class WebRtcSession {
  public:
   // Called once on the main loop: the SDP answer, or an error message.
   using AnswerCallback = std::function<void(bool ok, const std::string& sdp_or_error)>;
+  // Called on the main loop with each local ICE candidate ("candidate:...")
+  // and its m-line index, then with "" when gathering is complete.
+  using CandidateCallback = std::function<void(int mline, const std::string& candidate)>;
+  // Without on_candidate the answer waits for ICE gathering and carries every
+  // candidate (WHIP/WHEP); with it the answer goes out at once and the
+  // candidates trickle after it (WebSocket).
+  struct Callbacks {
+    AnswerCallback on_answer;
+    CandidateCallback on_candidate;
+  };
 
   class Listener {
    public:
@@ -41,7 +56,7 @@ class WebRtcSession {
   };
 
   WebRtcSession(std::string id, std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
-                AnswerCallback on_answer, Listener& listener);
+                Callbacks callbacks, Listener& listener);
   ~WebRtcSession();
   WebRtcSession(const WebRtcSession&) = delete;
   WebRtcSession& operator=(const WebRtcSession&) = delete;
@@ -65,6 +80,7 @@ class WebRtcSession {
   static void on_new_transceiver(GstElement* webrtc, GObject* transceiver, gpointer self);
   static void on_gathering_state(GObject* webrtc, GParamSpec*, gpointer self);
   static void on_connection_state(GObject* webrtc, GParamSpec*, gpointer self);
+  static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
   void on_answer_created(GstPromise* promise);
   void send_answer();
   void reply(bool ok, const std::string& text);
@@ -75,6 +91,7 @@ class WebRtcSession {
   SdpOffer offer_;
   WebRtcSettings settings_;
   AnswerCallback on_answer_;
+  CandidateCallback on_candidate_;
   Listener& listener_;
   GstBin* bin_ = nullptr;
   GstElement* webrtc_ = nullptr;  // owned by bin_

@@ -3,11 +3,11 @@
 namespace mixcast {
 
 WebRtcViewer::WebRtcViewer(std::string id, std::string offer_sdp, SdpOffer offer,
-                           WebRtcSettings settings, WebRtcSession::AnswerCallback on_answer,
+                           WebRtcSettings settings, WebRtcSession::Callbacks callbacks,
                            GoneCallback on_gone)
     : id_(id),
       session_(std::move(id), std::move(offer_sdp), std::move(offer), std::move(settings),
-               std::move(on_answer), *this),
+               std::move(callbacks), *this),
       on_gone_(std::move(on_gone)) {}
 
 WebRtcViewer::~WebRtcViewer() {

@@ -16,7 +16,7 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   using GoneCallback = std::function<void(const std::string& id, const std::string& reason)>;
 
   WebRtcViewer(std::string id, std::string offer_sdp, SdpOffer offer, WebRtcSettings settings,
-               WebRtcSession::AnswerCallback on_answer, GoneCallback on_gone);
+               WebRtcSession::Callbacks callbacks, GoneCallback on_gone);
   ~WebRtcViewer();
   WebRtcViewer(const WebRtcViewer&) = delete;
   WebRtcViewer& operator=(const WebRtcViewer&) = delete;

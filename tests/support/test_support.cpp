@@ -167,7 +167,10 @@ HttpResponse http_request(const std::string& method, int port, const std::string
     if (colon == std::string::npos) continue;
     std::string name = line.substr(0, colon);
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    response.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+    // A repeated header (Link, ...) reads as one comma-separated value.
+    std::string& value = response.headers[name];
+    if (!value.empty()) value += ", ";
+    value += line.substr(line.find_first_not_of(' ', colon + 1));
   }
   response.body = raw.substr(head_end + 4);
   return response;

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "core/audio_math.h"
 #include "core/layout.h"
+#include "live_room_config.h"
 #include "test_support.h"
 #include "webrtc_peer.h"
 
@@ -19,21 +21,7 @@ namespace mt = mixcast::testing;
 
 namespace {
 
-const char* const kConfig = R"(log_level: info
-http: {address: 0.0.0.0, port: {port}}
-media: {width: 640, height: 360, fps: 30, video_bitrate_kbps: 800}
-paths:
-  layouts: {root}/config/layouts
-  pipelines: {root}/pipelines
-  hls: {dir}/hls
-  recordings: {dir}/recordings
-rooms:
-  - name: live
-    layout: side-by-side
-    outputs: {hls: {enabled: false}, recording: {enabled: true}}
-    sources:
-      - {name: Red, uri: "test://color?color=red&tone=440"}
-)";
+const char* const kConfig = mt::kLiveRoomConfig;
 
 struct Rgb {
   int r = 0, g = 0, b = 0;
@@ -123,7 +111,11 @@ TEST_F(Whip, PublisherAppearsInItsTileAndLeavesOnDelete) {
 
 TEST_F(Whip, BadRequestsGetClearErrorsAndTheServerGoesOn) {
   mt::ServerUnderTest server("whip-errors");
-  ASSERT_TRUE(server.start(kConfig)) << server.log();
+  std::string config = kConfig;
+  config.insert(config.find("rooms:"),
+                "webrtc: {auto_create_rooms: false, stun_servers: [\"stun://10.77.0.1:3478\"], "
+                "turn_servers: [\"turn://ann:s3cret@10.77.0.1:3478\"]}\n");
+  ASSERT_TRUE(server.start(config)) << server.log();
   const int port = server.port();
   const std::string offer =
       mt::read_file(mt::source_root() + "/tests/unit/data/sdp/chrome-sendrecv-av.sdp");
@@ -138,7 +130,8 @@ TEST_F(Whip, BadRequestsGetClearErrorsAndTheServerGoesOn) {
       {"not SDP", "POST", "/whip/live", "hello", "application/sdp", 400},
       {"SDP without media", "POST", "/whip/live",
        "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", "application/sdp", 400},
-      {"unknown room", "POST", "/whip/nope", offer, "application/sdp", 404},
+      {"unknown room (auto-create off)", "POST", "/whip/nope", offer, "application/sdp", 404},
+      {"unknown WHEP room", "POST", "/whep/nope", offer, "application/sdp", 404},
       {"body over 64 KiB", "POST", "/whip/live", std::string(70 * 1024, 'a'), "application/sdp",
        413},
       {"DELETE of an unknown session", "DELETE", "/whip/live/nobody-9", "", "", 404},
@@ -158,6 +151,13 @@ TEST_F(Whip, BadRequestsGetClearErrorsAndTheServerGoesOn) {
   auto options = mt::http_request("OPTIONS", port, "/whip/live");
   EXPECT_EQ(options.status, 204);
   EXPECT_NE(options.headers["access-control-expose-headers"].find("Location"), std::string::npos);
+  // RFC 9725 Link headers name the configured ICE servers.
+  const std::string links = options.headers["link"];
+  EXPECT_NE(links.find("<stun:10.77.0.1:3478>; rel=\"ice-server\""), std::string::npos) << links;
+  EXPECT_NE(links.find("<turn:10.77.0.1:3478?transport=udp>; rel=\"ice-server\"; "
+                       "username=\"ann\"; credential=\"s3cret\""),
+            std::string::npos)
+      << links;
   EXPECT_TRUE(server.process()->running());
 }
 
@@ -261,4 +261,41 @@ TEST_F(Whip, WhepViewerGetsTheFullMix) {
   EXPECT_GT(mixcast::goertzel_power(heard, 1, 0, 48000, 660), 1e-3) << "Blue's tone too";
   EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 200);
   EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 404);
+}
+
+// A join to an unknown room creates it (the config's room_layout and default
+// outputs); ICE uses only the configured address and port range.
+TEST_F(Whip, AJoinCreatesTheRoomAndIceKeepsToTheConfiguredAddressAndPorts) {
+  mt::ServerUnderTest server("whip-autocreate");
+  std::string config = kConfig;
+  config.insert(config.find("rooms:"),
+                "webrtc: {room_layout: grid, ice_addresses: [10.77.0.1], udp_port_min: 41000, "
+                "udp_port_max: 41020}\n");
+  ASSERT_TRUE(server.start(config)) << server.log();
+  EXPECT_EQ(server.get("/api/v1/rooms/popup").status, 404);
+  mt::WebRtcPeer peer(0xff0000ff, 660, "h264");
+  const auto answer = peer.publish(server.port(), "/whip/popup?name=Blue");
+  ASSERT_EQ(answer.status, 201) << answer.body << server.log();
+  int candidates = 0;
+  std::istringstream lines(answer.body);
+  for (std::string line; std::getline(lines, line);) {
+    const bool udp =
+        line.find(" udp ") != std::string::npos || line.find(" UDP ") != std::string::npos;
+    if (line.rfind("a=candidate:", 0) != 0 || !udp) continue;
+    ++candidates;
+    std::istringstream fields(line);
+    std::string foundation, component, transport, priority, address;
+    int port = 0;
+    fields >> foundation >> component >> transport >> priority >> address >> port;
+    EXPECT_EQ(address, "10.77.0.1") << line;
+    EXPECT_GE(port, 41000) << line;
+    EXPECT_LE(port, 41020) << line;
+  }
+  EXPECT_GT(candidates, 0) << answer.body;
+  ASSERT_TRUE(mt::wait_until([&] { return peer.frames_received() > 10; }, 15)) << server.log();
+  const auto room = server.get("/api/v1/rooms/popup");
+  EXPECT_EQ(room.status, 200);
+  EXPECT_NE(room.body.find("\"Blue\""), std::string::npos) << room.body;
+  EXPECT_NE(room.body.find("\"layout\" : \"grid\""), std::string::npos) << room.body;
+  EXPECT_TRUE(std::filesystem::exists(server.dir().file("recordings/popup")));
 }

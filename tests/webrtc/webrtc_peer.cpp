@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace mixcast::testing {
 
@@ -37,6 +38,7 @@ WebRtcPeer::WebRtcPeer(unsigned argb, int tone_hz, const std::string& codec) {
 
 void WebRtcPeer::watch_pads() {
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebRtcPeer::on_pad_added), this);
+  g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(&WebRtcPeer::on_ice_candidate), this);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
 }
 
@@ -69,7 +71,7 @@ WebRtcPeer::~WebRtcPeer() {
   gst_object_unref(pipeline_);
 }
 
-HttpResponse WebRtcPeer::publish(int port, const std::string& path) {
+std::string WebRtcPeer::create_offer(bool wait_for_gathering) {
   // Offer once the encoders have fixed their caps: the offer's fmtp lines
   // (H.264 packetization-mode, profile-level-id) come from them.
   wait_until(
@@ -108,33 +110,60 @@ HttpResponse WebRtcPeer::publish(int port, const std::string& path) {
                     &offer, nullptr);
   gst_promise_unref(promise);
   if (!offer) throw std::runtime_error("publisher: no offer");
-  g_signal_emit_by_name(webrtc_, "set-local-description", offer, nullptr);
+  GstPromise* set = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, "set-local-description", offer, set);
+  gst_promise_wait(set);  // local-description is set once this returns
+  gst_promise_unref(set);
   gst_webrtc_session_description_free(offer);
-  // WHIP without trickle: every candidate goes in the offer.
-  wait_until(
-      [this] {
-        GstWebRTCICEGatheringState state;
-        g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
-        return state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE;
-      },
-      10);
+  if (wait_for_gathering) {
+    // Without trickle every candidate goes in the offer.
+    wait_until(
+        [this] {
+          GstWebRTCICEGatheringState state;
+          g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
+          return state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE;
+        },
+        10);
+  }
   GstWebRTCSessionDescription* local = nullptr;
   g_object_get(webrtc_, "local-description", &local, nullptr);
   gchar* text = gst_sdp_message_as_text(local->sdp);
   offer_ = text;
   g_free(text);
   gst_webrtc_session_description_free(local);
+  return offer_;
+}
 
-  HttpResponse response = http_request("POST", port, path, offer_, "application/sdp");
-  if (response.status != 201) return response;
+void WebRtcPeer::apply_answer(const std::string& sdp_text) {
   GstSDPMessage* sdp = nullptr;
   gst_sdp_message_new(&sdp);
-  gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(response.body.data()),
-                               static_cast<guint>(response.body.size()), sdp);
+  gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(sdp_text.data()),
+                               static_cast<guint>(sdp_text.size()), sdp);
   GstWebRTCSessionDescription* answer =
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
   g_signal_emit_by_name(webrtc_, "set-remote-description", answer, nullptr);
   gst_webrtc_session_description_free(answer);
+}
+
+void WebRtcPeer::add_remote_candidate(int mline, const std::string& candidate) {
+  g_signal_emit_by_name(webrtc_, "add-ice-candidate", guint(mline), candidate.c_str());
+}
+
+std::vector<std::pair<int, std::string>> WebRtcPeer::take_local_candidates() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(local_candidates_, {});
+}
+
+void WebRtcPeer::on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer data) {
+  auto* self = static_cast<WebRtcPeer*>(data);
+  std::lock_guard<std::mutex> lock(self->mutex_);
+  self->local_candidates_.emplace_back(int(mline), candidate);
+}
+
+HttpResponse WebRtcPeer::publish(int port, const std::string& path) {
+  create_offer(true);
+  HttpResponse response = http_request("POST", port, path, offer_, "application/sdp");
+  if (response.status == 201) apply_answer(response.body);
   return response;
 }
 

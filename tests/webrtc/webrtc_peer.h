@@ -29,6 +29,13 @@ class WebRtcPeer {
   // Offers (after local ICE gathering), POSTs to http://127.0.0.1:port/path,
   // applies the answer on 201. Returns the HTTP response.
   HttpResponse publish(int port, const std::string& path);
+  // The steps of publish() for other signalling (the WebSocket): an offer
+  // (after ICE gathering when `wait_for_gathering`, else its candidates come
+  // from take_local_candidates()), the answer, the server's candidates.
+  std::string create_offer(bool wait_for_gathering);
+  void apply_answer(const std::string& sdp);
+  void add_remote_candidate(int mline, const std::string& candidate);
+  std::vector<std::pair<int, std::string>> take_local_candidates();
   // The offer as sent (for negotiation checks).
   const std::string& offer() const { return offer_; }
   bool connected() const;
@@ -53,6 +60,8 @@ class WebRtcPeer {
   GstElement* webrtc_ = nullptr;
   std::string offer_;
   static void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer self);
+  static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
+  std::vector<std::pair<int, std::string>> local_candidates_;
   static void on_decoded(GstElement* decodebin, GstPad* pad, gpointer self);
   static GstFlowReturn on_video(GstElement* sink, gpointer self);
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
