@@ -106,6 +106,10 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
                                        const OfferedCodec& codec, const char* media) {
   GstElement* previous = nullptr;
   GstElement* first = nullptr;
+  // One SSRC for the payloader, the caps and so the answer's a=ssrc: when
+  // webrtcbin answers before the payloader's caps reach it, it announces an
+  // SSRC of its own, and a browser then drops the stream it receives.
+  const guint ssrc = g_random_int();
   for (const char* factory : chain) {
     GstElement* element = make_element(factory);
     gst_bin_add(bin_, element);
@@ -115,10 +119,11 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
                    "max-size-bytes", 0u, nullptr);
       gst_util_set_object_arg(G_OBJECT(element), "leaky", "downstream");
     } else if (g_str_equal(factory, "rtph264pay")) {
-      g_object_set(element, "config-interval", -1, "pt", guint(codec.payload), nullptr);
+      g_object_set(element, "config-interval", -1, "pt", guint(codec.payload), "ssrc", ssrc,
+                   nullptr);
       gst_util_set_object_arg(G_OBJECT(element), "aggregate-mode", "zero-latency");
     } else if (g_str_equal(factory, "rtpopuspay")) {
-      g_object_set(element, "pt", guint(codec.payload), nullptr);
+      g_object_set(element, "pt", guint(codec.payload), "ssrc", ssrc, nullptr);
     } else if (g_str_equal(factory, "capsfilter") && g_str_equal(media, "audio")) {
       // The raw audio the peer asked to hear: stereo only with stereo=1.
       MiniPtr<GstCaps> raw(gst_caps_new_simple("audio/x-raw", "channels", G_TYPE_INT,
@@ -135,10 +140,10 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
   // Caps that match the offer, payload number included.
   std::string encoding = codec.name;
   for (auto& c : encoding) c = static_cast<char>(g_ascii_toupper(c));
-  MiniPtr<GstCaps> caps(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, media,
-                                            "encoding-name", G_TYPE_STRING, encoding.c_str(),
-                                            "payload", G_TYPE_INT, codec.payload, "clock-rate",
-                                            G_TYPE_INT, codec.clock_rate, nullptr));
+  MiniPtr<GstCaps> caps(gst_caps_new_simple(
+      "application/x-rtp", "media", G_TYPE_STRING, media, "encoding-name", G_TYPE_STRING,
+      encoding.c_str(), "payload", G_TYPE_INT, codec.payload, "clock-rate", G_TYPE_INT,
+      codec.clock_rate, "ssrc", G_TYPE_UINT, ssrc, nullptr));
   GstElement* filter = make_element("capsfilter");
   g_object_set(filter, "caps", caps.get(), nullptr);
   gst_bin_add(bin_, filter);

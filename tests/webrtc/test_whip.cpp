@@ -190,6 +190,24 @@ TEST_F(Whip, SendrecvPublishersGetTheMixAndTheirMixMinus) {
       << server.log();
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
 
+  // The answer announces the SSRCs that really arrive: a browser drops a
+  // stream whose SSRC differs from the answer's a=ssrc.
+  for (auto* peer : {&blue, &green}) {
+    const std::string& answer = peer == &blue ? blue_answer.body : green_answer.body;
+    for (const auto& [media, ssrc] : peer->received_ssrcs()) {
+      const size_t section = answer.find("m=" + media);
+      ASSERT_NE(section, std::string::npos);
+      const size_t end = answer.find("m=", section + 2);
+      const std::string text =
+          answer.substr(section, end == std::string::npos ? end : end - section);
+      if (text.find("a=ssrc:") == std::string::npos) continue;  // no SSRC announced: any goes
+      EXPECT_NE(text.find("a=ssrc:" + std::to_string(ssrc) + " "), std::string::npos)
+          << media << " arrives with SSRC " << ssrc << " but the answer says:\n"
+          << text;
+    }
+    EXPECT_EQ(peer->received_ssrcs().size(), 2u);
+  }
+
   // Seats: Red 0, Blue 1, Green 2; the grid of three on 640x360.
   mixcast::Layout grid = mixcast::load_layout_file(mt::source_root() + "/config/layouts/grid.yaml");
   mixcast::LayoutInput input;

@@ -149,6 +149,11 @@ void WebRtcPeer::add_remote_candidate(int mline, const std::string& candidate) {
   g_signal_emit_by_name(webrtc_, "add-ice-candidate", guint(mline), candidate.c_str());
 }
 
+std::map<std::string, unsigned> WebRtcPeer::received_ssrcs() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return ssrcs_;
+}
+
 std::vector<std::pair<int, std::string>> WebRtcPeer::take_local_candidates() {
   std::lock_guard<std::mutex> lock(mutex_);
   return std::exchange(local_candidates_, {});
@@ -170,6 +175,16 @@ HttpResponse WebRtcPeer::publish(int port, const std::string& path) {
 void WebRtcPeer::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
   auto* self = static_cast<WebRtcPeer*>(data);
+  if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
+    const GstStructure* s = gst_caps_get_structure(caps, 0);
+    guint ssrc = 0;
+    const gchar* media = gst_structure_get_string(s, "media");
+    if (media && gst_structure_get_uint(s, "ssrc", &ssrc)) {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->ssrcs_[media] = ssrc;
+    }
+    gst_caps_unref(caps);
+  }
   GstElement* decode = gst_element_factory_make("decodebin", nullptr);
   g_signal_connect(decode, "pad-added", G_CALLBACK(&WebRtcPeer::on_decoded), self);
   gst_bin_add(GST_BIN(self->pipeline_), decode);

@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,8 @@ class WebRtcPeer {
   // The offer as sent (for negotiation checks).
   const std::string& offer() const { return offer_; }
   bool connected() const;
+  // The SSRC of each incoming stream, by media ("video", "audio").
+  std::map<std::string, unsigned> received_ssrcs();
 
   // What came back from the server: the newest decoded frame (RGB) and the
   // last second of audio (mono F32 at 48 kHz).
@@ -62,6 +65,7 @@ class WebRtcPeer {
   static void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer self);
   static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
   std::vector<std::pair<int, std::string>> local_candidates_;
+  std::map<std::string, unsigned> ssrcs_;
   static void on_decoded(GstElement* decodebin, GstPad* pad, gpointer self);
   static GstFlowReturn on_video(GstElement* sink, gpointer self);
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
