@@ -49,10 +49,15 @@ async function diagnosed(fn) {
   } catch (e) {
     for (const page of [viewer, joiner]) {
       if (!page || page.isClosed()) continue;
-      const ui = await page.evaluate(() =>
-        ['status', 'error', 'events', 'stats']
-          .map((id) => `${id}: ${document.getElementById(id)?.innerText ?? '-'}`)
-          .join('\n')).catch((x) => String(x));
+      const ui = await page.evaluate(() => [
+        ...['status', 'error', 'events', 'stats']
+          .map((id) => `${id}: ${document.getElementById(id)?.innerText ?? '-'}`),
+        ...[...document.querySelectorAll('video')].map((v) => `<video id=${v.id}>: ` +
+          `paused ${v.paused}, muted ${v.muted}, readyState ${v.readyState}, ` +
+          `${v.videoWidth}x${v.videoHeight}, ${v.getVideoPlaybackQuality().totalVideoFrames} frames, ` +
+          `tracks ${v.srcObject ? v.srcObject.getTracks().map((t) => `${t.kind}:${t.readyState}`) : 'none'}` +
+          `${v.error ? `, error ${v.error.message}` : ''}`),
+      ].join('\n')).catch((x) => String(x));
       pageLog.push(`[${page.url()}] on screen:\n${ui}`);
     }
     console.error(`---- page console ----\n${pageLog.join('\n')}`);
@@ -90,3 +95,58 @@ test('the viewer page plays the mix over WHEP', { timeout: 40000 }, () => diagno
   await waitFor('decoded sound on the viewer', async () => (await audioEnergy(viewer)) > energy, 5000);
   assert.equal((await server.room('live')).participants.length, 1, 'a viewer takes no seat');
 }));
+
+test('joining an unknown room shows the server\'s error', { timeout: 20000 }, () => diagnosed(async () => {
+  const page = await browser.newPage();
+  recordPage(page, 'join-nope', pageLog);
+  await page.goto(`${server.url}/join.html?room=nope&name=Lost`);
+  await page.click('#join');
+  await waitFor('the error on the page', async () => /404|no room/.test(await page.textContent('#error')), 10000);
+  assert.equal(await page.isEnabled('#join'), true, 'the page can try again');
+  assert.equal(await page.textContent('#status'), 'not in a room');
+  await page.close();
+}));
+
+test('a participant joins over /ws, sees itself in the mix, turns the camera off and leaves',
+  { timeout: 60000 }, () => diagnosed(async () => {
+    joiner = await browser.newPage();
+    recordPage(joiner, 'join', pageLog);
+    await joiner.goto(`${server.url}/join.html?room=live&name=Blue`);
+    assert.equal(await joiner.inputValue('#room'), 'live');
+    assert.equal(await joiner.inputValue('#name'), 'Blue');
+    await joiner.click('#join');
+    await waitFor('Blue with video in the room', async () =>
+      (await server.room('live')).participants.some((p) => p.name === 'Blue' && p.has_video), 15000);
+    await waitForFrames(joiner, '#mix', 30, 20000);
+    // The mix comes back on the same connection: Red (seat 0) on the left,
+    // the fake blue camera (seat 1) on the right; the viewer sees it too.
+    await waitForColour(joiner, '#mix', ...right, 'blue', 10000);
+    await waitForColour(joiner, '#mix', ...left, 'red', 5000);
+    await waitForColour(viewer, '#mix', ...right, 'blue', 5000);
+    await waitFor('connected', async () => /in live as Blue/.test(await joiner.textContent('#status')), 5000);
+    await waitFor('both in the participant list', async () => {
+      const list = await joiner.textContent('#participants');
+      return list.includes('Red') && list.includes('Blue (you)');
+    }, 5000);
+    // The mix-minus brings Red's tone.
+    const energy = await audioEnergy(joiner);
+    await waitFor('decoded sound on the joiner', async () => (await audioEnergy(joiner)) > energy, 5000);
+
+    // Camera off: Chromium sends black frames for a disabled track.
+    await joiner.click('#camera');
+    assert.equal(await joiner.textContent('#camera'), 'Camera on');
+    await waitForColour(joiner, '#mix', ...right, 'black', 10000);
+    await joiner.click('#camera');
+    await waitForColour(joiner, '#mix', ...right, 'blue', 10000);
+    await joiner.click('#mic');
+    assert.equal(await joiner.textContent('#mic'), 'Unmute mic');
+    assert.equal(await joiner.evaluate(() => window.mixcast.pc.getSenders()
+      .find((s) => s.track?.kind === 'audio').track.enabled), false);
+
+    // Leave: the seat goes at once, Red fills the viewer's picture again.
+    await joiner.click('#leave');
+    assert.equal(await joiner.textContent('#status'), 'not in a room');
+    await waitFor('Blue gone from the room', async () =>
+      !(await server.room('live')).participants.some((p) => p.name === 'Blue'), 5000);
+    await waitForColour(viewer, '#mix', ...right, 'red', 10000);
+  }));
