@@ -79,7 +79,7 @@ after(async () => {
   assert.deepEqual(exit, { code: 0, signal: null }, 'the server stops cleanly');
 });
 
-test('the viewer page plays the mix over WHEP', { timeout: 40000 }, () => diagnosed(async () => {
+test('the viewer page plays the mix over WHEP', { timeout: 30000 }, () => diagnosed(async () => {
   viewer = await browser.newPage();
   recordPage(viewer, 'view', pageLog);
   await viewer.goto(`${server.url}/view.html?room=live`);
@@ -108,7 +108,7 @@ test('joining an unknown room shows the server\'s error', { timeout: 20000 }, ()
 }));
 
 test('a participant joins over /ws, sees itself in the mix, turns the camera off and leaves',
-  { timeout: 60000 }, () => diagnosed(async () => {
+  { timeout: 50000 }, () => diagnosed(async () => {
     joiner = await browser.newPage();
     recordPage(joiner, 'join', pageLog);
     await joiner.goto(`${server.url}/join.html?room=live&name=Blue`);
