@@ -18,8 +18,8 @@ const cameraButton = $('camera');
 const mixVideo = $('mix');
 const preview = $('preview');
 
-// The current call: {ws, pc, local, answered, remoteSet, early, sentJoin,
-// outgoing, queue}; null when not in a room.
+// The current call: {ws, pc, local, opened, answered, remoteSet, early,
+// sentJoin, outgoing, queue}; null when not in a room.
 let call = null;
 let room = initialRoomState();
 
@@ -106,7 +106,7 @@ async function localMedia() {
   }
 }
 
-function opened(ws) {
+function socketOpen(ws) {
   return new Promise((resolve, reject) => {
     ws.addEventListener('open', resolve, { once: true });
     ws.addEventListener('close', () => reject(new Error('cannot open the WebSocket /ws')), { once: true });
@@ -181,7 +181,7 @@ async function join(roomName, name) {
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
   const ws = new WebSocket(new URL('/ws', location.href).href.replace(/^http/, 'ws'));
   const current = {
-    ws, pc, local, answered: false, remoteSet: false, early: [], sentJoin: false, outgoing: [],
+    ws, pc, local, opened: false, answered: false, remoteSet: false, early: [], sentJoin: false, outgoing: [],
     queue: Promise.resolve(),
   };
   call = current;
@@ -212,14 +212,18 @@ async function join(roomName, name) {
       .then(() => onMessage(current, event.data))
       .catch((e) => showError(`${e.message}`));
   };
+  ws.onopen = () => {
+    current.opened = true;
+  };
   ws.onclose = (event) => {
     if (call !== current) return;
-    showError(`the server closed the connection${event.reason ? `: ${event.reason}` : ''}`);
+    if (!current.opened) showError(`cannot open the WebSocket ${ws.url}: is the server there?`);
+    else showError(`the server closed the connection${event.reason ? `: ${event.reason}` : ''}`);
     end(current);
   };
 
   try {
-    await opened(ws);
+    await socketOpen(ws);
     await pc.setLocalDescription(await pc.createOffer());
     send(current, joinMessage({ room: roomName, name, sdp: pc.localDescription.sdp }));
     current.sentJoin = true;
