@@ -210,7 +210,11 @@ async function join(roomName, name) {
   ws.onmessage = (event) => {
     current.queue = current.queue
       .then(() => onMessage(current, event.data))
-      .catch((e) => showError(`${e.message}`));
+      .catch((e) => {
+        // The server's answer did not apply: there is no call to keep.
+        showError(`signalling failed: ${e.message}`);
+        if (!current.remoteSet) end(current);
+      });
   };
   ws.onopen = () => {
     current.opened = true;
