@@ -18,6 +18,8 @@ function play(room) {
   const rec = `/recordings/${encodeURIComponent(room)}/`;
   document.getElementById('rec-link').textContent = rec;
   document.getElementById('rec-link').href = rec;
+  document.getElementById('join-link').href = `/join.html?room=${encodeURIComponent(room)}`;
+  document.getElementById('view-link').href = `/view.html?room=${encodeURIComponent(room)}`;
   if (hls) hls.destroy();
   if (window.Hls && window.Hls.isSupported()) {
     hls = new window.Hls({ liveSyncDurationCount: 2 });

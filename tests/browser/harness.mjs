@@ -1,0 +1,239 @@
+// What the browser tests need around the pages: the real server on a
+// generated config, Debian's Chromium driven by playwright-core, and the
+// pictures and logs to look at. Runs inside tests/tools/netns-run (ICE
+// ignores loopback; the namespace's veth addresses carry the media).
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+export const sourceRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+export function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(process.env.TMPDIR || os.tmpdir(), `mixcast-${prefix}-`));
+}
+
+export function removeTempDir(dir) {
+  if (!process.env.MIXCAST_KEEP_TEST_FILES) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Polls `condition` (sync or async) every 200 ms until it returns a truthy
+// value, which is returned; throws `what` with the last value after `timeoutMs`.
+export async function waitFor(what, condition, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await condition();
+    if (last) return last;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await sleep(200);
+  }
+}
+
+// The server binary on `configYaml` ("{port}", "{dir}", "{root}" replaced).
+// The server serves web/ from the config file's directory + "/../web", so the
+// config goes to <dir>/etc and <dir>/web links to the source tree's pages.
+export class ServerUnderTest {
+  constructor(binary, name) {
+    this.binary = path.resolve(binary);
+    this.dir = tempDir(name);
+    this.logFile = path.join(this.dir, 'server.log');
+    this.process = null;
+    this.port = 0;
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(configYaml, timeoutMs = 20000) {
+    this.port = await freePort();
+    const config = configYaml
+      .replaceAll('{port}', String(this.port))
+      .replaceAll('{dir}', this.dir)
+      .replaceAll('{root}', sourceRoot);
+    fs.mkdirSync(path.join(this.dir, 'etc'));
+    fs.symlinkSync(path.join(sourceRoot, 'web'), path.join(this.dir, 'web'));
+    const configFile = path.join(this.dir, 'etc', 'mixcast.yaml');
+    fs.writeFileSync(configFile, config);
+    const log = fs.openSync(this.logFile, 'a');
+    this.process = spawn(this.binary, ['--config', configFile], {
+      cwd: this.dir,
+      stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    this.exited = new Promise((resolve) => {
+      this.process.on('exit', (code, signal) => resolve({ code, signal }));
+      this.process.on('error', (e) => {
+        fs.appendFileSync(this.logFile, `cannot start ${this.binary}: ${e.message}\n`);
+        resolve({ code: -1, signal: null });
+      });
+    });
+    await waitFor(
+      'the server to answer /healthz',
+      async () => {
+        if (this.process.exitCode !== null || this.process.signalCode || !this.process.pid)
+          throw new Error(`the server is not running (see its log, ${this.logFile})`);
+        try {
+          return (await fetch(`${this.url}/healthz`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+    );
+  }
+
+  async room(name) {
+    const response = await fetch(`${this.url}/api/v1/rooms/${name}`);
+    if (!response.ok) throw new Error(`GET /api/v1/rooms/${name}: ${response.status}`);
+    return response.json();
+  }
+
+  log() {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '(no server log)';
+    }
+  }
+
+  // SIGTERM, then SIGKILL after `timeoutMs`; resolves to the exit {code, signal}.
+  async stop(timeoutMs = 10000) {
+    if (!this.process || this.process.exitCode !== null || this.process.signalCode) return this.exited;
+    this.process.kill('SIGTERM');
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), timeoutMs);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+// A y4m file of one colour and a wav tone: Chromium's fake camera and
+// microphone play them in a loop.
+export function fakeMedia(dir, colour, frequency) {
+  const video = path.join(dir, `${colour}.y4m`);
+  const audio = path.join(dir, `tone${frequency}.wav`);
+  const ffmpeg = ['-v', 'error', '-y', '-f', 'lavfi'];
+  execFileSync('ffmpeg', [...ffmpeg, '-i', `color=c=${colour}:s=640x360:r=30`, '-t', '2',
+    '-pix_fmt', 'yuv420p', video]);
+  execFileSync('ffmpeg', [...ffmpeg, '-i', `sine=frequency=${frequency}:sample_rate=48000`, '-t', '2',
+    audio]);
+  return { video, audio };
+}
+
+export const chromiumPath = process.env.MIXCAST_CHROMIUM || '/usr/bin/chromium';
+
+// Debian's Chromium, headless, with a fake camera and microphone (the
+// shared recipe: these flags work as root and without a display).
+export async function launchBrowser(media) {
+  if (!fs.existsSync(chromiumPath))
+    throw new Error(`no Chromium at ${chromiumPath}: run scripts/bootstrap (Debian package chromium)`);
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+      `--use-file-for-fake-video-capture=${media.video}`,
+      `--use-file-for-fake-audio-capture=${media.audio}`,
+    ],
+  });
+}
+
+// Collects what a page says (console, uncaught errors, failed requests and
+// HTTP errors), to print when a test fails.
+export function recordPage(page, name, lines) {
+  page.on('console', (m) => {
+    const where = m.location()?.url ? ` (${m.location().url}:${m.location().lineNumber})` : '';
+    lines.push(`[${name}] console.${m.type()}: ${m.text()}${where}`);
+  });
+  page.on('pageerror', (e) => lines.push(`[${name}] uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => lines.push(`[${name}] request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) lines.push(`[${name}] HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+}
+
+// Frames the page's <video> has presented so far.
+export function framesShown(page, selector) {
+  return page.$eval(selector, (v) => v.getVideoPlaybackQuality().totalVideoFrames);
+}
+
+// Waits until the <video> shows new frames: its count rises by `more` frames.
+export async function waitForFrames(page, selector, more, timeoutMs) {
+  const start = await framesShown(page, selector);
+  return waitFor(`${more} new frames in ${selector}`, async () => {
+    const now = await framesShown(page, selector);
+    return now - start >= more ? now : 0;
+  }, timeoutMs);
+}
+
+// The mean colour {r, g, b} of a 40x40 patch centred at (fx, fy), fractions
+// of the picture, in the frame the <video> shows now.
+export function patchColour(page, selector, fx, fy) {
+  return page.$eval(selector, (video, [x, y]) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.drawImage(video, 0, 0);
+    const cx = Math.round(x * canvas.width) - 20;
+    const cy = Math.round(y * canvas.height) - 20;
+    const { data } = context.getImageData(cx, cy, 40, 40);
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; ++c) sum[c] += data[i + c];
+    const n = data.length / 4;
+    return { r: Math.round(sum[0] / n), g: Math.round(sum[1] / n), b: Math.round(sum[2] / n),
+      width: canvas.width, height: canvas.height };
+  }, [fx, fy]);
+}
+
+const colours = {
+  red: (c) => c.r > 170 && c.g < 80 && c.b < 80,
+  blue: (c) => c.b > 170 && c.r < 80 && c.g < 80,
+  black: (c) => c.r < 40 && c.g < 40 && c.b < 40,
+};
+
+// Waits until the patch at (fx, fy) is `colour` (the mix may take a few
+// frames to reflow); returns the colour seen.
+export function waitForColour(page, selector, fx, fy, colour, timeoutMs) {
+  return waitFor(`${colour} at (${fx}, ${fy}) of ${selector}`, async () => {
+    const seen = await patchColour(page, selector, fx, fy);
+    return colours[colour](seen) ? seen : false;
+  }, timeoutMs).catch(async (e) => {
+    const seen = await patchColour(page, selector, fx, fy);
+    throw new Error(`${e.message}; the patch is rgb(${seen.r}, ${seen.g}, ${seen.b}) of a ` +
+      `${seen.width}x${seen.height} picture`);
+  });
+}
+
+// The audio a page's peer connection (window.mixcast.pc) has decoded: total
+// energy of the received audio, rising while sound (not silence) arrives.
+export function audioEnergy(page) {
+  return page.evaluate(async () => {
+    const pc = window.mixcast?.pc;
+    if (!pc) return -1;
+    let energy = 0;
+    for (const s of (await pc.getStats()).values())
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') energy += s.totalAudioEnergy || 0;
+    return energy;
+  });
+}
