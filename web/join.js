@@ -139,7 +139,8 @@ async function onMessage(current, text) {
       await pc.setRemoteDescription({ type: 'answer', sdp: message.sdp });
       current.remoteSet = true;
       for (const early of current.early.splice(0)) await addServerCandidate(pc, early);
-      setStatus(`connecting to ${room.room}…`);
+      // ICE may already have connected while the candidates were applied.
+      if (pc.connectionState !== 'connected') setStatus(`connecting to ${room.room}…`);
       break;
     case 'candidate':
       if (current.remoteSet) await addServerCandidate(pc, message);

@@ -355,20 +355,22 @@ void Server::ws_message(WebSocketClient& client, const WsMessage& message) {
       client.send_error(code, error);
       return;
     }
-    auto status = room_status(message.room);
     peer.room = message.room;
-    JsonWriter out;
-    out.begin_object().field("type", "room").field("room", message.room).key("state");
-    write_room(out, *status);
-    client.send(out.end_object().text());
+    if (auto status = room_status(message.room)) client.send(room_state_message(*status));
   } else if (message.type == "candidate") {
-    if (peer.session.empty()) {
+    if (peer.session.empty() && !peer.joining) {
       client.send_error(409, "join before sending candidates");
       return;
     }
     if (message.candidate.empty()) return;  // end of the client's candidates
     std::string candidate = message.candidate;
     if (candidate.rfind("a=", 0) == 0) candidate.erase(0, 2);
+    if (peer.joining) {
+      constexpr size_t kMaxEarlyCandidates = 64;
+      if (peer.early_candidates.size() < kMaxEarlyCandidates)
+        peer.early_candidates.emplace_back(message.mline, candidate);
+      return;
+    }
     session_trickle(peer.kind, peer.room, peer.session, {{message.mline, candidate}});
   } else if (message.type == "leave") {
     ws_leave(client.id(), "left");
@@ -413,12 +415,17 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
       [this, id, room_name, kind](int status, const std::string& body, const std::string& session) {
         auto it = ws_peers_.find(id);
         if (it == ws_peers_.end()) {
-          // The socket closed while the answer was being made.
-          if (status == 201) (void)session_delete(kind, room_name, session);
+          // The socket closed while the answer was being made. Not from
+          // inside the session's own callback: end it from the main loop.
+          if (status == 201)
+            post_to_main([this, kind, room_name, session] {
+              (void)session_delete(kind, room_name, session);
+            });
           return;
         }
         WsPeer& p = it->second;
         p.joining = false;
+        const auto early = std::exchange(p.early_candidates, {});
         if (status != 201) {
           p.client->send_error(status, body);
           return;
@@ -426,16 +433,12 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
         const bool had_room = !p.room.empty();
         p.room = room_name;
         p.session = session;
+        if (!early.empty()) session_trickle(kind, room_name, session, early);
         JsonWriter answer;
         answer.begin_object().field("type", "answer").field("room", room_name);
         p.client->send(answer.field("id", session).field("sdp", body).end_object().text());
         if (!had_room) {
-          if (auto state = room_status(room_name)) {
-            JsonWriter out;
-            out.begin_object().field("type", "room").field("room", room_name).key("state");
-            write_room(out, *state);
-            p.client->send(out.end_object().text());
-          }
+          if (auto state = room_status(room_name)) p.client->send(room_state_message(*state));
         }
       });
 }

@@ -74,6 +74,9 @@ class Server : public HttpServer::Backend, public Room::Listener {
     Session kind = Session::Publisher;
     std::string session;   // participant or viewer id once joined
     bool joining = false;  // the answer is on its way
+    // A browser trickles candidates as soon as it has made its offer, before
+    // the answer: they wait here until the session exists.
+    std::vector<std::pair<int, std::string>> early_candidates;
   };
 
   LoadedConfig loaded_;

@@ -12,9 +12,10 @@ std::string JsonWriter::text(bool pretty) const {
   return text.get();
 }
 
-void write_room(JsonWriter& out, const RoomStatus& room) {
-  out.begin_object()
-      .field("name", room.name)
+namespace {
+
+void write_room_fields(JsonWriter& out, const RoomStatus& room) {
+  out.field("name", room.name)
       .field("layout", room.layout)
       .field("width", room.width)
       .field("height", room.height)
@@ -47,7 +48,21 @@ void write_room(JsonWriter& out, const RoomStatus& room) {
         .end_object();
   }
   out.end_array();
+}
+
+}  // namespace
+
+void write_room(JsonWriter& out, const RoomStatus& room) {
+  out.begin_object();
+  write_room_fields(out, room);
   out.end_object();
+}
+
+std::string room_state_message(const RoomStatus& room) {
+  JsonWriter out;
+  out.begin_object().field("type", "room").field("room", room.name);
+  write_room_fields(out, room);
+  return out.end_object().text();
 }
 
 std::string json_error(int status, const std::string& message) {

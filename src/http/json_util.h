@@ -45,6 +45,8 @@ class JsonWriter {
 
 // {"name": ..., "layout": ..., "participants": [...], "outputs": [...]}
 void write_room(JsonWriter& out, const RoomStatus& room);
+// The WebSocket's {"type": "room", "room": <name>, ...the fields above}.
+std::string room_state_message(const RoomStatus& room);
 // {"error": {"code": <status>, "message": <message>}}
 std::string json_error(int status, const std::string& message);
 // A room event as the WebSocket message of the same type (docs/http-api.md).

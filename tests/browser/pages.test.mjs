@@ -25,6 +25,7 @@ paths:
   pipelines: {root}/pipelines
   hls: {dir}/hls
   recordings: {dir}/recordings
+webrtc: {auto_create_rooms: false}   # the unknown-room test expects 404
 rooms:
   - name: live
     layout: side-by-side
