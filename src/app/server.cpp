@@ -109,6 +109,8 @@ RoomSetup Server::room_setup(const RoomConfig& room) const {
   setup.recordings_dir = absolute(c.paths.recordings + "/" + room.name);
   setup.sources_base_dir = std::filesystem::path(c.file).parent_path().string();
   setup.keyframe_min_interval_s = c.webrtc.keyframe_min_interval_s;
+  if (auto vp8 = loaded_.profiles.find(c.webrtc.vp8_encoder); vp8 != loaded_.profiles.end())
+    setup.vp8_profile = vp8->second;
   return setup;
 }
 
@@ -289,7 +291,11 @@ void Server::start_session(Session kind, const std::string& room_name, const std
   // The id is known only once the room admitted the session; the answer
   // comes later (after ICE gathering unless trickling) or, on failure, at once.
   auto id = std::make_shared<std::string>();
-  auto on_answer = [reply, id](bool ok, const std::string& sdp_or_error) {
+  // A session that fails while the room admits it says "ended before the
+  // answer" from its destructor: the room's own reason is the one to send.
+  auto admitting = std::make_shared<bool>(true);
+  auto on_answer = [reply, id, admitting](bool ok, const std::string& sdp_or_error) {
+    if (*admitting && !ok) return;
     reply(ok ? 201 : 400, sdp_or_error, ok ? *id : "");
   };
   WebRtcSession::Callbacks callbacks{on_answer, std::move(on_candidate)};
@@ -298,6 +304,7 @@ void Server::start_session(Session kind, const std::string& room_name, const std
                                          webrtc_settings(), std::move(callbacks), error)
             : room->add_webrtc_viewer(std::move(offer_sdp), std::move(offer), webrtc_settings(),
                                       std::move(callbacks), error);
+  *admitting = false;
   if (id->empty()) {
     // A stopping room cannot take anyone; an offer we cannot serve is the client's.
     const bool stopping = error.find("stopping") != std::string::npos;

@@ -118,6 +118,7 @@ void check_media(Checker& check, const MediaConfig& media) {
 
 void check_webrtc(Checker& check, const WebRtcConfig& w) {
   check.not_empty("webrtc.room_layout", w.room_layout);
+  check.not_empty("webrtc.vp8_encoder", w.vp8_encoder);
   for (size_t i = 0; i < w.stun_servers.size(); ++i) {
     std::string error;
     const auto server = parse_ice_server(w.stun_servers[i], error);

@@ -253,7 +253,7 @@ class Parser {
     auto f = mapping(
         entry, {"auto_create_rooms", "room_layout", "stun_servers", "turn_servers", "ice_addresses",
                 "udp_port_min", "udp_port_max", "jitterbuffer_latency_ms", "departure_timeout_s",
-                "ice_gathering_timeout_s", "keyframe_min_interval_s"});
+                "ice_gathering_timeout_s", "keyframe_min_interval_s", "vp8_encoder"});
     if (!f) return;
     WebRtcConfig& w = config_.webrtc;
     field(*f, "auto_create_rooms", w.auto_create_rooms);
@@ -267,6 +267,7 @@ class Parser {
     field(*f, "departure_timeout_s", w.departure_timeout_s);
     field(*f, "ice_gathering_timeout_s", w.ice_gathering_timeout_s);
     field(*f, "keyframe_min_interval_s", w.keyframe_min_interval_s);
+    field(*f, "vp8_encoder", w.vp8_encoder);
   }
 
   void parse_media(const Entry& entry) {

@@ -55,8 +55,10 @@ void check_encoder_profiles(const Config& config,
     const std::string& name;
     const char* kind;
     const char* field;
-  } wanted[] = {{config.media.video_encoder, "video", "media.video_encoder"},
-                {config.media.audio_encoder, "audio", "media.audio_encoder"}};
+    const char* codec;  // nullptr: any codec of that kind
+  } wanted[] = {{config.media.video_encoder, "video", "media.video_encoder", nullptr},
+                {config.media.audio_encoder, "audio", "media.audio_encoder", nullptr},
+                {config.webrtc.vp8_encoder, "video", "webrtc.vp8_encoder", "vp8"}};
   EncodeSettings settings;
   settings.fps = config.media.fps;
   settings.video_bitrate_kbps = config.media.video_bitrate_kbps;
@@ -77,6 +79,12 @@ void check_encoder_profiles(const Config& config,
     if (profile.kind != w.kind) {
       issues.add(FileIssue{config.file, pos.line, pos.column, w.field,
                            "profile '" + w.name + "' encodes " + profile.kind + ", not " + w.kind});
+      continue;
+    }
+    if (w.codec && profile.codec != w.codec) {
+      issues.add(
+          FileIssue{config.file, pos.line, pos.column, w.field,
+                    "profile '" + w.name + "' encodes " + profile.codec + ", not " + w.codec});
       continue;
     }
     try {

@@ -84,6 +84,11 @@ Room::~Room() {
   // Every streaming thread stops at once first: a participant stopped on its
   // own while the rest runs could wait on a query that a stalled mixer holds.
   if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);
+  if (vp8_) {
+    for (auto& [id, member] : members_) vp8_->detach(std::exchange(member.return_vp8_pad, nullptr));
+    for (auto& [id, v] : viewers_) vp8_->detach(std::exchange(v.vp8_pad, nullptr));
+    vp8_.reset();
+  }
   outputs_.clear();
   members_.clear();
   viewers_.clear();
@@ -92,6 +97,16 @@ Room::~Room() {
   audio_mix_.reset();
   bus_watch_.reset();
   if (pipeline_) gst_object_unref(pipeline_);
+}
+
+// Unlinks `pad` from its peer, if any: pushes into it return NOT_LINKED,
+// which tees skip. Takes no stream lock, so it cannot wait on a stalled push.
+static void unlink_from_peer(GstPad* pad) {
+  if (!pad) return;
+  if (GstPad* peer = gst_pad_get_peer(pad)) {
+    gst_pad_unlink(pad, peer);
+    gst_object_unref(peer);
+  }
 }
 
 // Every new receiver and every PLI from a peer asks the shared encoder for a
@@ -166,6 +181,15 @@ void Room::build_encoders(const EncodeSettings& settings) {
   link_or_throw(aparse, audio_tee);
 
   fanout_ = std::make_unique<EncodedFanout>(bin, video_tee, audio_tee);
+
+  if (!setup_.vp8_profile.launch.empty()) {
+    vp8_ = std::make_unique<SharedEncode>(
+        "room " + name() + " vp8", bin, raw_video_tee_, [this, settings] {
+          GstElement* encoder = build_encoder_or_throw(setup_.vp8_profile, settings);
+          limit_forced_keyframes(encoder, setup_.keyframe_min_interval_s);
+          return encoder;
+        });
+  }
 }
 
 void Room::build_outputs() {
@@ -330,12 +354,8 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
   // the peer is connected, forever if it never connects). Only then are the
   // mix-minus and the tee pad freed, and its mixer inputs.
   Member& member = it->second;
-  if (member.return_video_tee_pad) {
-    if (GstPad* peer = gst_pad_get_peer(member.return_video_tee_pad)) {
-      gst_pad_unlink(member.return_video_tee_pad, peer);
-      gst_object_unref(peer);
-    }
-  }
+  unlink_from_peer(member.return_video_tee_pad);
+  unlink_from_peer(member.return_vp8_pad);
   std::unique_ptr<Participant> participant = std::move(member.participant);
   const std::string participant_name = participant->display_name();
   participant->stop();
@@ -362,9 +382,16 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
 // The mix goes back to a WebRTC participant: the shared H.264 stream (one
 // encode for everyone) and its own mix-minus.
 void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
-  if (GstPad* sink = participant.return_video_sink()) {
+  GstPad* video_sink = participant.return_video_sink();
+  if (video_sink && participant.return_video_codec() == "vp8") {
+    std::string error;
+    if (vp8_) member.return_vp8_pad = vp8_->attach(video_sink, error);
+    if (!member.return_vp8_pad)
+      LOG_ERROR << "room " << name() << ": cannot send VP8 to " << participant.id() << ": "
+                << (vp8_ ? error : "no VP8 encoder profile");
+  } else if (video_sink) {
     member.return_video_tee_pad = gst_element_request_pad_simple(encoded_video_tee_, "src_%u");
-    if (gst_pad_link(member.return_video_tee_pad, sink) != GST_PAD_LINK_OK)
+    if (gst_pad_link(member.return_video_tee_pad, video_sink) != GST_PAD_LINK_OK)
       LOG_ERROR << "room " << name() << ": cannot send video back to " << participant.id();
     // A new receiver needs a keyframe to start decoding.
     fanout_->request_keyframe();
@@ -383,6 +410,7 @@ void Room::unlink_return_feeds(const std::string& id, Member& member) {
     gst_object_unref(member.return_video_tee_pad);
     member.return_video_tee_pad = nullptr;
   }
+  if (member.return_vp8_pad) vp8_->detach(std::exchange(member.return_vp8_pad, nullptr));
   audio_mix_->remove_mix_minus(id);
 }
 
@@ -423,8 +451,20 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
           if (Lifetime::alive(t)) remove_viewer(gone, reason);
         });
       });
-  if (!v.viewer->start(GST_BIN(pipeline_), error)) return "";
-  if (GstPad* sink = v.viewer->video_sink()) {
+  try {
+    if (!v.viewer->start(GST_BIN(pipeline_), error)) return "";
+  } catch (const std::exception& e) {
+    // An offer we cannot build send branches for: a client error, not a crash.
+    error = e.what();
+    return "";
+  }
+  if (GstPad* sink = v.viewer->video_sink(); sink && v.viewer->video_codec() == "vp8") {
+    if (vp8_) v.vp8_pad = vp8_->attach(sink, error);
+    if (!v.vp8_pad) {
+      if (!vp8_) error = "no VP8 encoder profile";
+      return "";
+    }
+  } else if (sink) {
     v.video_tee_pad = gst_element_request_pad_simple(encoded_video_tee_, "src_%u");
     gst_pad_link(v.video_tee_pad, sink);
     fanout_->request_keyframe();  // a new receiver starts on a keyframe
@@ -450,7 +490,12 @@ void Room::remove_viewer(const std::string& id, const std::string& reason) {
   if (it == viewers_.end()) return;
   Viewer v = std::move(it->second);
   viewers_.erase(it);
-  // Detach from the shared streams first, then stop the viewer's own elements.
+  // Unlinked from the shared streams first (plain unlinks: the tees skip
+  // them), then the viewer's own elements stop, then the tee pads go: a tee
+  // pad is never released while a push or query into the viewer may wait.
+  for (GstPad* pad : {v.video_tee_pad, v.vp8_pad, v.audio_tee_pad}) unlink_from_peer(pad);
+  v.viewer.reset();
+  if (v.vp8_pad) vp8_->detach(v.vp8_pad);
   if (v.video_tee_pad) {
     gst_element_release_request_pad(encoded_video_tee_, v.video_tee_pad);
     gst_object_unref(v.video_tee_pad);
@@ -459,7 +504,6 @@ void Room::remove_viewer(const std::string& id, const std::string& reason) {
     gst_element_release_request_pad(opus_tee_, v.audio_tee_pad);
     gst_object_unref(v.audio_tee_pad);
   }
-  v.viewer.reset();
   LOG_INFO << "room " << name() << ": viewer " << id << " left (" << reason << ")";
   emit({"viewer_left", id, "", reason, {}});
 }

@@ -24,6 +24,7 @@
 #include "media/lifetime.h"
 #include "media/output.h"
 #include "media/participant.h"
+#include "media/shared_encode.h"
 #include "media/video_mix.h"
 #include "media/webrtc_participant.h"
 #include "media/webrtc_viewer.h"
@@ -63,6 +64,7 @@ struct RoomSetup {
   std::string recordings_dir;            // this room's directory
   std::string sources_base_dir;          // relative source paths resolve here
   double keyframe_min_interval_s = 1.0;  // forced keyframes of the shared encode, at most
+  EncoderProfile vp8_profile;            // for WebRTC peers without H.264 (empty launch: none)
 };
 
 // Something in the room changed; WebSocket clients get it as a message of
@@ -142,6 +144,7 @@ class Room : public Participant::Listener, public Output::Listener {
     bool audio_linked = false;
     bool streams_known = false;              // all of the participant's streams have appeared
     GstPad* return_video_tee_pad = nullptr;  // WebRTC return path, on encoded_video_tee_
+    GstPad* return_vp8_pad = nullptr;        // or on the shared VP8 encode
     std::string source_uri;
     SourceConfig source;  // to rejoin looping files
   };
@@ -189,12 +192,16 @@ class Room : public Participant::Listener, public Output::Listener {
   struct Viewer {
     std::unique_ptr<WebRtcViewer> viewer;
     GstPad* video_tee_pad = nullptr;
+    GstPad* vp8_pad = nullptr;
     GstPad* audio_tee_pad = nullptr;
   };
   std::map<std::string, Viewer> viewers_;
   int next_viewer_ = 1;
   // The full mix in Opus, encoded once for every viewer; built on first use.
   GstElement* opus_tee_ = nullptr;
+  // VP8 of the canvas for peers that take no H.264: one encode, only while
+  // such peers are there.
+  std::unique_ptr<SharedEncode> vp8_;
   GstElement* shared_opus_tee();
   SlotTable slots_;
   ActiveSpeaker speaker_;

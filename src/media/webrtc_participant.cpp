@@ -20,11 +20,17 @@ void WebRtcParticipant::build() {
   // Return streams are linked before the answer is made, so that webrtcbin
   // answers sendrecv with the payload numbers the peer offered.
   if (const auto* video = offer.first("video"); video && offer.receives("video")) {
-    if (auto h264 = pick_h264(*video))
+    if (auto h264 = pick_h264(*video)) {
       return_video_ =
           session_.add_send_branch("return_video", {"queue", "rtph264pay"}, *h264, "video");
-    else
-      LOG_WARN << "participant " << id() << " takes no H.264: no video goes back to it yet";
+      return_video_codec_ = "h264";
+    } else if (auto vp8 = pick_vp8(*video)) {
+      return_video_ =
+          session_.add_send_branch("return_video", {"queue", "rtpvp8pay"}, *vp8, "video");
+      return_video_codec_ = "vp8";
+    } else {
+      LOG_WARN << "participant " << id() << " takes neither H.264 nor VP8: no video goes back";
+    }
   }
   if (const auto* audio = offer.first("audio"); audio && offer.receives("audio")) {
     if (auto opus = pick_opus(*audio))

@@ -1,5 +1,6 @@
 #include "media/webrtc_session.h"
 
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
@@ -26,6 +27,71 @@ struct PromiseTarget {
 constexpr const char* kSendCapsFields[] = {
     "media",           "encoding-name", "payload",          "clock-rate",
     "encoding-params", "ssrc",          "timestamp-offset", "seqnum-offset"};
+
+// GStreamer's payloaders take only dynamic payload numbers (96-127), but a
+// browser may offer a codec at 35-63 (Chrome does). Such a branch payloads at
+// kInternalPayload and this probe renumbers every packet to the offered one.
+constexpr int kInternalPayload = 96;
+bool payloader_takes(int payload) { return payload >= 96 && payload <= 127; }
+
+GstPadProbeReturn renumber_payload(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  const auto payload = static_cast<guint8>(GPOINTER_TO_INT(data));
+  auto renumber = [payload](GstBuffer* buffer) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (gst_rtp_buffer_map(buffer, GST_MAP_READWRITE, &rtp)) {
+      gst_rtp_buffer_set_payload_type(&rtp, payload);
+      gst_rtp_buffer_unmap(&rtp);
+    }
+  };
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    renumber(buffer);
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
+      GstBuffer* buffer = gst_buffer_make_writable(gst_buffer_list_get(list, i));
+      renumber(buffer);
+      gst_buffer_list_remove(list, i, 1);
+      gst_buffer_list_insert(list, static_cast<gint>(i), buffer);
+    }
+    GST_PAD_PROBE_INFO_DATA(info) = list;
+  } else if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
+    // webrtcbin answers for the offered number; the payloader asks for its own.
+    GstQuery* query = GST_PAD_PROBE_INFO_QUERY(info);
+    GstPad* pad = GST_PAD_PROBE_INFO_PAD(info);
+    MiniPtr<GstCaps> ours(gst_pad_get_pad_template_caps(pad));
+    if (GstElement* filter = gst_pad_get_parent_element(pad)) {
+      GstCaps* filter_caps = nullptr;
+      g_object_get(filter, "caps", &filter_caps, nullptr);
+      if (filter_caps) ours.reset(filter_caps);
+      gst_object_unref(filter);
+    }
+    if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+      GstCaps* wanted = nullptr;
+      gst_query_parse_caps(query, &wanted);
+      MiniPtr<GstCaps> result(wanted ? gst_caps_intersect(ours.get(), wanted)
+                                     : gst_caps_ref(ours.get()));
+      gst_query_set_caps_result(query, result.get());
+      return GST_PAD_PROBE_HANDLED;
+    }
+    if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+      GstCaps* offered = nullptr;
+      gst_query_parse_accept_caps(query, &offered);
+      gst_query_set_accept_caps_result(query, gst_caps_can_intersect(ours.get(), offered));
+      return GST_PAD_PROBE_HANDLED;
+    }
+  } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS) {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    MiniPtr<GstCaps> renumbered(gst_caps_copy(caps));
+    gst_caps_set_simple(renumbered.get(), "payload", G_TYPE_INT, int(payload), nullptr);
+    GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(renumbered.get());
+    gst_event_unref(event);
+  }
+  return GST_PAD_PROBE_OK;
+}
 
 GstPadProbeReturn keep_matching_caps(GstPad*, GstPadProbeInfo* info, gpointer) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -110,6 +176,8 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
   // webrtcbin answers before the payloader's caps reach it, it announces an
   // SSRC of its own, and a browser then drops the stream it receives.
   const guint ssrc = g_random_int();
+  const int payloader_pt = payloader_takes(codec.payload) ? codec.payload : kInternalPayload;
+  GstElement* payloader = nullptr;
   for (const char* factory : chain) {
     GstElement* element = make_element(factory);
     gst_bin_add(bin_, element);
@@ -119,11 +187,17 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
                    "max-size-bytes", 0u, nullptr);
       gst_util_set_object_arg(G_OBJECT(element), "leaky", "downstream");
     } else if (g_str_equal(factory, "rtph264pay")) {
-      g_object_set(element, "config-interval", -1, "pt", guint(codec.payload), "ssrc", ssrc,
+      g_object_set(element, "config-interval", -1, "pt", guint(payloader_pt), "ssrc", ssrc,
                    nullptr);
+      payloader = element;
       gst_util_set_object_arg(G_OBJECT(element), "aggregate-mode", "zero-latency");
+    } else if (g_str_equal(factory, "rtpvp8pay")) {
+      g_object_set(element, "pt", guint(payloader_pt), "ssrc", ssrc, nullptr);
+      gst_util_set_object_arg(G_OBJECT(element), "picture-id-mode", "15-bit");
+      payloader = element;
     } else if (g_str_equal(factory, "rtpopuspay")) {
-      g_object_set(element, "pt", guint(codec.payload), "ssrc", ssrc, nullptr);
+      g_object_set(element, "pt", guint(payloader_pt), "ssrc", ssrc, nullptr);
+      payloader = element;
     } else if (g_str_equal(factory, "capsfilter") && g_str_equal(media, "audio")) {
       // The raw audio the peer asked to hear: stereo only with stereo=1.
       MiniPtr<GstCaps> raw(gst_caps_new_simple("audio/x-raw", "channels", G_TYPE_INT,
@@ -144,8 +218,11 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
       "application/x-rtp", "media", G_TYPE_STRING, media, "encoding-name", G_TYPE_STRING,
       encoding.c_str(), "payload", G_TYPE_INT, codec.payload, "clock-rate", G_TYPE_INT,
       codec.clock_rate, "ssrc", G_TYPE_UINT, ssrc, nullptr));
+  // The filter holds the payloader to the offer, at the number it can take.
+  MiniPtr<GstCaps> payloader_caps(gst_caps_copy(caps.get()));
+  gst_caps_set_simple(payloader_caps.get(), "payload", G_TYPE_INT, payloader_pt, nullptr);
   GstElement* filter = make_element("capsfilter");
-  g_object_set(filter, "caps", caps.get(), nullptr);
+  g_object_set(filter, "caps", payloader_caps.get(), nullptr);
   gst_bin_add(bin_, filter);
   link_or_throw(previous, filter);
   // Requested with the caps, so that the transceiver knows its kind and codec
@@ -159,6 +236,12 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
   GstPad* webrtc_sink = gst_element_request_pad(webrtc_, templ, pad_name.c_str(), caps.get());
   if (!webrtc_sink) webrtc_sink = gst_element_request_pad(webrtc_, templ, nullptr, caps.get());
   GstPad* filter_src = gst_element_get_static_pad(filter, "src");
+  if (payloader && payloader_pt != codec.payload)
+    gst_pad_add_probe(filter_src,
+                      GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+                                      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM),
+                      &renumber_payload, GINT_TO_POINTER(codec.payload), nullptr);
   gst_pad_add_probe(filter_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &keep_matching_caps, nullptr,
                     nullptr);
   gst_pad_link(filter_src, webrtc_sink);

@@ -24,15 +24,20 @@ bool WebRtcViewer::start(GstBin* pipeline, std::string& error) {
   session_.build(GST_BIN(bin_));
   const SdpOffer& offer = session_.offer();
   if (const auto* video = offer.first("video"); video && offer.receives("video")) {
-    if (auto h264 = pick_h264(*video))
+    if (auto h264 = pick_h264(*video)) {
       video_ = session_.add_send_branch("video", {"queue", "rtph264pay"}, *h264, "video");
+      video_codec_ = "h264";
+    } else if (auto vp8 = pick_vp8(*video)) {
+      video_ = session_.add_send_branch("video", {"queue", "rtpvp8pay"}, *vp8, "video");
+      video_codec_ = "vp8";
+    }
   }
   if (const auto* audio = offer.first("audio"); audio && offer.receives("audio")) {
     if (auto opus = pick_opus(*audio))
       audio_ = session_.add_send_branch("audio", {"queue", "rtpopuspay"}, *opus, "audio");
   }
   if (!video_ && !audio_) {
-    error = "the offer receives neither H.264 video nor Opus audio";
+    error = "the offer receives neither H.264 or VP8 video nor Opus audio";
     return false;
   }
   gst_bin_add(pipeline_, bin_);

@@ -27,6 +27,8 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   // Sinks for the room's encoded streams (nullptr when not wanted).
   GstPad* video_sink() const { return video_; }
   GstPad* audio_sink() const { return audio_; }
+  // "h264" or "vp8" (video_sink() takes that codec), "" without video.
+  const std::string& video_codec() const { return video_codec_; }
   const std::string& id() const { return id_; }
   void add_remote_candidate(int mline_index, const std::string& candidate) {
     session_.add_remote_candidate(mline_index, candidate);
@@ -43,6 +45,7 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   GstElement* bin_ = nullptr;
   GstPad* video_ = nullptr;
   GstPad* audio_ = nullptr;
+  std::string video_codec_;
   Lifetime lifetime_;
 };
 

@@ -95,9 +95,26 @@ TEST_F(Whip, PublisherAppearsInItsTileAndLeavesOnDelete) {
   EXPECT_GT(left.r, 180) << "Red stays on the left";
   EXPECT_LT(left.b, 80);
 
+  // It offered no H.264: the mix comes back in VP8, from one shared VP8
+  // encode that exists only while such a peer is there.
+  EXPECT_EQ(response.body.find("a=recvonly"), std::string::npos) << response.body;
+  EXPECT_NE(response.body.find("VP8/90000"), std::string::npos) << response.body;
+  ASSERT_TRUE(mt::wait_until([&] { return publisher.frames_received() > 30; }, 10)) << server.log();
+  int r = 0, g = 0, b = 0;
+  ASSERT_TRUE(publisher.colour_at(480, 180, r, g, b));
+  EXPECT_TRUE(b > 180 && r < 80) << "own tile in the returned VP8 mix: " << r << "," << g << ","
+                                 << b;
+  ASSERT_TRUE(publisher.colour_at(160, 180, r, g, b));
+  EXPECT_TRUE(r > 180 && b < 80) << "Red's tile in the returned VP8 mix: " << r << "," << g << ","
+                                 << b;
+  EXPECT_NE(server.log().find("vp8: shared encode started"), std::string::npos);
+
   // DELETE ends the session; a second DELETE finds nothing.
   EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 200);
   EXPECT_EQ(mt::http_request("DELETE", server.port(), location).status, 404);
+  EXPECT_TRUE(mt::wait_until(
+      [&] { return server.log().find("vp8: shared encode stopped") != std::string::npos; }, 5))
+      << "the VP8 encode goes with its last receiver";
   EXPECT_TRUE(mt::wait_until(
       [&] { return server.get("/api/v1/rooms/live").body.find("\"Blue\"") == std::string::npos; },
       5));
