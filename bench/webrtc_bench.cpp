@@ -362,8 +362,10 @@ bool bench_cpu(const Settings& settings) {
       "\n== cpu: 4 x %dx%d@30 in, %dx%d@30 out (x264 2500 kb/s + AAC, recording on);\n"
       "   %d s warm-up, %d s window, server process only\n",
       kInWidth, kInHeight, kWidth, kHeight, settings.warmup_s, settings.window_s);
-  // The files are H.264 + Opus like the WebRTC publishers send (x264 at
-  // webrtcbin peers' 2 Mb/s), so that the two rooms differ only in WebRTC.
+  // H.264 (constrained baseline, as browsers send) + Opus files: the file room
+  // plays them, and the WebRTC publishers send the very same streams (no
+  // re-encoding), so the two rooms differ only in how the media arrives and
+  // in what goes back (the mix, a mix-minus each).
   mt::TempDir media("bench-media");
   std::vector<std::string> files;
   const int file_s = settings.warmup_s + settings.window_s + 20;
@@ -398,11 +400,8 @@ bool bench_cpu(const Settings& settings) {
     std::vector<std::unique_ptr<mt::WebRtcPeer>> peers;
     for (int i = 0; i < 4; ++i) {
       mt::PublisherOptions options;
-      options.argb = 0xff000000u | (0x40u << (8 * (i % 3))) | 0x808080u;
-      options.tone_hz = tones[i];
+      options.file = files[size_t(i)];  // the same media as the file sources
       options.codec = "h264";
-      options.width = kInWidth;
-      options.height = kInHeight;
       options.decode = false;  // the mix and mix-minus come back, undecoded
       peers.push_back(std::make_unique<mt::WebRtcPeer>(options));
       const auto r = peers.back()->publish(server.port(), "/whip/bench?name=p" + std::to_string(i));
@@ -415,6 +414,21 @@ bool bench_cpu(const Settings& settings) {
             [&] { return std::ranges::all_of(peers, [](auto& p) { return p->connected(); }); },
             15)) {
       std::fprintf(stderr, "the publishers did not connect\n%s\n", server.log().c_str());
+      return false;
+    }
+    // Every publisher shows in the mix (its video is decoded) before measuring.
+    if (!mt::wait_until(
+            [&] {
+              const std::string room = server.get("/api/v1/rooms/bench").body;
+              size_t n = 0;
+              for (size_t at = 0; (at = room.find("\"has_video\" : true", at)) != std::string::npos;
+                   ++at)
+                ++n;
+              return n == peers.size();
+            },
+            15)) {
+      std::fprintf(stderr, "not every publisher shows\n%s\n",
+                   server.get("/api/v1/rooms/bench").body.c_str());
       return false;
     }
     with_webrtc = measure(server, settings);

@@ -27,12 +27,21 @@ WebRtcPeer::WebRtcPeer(const PublisherOptions& options) : options_(options) {
                           ",height=" + std::to_string(options.height) + ",framerate=30/1 ! " +
                           (flips ? "identity name=paint ! " : "");
   const std::string launch =
-      "webrtcbin name=w bundle-policy=max-bundle "
-      "videotestsrc is-live=true pattern=solid-color foreground-color=" +
-      std::to_string(options.argb) + " ! " + raw + video_encode +
-      "audiotestsrc is-live=true wave=sine volume=0.3 freq=" + std::to_string(options.tone_hz) +
-      " ! audioconvert ! audioresample ! opusenc ! rtpopuspay ! "
-      "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w.";
+      !options.file.empty()
+          ? "webrtcbin name=w bundle-policy=max-bundle filesrc location=\"" + options.file +
+                "\" ! matroskademux name=d "
+                "d.video_0 ! queue ! h264parse ! identity sync=true ! "
+                "rtph264pay config-interval=-1 ! "
+                "application/x-rtp,media=video,encoding-name=H264,payload=102 ! w. "
+                "d.audio_0 ! queue ! opusparse ! identity sync=true ! rtpopuspay ! "
+                "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w."
+          : "webrtcbin name=w bundle-policy=max-bundle "
+            "videotestsrc is-live=true pattern=solid-color foreground-color=" +
+                std::to_string(options.argb) + " ! " + raw + video_encode +
+                "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
+                std::to_string(options.tone_hz) +
+                " ! audioconvert ! audioresample ! opusenc ! rtpopuspay ! "
+                "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w.";
   GError* error = nullptr;
   pipeline_ = gst_parse_launch(launch.c_str(), &error);
   if (!pipeline_) {

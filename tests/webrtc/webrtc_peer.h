@@ -31,6 +31,9 @@ struct PublisherOptions {
   int flip_period_ms = 1000;
   bool decode = true;   // false: what comes back goes to fakesinks (saves CPU)
   int latency_ms = -1;  // webrtcbin jitterbuffer latency; -1 keeps its default (200)
+  // Instead of the colour and tone: send this Matroska file's H.264 and Opus
+  // as they are (no encoding here), paced in real time.
+  std::string file;
 };
 
 class WebRtcPeer {
