@@ -32,9 +32,11 @@ constexpr const char* kSendCapsFields[] = {
 // browser may offer a codec at 35-63 (Chrome does). Such a branch payloads at
 // kInternalPayload and this probe renumbers every packet to the offered one.
 constexpr int kInternalPayload = 96;
-bool payloader_takes(int payload) { return payload >= 96 && payload <= 127; }
+bool payloader_takes(int payload) {
+  return payload >= 96 && payload <= 127;
+}
 
-GstPadProbeReturn renumber_payload(GstPad*, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn renumber_payload(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   const auto payload = static_cast<guint8>(GPOINTER_TO_INT(data));
   auto renumber = [payload](GstBuffer* buffer) {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -56,16 +58,22 @@ GstPadProbeReturn renumber_payload(GstPad*, GstPadProbeInfo* info, gpointer data
       gst_buffer_list_insert(list, static_cast<gint>(i), buffer);
     }
     GST_PAD_PROBE_INFO_DATA(info) = list;
-  } else if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
-    // webrtcbin answers for the offered number; the payloader asks for its own.
+  } else if (info->type &
+             (GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM | GST_PAD_PROBE_TYPE_QUERY_UPSTREAM)) {
+    // Caps are answered here, each side in its own numbering: the payloader
+    // (asking downstream) at the number it can take, webrtcbin (asking
+    // upstream) at the offered one.
     GstQuery* query = GST_PAD_PROBE_INFO_QUERY(info);
-    GstPad* pad = GST_PAD_PROBE_INFO_PAD(info);
     MiniPtr<GstCaps> ours(gst_pad_get_pad_template_caps(pad));
     if (GstElement* filter = gst_pad_get_parent_element(pad)) {
       GstCaps* filter_caps = nullptr;
       g_object_get(filter, "caps", &filter_caps, nullptr);
       if (filter_caps) ours.reset(filter_caps);
       gst_object_unref(filter);
+    }
+    if (info->type & GST_PAD_PROBE_TYPE_QUERY_UPSTREAM) {
+      ours.reset(gst_caps_make_writable(ours.release()));
+      gst_caps_set_simple(ours.get(), "payload", G_TYPE_INT, int(payload), nullptr);
     }
     if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
       GstCaps* wanted = nullptr;
@@ -237,11 +245,11 @@ GstPad* WebRtcSession::add_send_branch(const char* name, const std::vector<const
   if (!webrtc_sink) webrtc_sink = gst_element_request_pad(webrtc_, templ, nullptr, caps.get());
   GstPad* filter_src = gst_element_get_static_pad(filter, "src");
   if (payloader && payloader_pt != codec.payload)
-    gst_pad_add_probe(filter_src,
-                      GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
-                                      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
-                                      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM),
-                      &renumber_payload, GINT_TO_POINTER(codec.payload), nullptr);
+    gst_pad_add_probe(
+        filter_src,
+        GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_QUERY_BOTH),
+        &renumber_payload, GINT_TO_POINTER(codec.payload), nullptr);
   gst_pad_add_probe(filter_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &keep_matching_caps, nullptr,
                     nullptr);
   gst_pad_link(filter_src, webrtc_sink);
@@ -278,8 +286,14 @@ void WebRtcSession::negotiate() {
   }
   GstWebRTCSessionDescription* offer =
       gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
-  g_signal_emit_by_name(webrtc_, "set-remote-description", offer, nullptr);
+  // webrtcbin rejects some offers only here: the client must hear why, at once.
+  const std::string refused = apply_description("set-remote-description", offer);
   gst_webrtc_session_description_free(offer);
+  if (!refused.empty()) {
+    reply(false, "the offer was refused: " + refused);
+    failed("bad offer");
+    return;
+  }
 
   auto* target = new PromiseTarget{this, lifetime_.token()};
   GstPromise* promise = gst_promise_new_with_change_func(
@@ -302,6 +316,21 @@ void WebRtcSession::negotiate() {
   });
 }
 
+std::string WebRtcSession::apply_description(const char* signal,
+                                             GstWebRTCSessionDescription* description) {
+  GstPromise* applied = gst_promise_new();
+  g_signal_emit_by_name(webrtc_, signal, description, applied);
+  gst_promise_wait(applied);  // done on webrtcbin's own thread, quickly
+  const GstStructure* result = gst_promise_get_reply(applied);
+  GError* error = nullptr;
+  if (result) gst_structure_get(result, "error", G_TYPE_ERROR, &error, nullptr);
+  gst_promise_unref(applied);
+  if (!error) return "";
+  std::string message = error->message;
+  g_error_free(error);
+  return message;
+}
+
 void WebRtcSession::on_answer_created(GstPromise* promise) {
   if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) {
     reply(false, "no answer was created");
@@ -321,8 +350,13 @@ void WebRtcSession::on_answer_created(GstPromise* promise) {
     failed("negotiation failed");
     return;
   }
-  g_signal_emit_by_name(webrtc_, "set-local-description", answer, nullptr);
+  const std::string refused = apply_description("set-local-description", answer);
   gst_webrtc_session_description_free(answer);
+  if (!refused.empty()) {
+    reply(false, "cannot answer the offer: " + refused);
+    failed("negotiation failed");
+    return;
+  }
   GstWebRTCICEGatheringState state;
   g_object_get(webrtc_, "ice-gathering-state", &state, nullptr);
   if (on_candidate_ || state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) send_answer();

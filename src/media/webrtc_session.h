@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
 
 #include <functional>
 #include <string>
@@ -82,6 +83,8 @@ class WebRtcSession {
   static void on_connection_state(GObject* webrtc, GParamSpec*, gpointer self);
   static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
   void on_answer_created(GstPromise* promise);
+  // Emits set-remote/local-description and waits for it; "" or webrtcbin's error.
+  std::string apply_description(const char* signal, GstWebRTCSessionDescription* description);
   void send_answer();
   void reply(bool ok, const std::string& text);
   void failed(const std::string& reason);

@@ -1,6 +1,7 @@
 #include "webrtc_peer.h"
 
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
 #include <algorithm>
@@ -9,22 +10,39 @@
 
 namespace mixcast::testing {
 
-WebRtcPeer::WebRtcPeer(unsigned argb, int tone_hz, const std::string& codec) {
+WebRtcPeer::WebRtcPeer(unsigned argb, int tone_hz, const std::string& codec)
+    : WebRtcPeer(PublisherOptions{.argb = argb, .tone_hz = tone_hz, .codec = codec}) {}
+
+WebRtcPeer::WebRtcPeer(const PublisherOptions& options) : options_(options) {
   const std::string video_encode =
-      codec == "h264"
+      options.codec == "h264"
           ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
             "video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 ! "
             "application/x-rtp,media=video,encoding-name=H264,payload=102 ! w. "
           : "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! "
             "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. ";
+  // A flipping colour is painted onto I420 frames by a probe after "paint".
+  const bool flips = options.flip_argb != 0;
+  const std::string raw = std::string(flips ? "video/x-raw,format=I420," : "video/x-raw,") +
+                          "width=" + std::to_string(options.width) +
+                          ",height=" + std::to_string(options.height) + ",framerate=30/1 ! " +
+                          (flips ? "identity name=paint ! " : "");
   const std::string launch =
-      "webrtcbin name=w bundle-policy=max-bundle "
-      "videotestsrc is-live=true pattern=solid-color foreground-color=" +
-      std::to_string(argb) + " ! video/x-raw,width=320,height=180,framerate=30/1 ! " +
-      video_encode +
-      "audiotestsrc is-live=true wave=sine volume=0.3 freq=" + std::to_string(tone_hz) +
-      " ! audioconvert ! audioresample ! opusenc ! rtpopuspay ! "
-      "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w.";
+      !options.file.empty()
+          ? "webrtcbin name=w bundle-policy=max-bundle filesrc location=\"" + options.file +
+                "\" ! matroskademux name=d "
+                "d.video_0 ! queue ! h264parse ! identity sync=true ! "
+                "rtph264pay config-interval=-1 ! "
+                "application/x-rtp,media=video,encoding-name=H264,payload=102 ! w. "
+                "d.audio_0 ! queue ! opusparse ! identity sync=true ! rtpopuspay ! "
+                "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w."
+          : "webrtcbin name=w bundle-policy=max-bundle "
+            "videotestsrc is-live=true pattern=solid-color foreground-color=" +
+                std::to_string(options.argb) + " ! " + raw + video_encode +
+                "audiotestsrc is-live=true wave=sine volume=0.3 freq=" +
+                std::to_string(options.tone_hz) +
+                " ! audioconvert ! audioresample ! opusenc ! rtpopuspay ! "
+                "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w.";
   GError* error = nullptr;
   pipeline_ = gst_parse_launch(launch.c_str(), &error);
   if (!pipeline_) {
@@ -33,7 +51,53 @@ WebRtcPeer::WebRtcPeer(unsigned argb, int tone_hz, const std::string& codec) {
     throw std::runtime_error("publisher pipeline: " + message);
   }
   webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "w");
+  if (options.latency_ms >= 0) g_object_set(webrtc_, "latency", guint(options.latency_ms), nullptr);
+  if (flips) {
+    GstElement* paint = gst_bin_get_by_name(GST_BIN(pipeline_), "paint");
+    GstPad* src = gst_element_get_static_pad(paint, "src");
+    flip_start_ = Clock::now();
+    gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, &WebRtcPeer::on_raw_frame, this, nullptr);
+    gst_object_unref(src);
+    gst_object_unref(paint);
+  }
   watch_pads();
+}
+
+// Streaming thread: paints the whole frame in this period's colour.
+GstPadProbeReturn WebRtcPeer::on_raw_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto* self = static_cast<WebRtcPeer*>(data);
+  const auto now = Clock::now();
+  const auto period = std::chrono::milliseconds(self->options_.flip_period_ms);
+  const bool flipped = ((now - self->flip_start_) / period) % 2 == 1;
+  const unsigned argb = flipped ? self->options_.flip_argb : self->options_.argb;
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  GstVideoInfo video;
+  const bool ok = caps && gst_video_info_from_caps(&video, caps);
+  if (caps) gst_caps_unref(caps);
+  if (!ok) return GST_PAD_PROBE_OK;
+  GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &video, buffer, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
+  // BT.601 limited range, as videotestsrc paints.
+  const double r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
+  const uint8_t yuv[3] = {uint8_t(16 + 0.257 * r + 0.504 * g + 0.098 * b),
+                          uint8_t(128 - 0.148 * r - 0.291 * g + 0.439 * b),
+                          uint8_t(128 + 0.439 * r - 0.368 * g - 0.071 * b)};
+  for (guint plane = 0; plane < 3; ++plane) {
+    auto* pixels = static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, plane));
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane);
+    const int rows = GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane);
+    const int cols = GST_VIDEO_FRAME_COMP_WIDTH(&frame, plane);
+    for (int row = 0; row < rows; ++row) std::fill_n(pixels + row * stride, cols, yuv[plane]);
+  }
+  gst_video_frame_unmap(&frame);
+  if (argb != self->painted_) {
+    self->painted_ = argb;
+    std::lock_guard lock(self->mutex_);
+    self->flips_.push_back({now, argb});
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 void WebRtcPeer::watch_pads() {
@@ -43,10 +107,15 @@ void WebRtcPeer::watch_pads() {
 }
 
 std::unique_ptr<WebRtcPeer> WebRtcPeer::viewer() {
+  return viewer(-1);
+}
+
+std::unique_ptr<WebRtcPeer> WebRtcPeer::viewer(int latency_ms) {
   std::unique_ptr<WebRtcPeer> peer(new WebRtcPeer());
   peer->pipeline_ = gst_pipeline_new(nullptr);
   peer->webrtc_ = gst_element_factory_make("webrtcbin", "w");
   gst_util_set_object_arg(G_OBJECT(peer->webrtc_), "bundle-policy", "max-bundle");
+  if (latency_ms >= 0) g_object_set(peer->webrtc_, "latency", guint(latency_ms), nullptr);
   gst_bin_add(GST_BIN(peer->pipeline_), peer->webrtc_);
   gst_object_ref(peer->webrtc_);
   for (const char* caps_text :
@@ -167,6 +236,7 @@ void WebRtcPeer::on_ice_candidate(GstElement*, guint mline, gchar* candidate, gp
 
 HttpResponse WebRtcPeer::publish(int port, const std::string& path) {
   create_offer(true);
+  post_time_ = Clock::now();
   HttpResponse response = http_request("POST", port, path, offer_, "application/sdp");
   if (response.status == 201) apply_answer(response.body);
   return response;
@@ -184,6 +254,16 @@ void WebRtcPeer::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
       self->ssrcs_[media] = ssrc;
     }
     gst_caps_unref(caps);
+  }
+  if (!self->options_.decode) {
+    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add(GST_BIN(self->pipeline_), sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(pad, sink_pad);
+    gst_object_unref(sink_pad);
+    return;
   }
   GstElement* decode = gst_element_factory_make("decodebin", nullptr);
   g_signal_connect(decode, "pad-added", G_CALLBACK(&WebRtcPeer::on_decoded), self);
@@ -238,9 +318,17 @@ GstFlowReturn WebRtcPeer::on_video(GstElement* sink, gpointer data) {
     gst_buffer_unmap(buffer, &map);
   }
   gst_sample_unref(sample);
+  const auto now = Clock::now();
   std::lock_guard lock(self->mutex_);
   self->frame_ = std::move(frame);
   ++self->frames_;
+  if (self->watching_) {
+    Sample point{now};
+    if (self->patch_colour(self->watch_x_, self->watch_y_, point.r, point.g, point.b)) {
+      if (self->samples_.size() >= 20000) self->samples_.erase(self->samples_.begin());
+      self->samples_.push_back(point);
+    }
+  }
   return GST_FLOW_OK;
 }
 
@@ -280,7 +368,31 @@ std::vector<float> WebRtcPeer::last_audio(double seconds) {
 }
 
 bool WebRtcPeer::colour_at(int x, int y, int& r, int& g, int& b) {
-  const Frame frame = last_frame();
+  std::lock_guard lock(mutex_);
+  return patch_colour(x, y, r, g, b);
+}
+
+void WebRtcPeer::watch_point(int x, int y) {
+  std::lock_guard lock(mutex_);
+  watching_ = true;
+  watch_x_ = x;
+  watch_y_ = y;
+  samples_.clear();
+}
+
+std::vector<WebRtcPeer::Sample> WebRtcPeer::watched() {
+  std::lock_guard lock(mutex_);
+  return samples_;
+}
+
+std::vector<WebRtcPeer::Flip> WebRtcPeer::flips() {
+  std::lock_guard lock(mutex_);
+  return flips_;
+}
+
+// With mutex_ held.
+bool WebRtcPeer::patch_colour(int x, int y, int& r, int& g, int& b) const {
+  const Frame& frame = frame_;
   if (frame.rgb.empty()) return false;
   long sr = 0, sg = 0, sb = 0, n = 0;
   for (int row = y - 8; row < y + 8; ++row)

@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,13 +17,36 @@
 
 namespace mixcast::testing {
 
+using Clock = std::chrono::steady_clock;
+
+// A publisher with more knobs (benchmarks): picture size, a colour that flips
+// on a period (each flip's time is recorded as the first frame of the new
+// colour enters the encoder), and whether returned media is decoded at all.
+struct PublisherOptions {
+  unsigned argb = 0xffff0000;  // videotestsrc foreground-color
+  int tone_hz = 440;
+  std::string codec = "vp8";  // "vp8" or "h264"
+  int width = 320;
+  int height = 180;
+  unsigned flip_argb = 0;  // != 0: alternate argb / flip_argb every flip_period_ms
+  int flip_period_ms = 1000;
+  bool decode = true;   // false: what comes back goes to fakesinks (saves CPU)
+  int latency_ms = -1;  // webrtcbin jitterbuffer latency; -1 keeps its default (200)
+  // Instead of the colour and tone: send this Matroska file's H.264 and Opus
+  // as they are (no encoding here), paced in real time.
+  std::string file;
+};
+
 class WebRtcPeer {
  public:
   // `argb` as videotestsrc's foreground-color; tone in Hz; codec "vp8" or
   // "h264" (the mix comes back only to peers that offer H.264).
   WebRtcPeer(unsigned argb, int tone_hz, const std::string& codec = "vp8");
+  explicit WebRtcPeer(const PublisherOptions& options);
   // A viewer: receives H.264 (payload 102) and Opus (payload 111), sends nothing.
   static std::unique_ptr<WebRtcPeer> viewer();
+  // The same with a jitterbuffer latency (ms) other than webrtcbin's 200.
+  static std::unique_ptr<WebRtcPeer> viewer(int latency_ms);
   ~WebRtcPeer();
   WebRtcPeer(const WebRtcPeer&) = delete;
   WebRtcPeer& operator=(const WebRtcPeer&) = delete;
@@ -42,6 +66,8 @@ class WebRtcPeer {
   bool connected() const;
   // The SSRC of each incoming stream, by media ("video", "audio").
   std::map<std::string, unsigned> received_ssrcs();
+  // When publish() sent its POST (after local ICE gathering).
+  Clock::time_point post_time() const { return post_time_; }
 
   // What came back from the server: the newest decoded frame (RGB) and the
   // last second of audio (mono F32 at 48 kHz).
@@ -56,9 +82,34 @@ class WebRtcPeer {
   // Average colour of a 16x16 patch centred at (x, y) of the last frame.
   bool colour_at(int x, int y, int& r, int& g, int& b);
 
+  // Timing: the colour at (x, y) of every decoded frame from now on, with the
+  // time it came out of the decoder (the last 20000 are kept).
+  struct Sample {
+    Clock::time_point at;
+    int r = 0, g = 0, b = 0;
+  };
+  void watch_point(int x, int y);
+  std::vector<Sample> watched();
+  // A flipping publisher's flips: when the first frame of `argb` was painted.
+  struct Flip {
+    Clock::time_point at;
+    unsigned argb = 0;
+  };
+  std::vector<Flip> flips();
+
  private:
   WebRtcPeer() = default;
   void watch_pads();
+  static GstPadProbeReturn on_raw_frame(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  bool patch_colour(int x, int y, int& r, int& g, int& b) const;
+  PublisherOptions options_;
+  Clock::time_point flip_start_;
+  unsigned painted_ = 0;
+  std::vector<Flip> flips_;
+  Clock::time_point post_time_;
+  bool watching_ = false;
+  int watch_x_ = 0, watch_y_ = 0;
+  std::vector<Sample> samples_;
   GstElement* pipeline_ = nullptr;
   GstElement* webrtc_ = nullptr;
   std::string offer_;

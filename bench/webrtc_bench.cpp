@@ -1,0 +1,486 @@
+// WebRTC figures of the real server (issue 3, performance), measured from the
+// outside with webrtcbin peers in this process (tests/webrtc/webrtc_peer):
+//
+//   join     POST /whip to the publisher's colour at its tile centre in a WHEP
+//            viewer's picture, over N joins (each publisher leaves again)
+//   latency  glass to glass on the return path: a publisher whose colour flips
+//            every second; when each flip shows at its tile, in its own
+//            returned mix and in a WHEP viewer's
+//   cpu      CPU and peak RSS of the server process (/proc/PID) over a fixed
+//            window after warm-up: 4 WebRTC publishers vs 4 file sources
+//
+// Not a test. Run inside tests/tools/netns-run (libnice ignores loopback);
+// bench/webrtc.sh builds, runs and tabulates. Lines "RESULT key value unit"
+// are for that script; the rest is for people.
+#include <gst/gst.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.h"
+#include "webrtc_peer.h"
+
+namespace mt = mixcast::testing;
+using mt::Clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Settings {
+  std::string only;  // "", "join", "latency" or "cpu"
+  int joins = 20;
+  int flips = 24;
+  int warmup_s = 5;
+  int window_s = 20;
+  int receiver_latency_ms = 50;  // the bench peers' jitterbuffer (the server's is 50)
+  int mixer_latency_ms = -1;     // media.mixer_latency_ms; -1 keeps the server's default (100)
+};
+
+int g_mixer_latency_ms = -1;
+
+constexpr int kWidth = 1280, kHeight = 720;  // the room's canvas
+constexpr int kInWidth = 640, kInHeight = 360;
+constexpr unsigned kRed = 0xffff0000, kGreen = 0xff00ff00, kBlue = 0xff0000ff;
+
+// The canvas of mix-cpu.sh: a grid without gaps or labels, so a lone
+// participant fills the canvas and its tile centre is the canvas centre.
+const char* const kLayout = R"(name: bench
+label: {show: false}
+regions:
+  - {show: all, arrange: grid, fit: cover}
+)";
+
+std::string config(bool recording, const std::vector<std::string>& files) {
+  std::string yaml = R"(log_level: warning
+http: {address: 0.0.0.0, port: {port}}
+media: {width: 1280, height: 720, fps: 30, video_bitrate_kbps: 2500, audio_bitrate_kbps: 128,
+        keyframe_interval_s: 2, video_encoder: x264, audio_encoder: aac{mixer}}
+paths:
+  layouts: {dir}/layouts
+  pipelines: {root}/pipelines
+  hls: {dir}/hls
+  recordings: {dir}/recordings
+rooms:
+  - name: bench
+    layout: bench
+    outputs: {hls: {enabled: false}, recording: {enabled: )" +
+                     std::string(recording ? "true" : "false") + R"(, format: mp4}, rtmp: []}
+)";
+  const std::string mixer = g_mixer_latency_ms < 0
+                                ? std::string()
+                                : ", mixer_latency_ms: " + std::to_string(g_mixer_latency_ms);
+  yaml.replace(yaml.find("{mixer}"), 7, mixer);
+  if (!files.empty()) {
+    yaml += "    sources:\n";
+    for (size_t i = 0; i < files.size(); ++i)
+      yaml += "      - {name: file" + std::to_string(i) + ", uri: \"" + files[i] + "\"}\n";
+  }
+  return yaml;
+}
+
+bool start(mt::ServerUnderTest& server, const std::string& yaml) {
+  std::system(("mkdir -p " + server.dir().file("layouts")).c_str());
+  mt::write_file(server.dir().file("layouts/bench.yaml"), kLayout);
+  if (server.start(yaml)) return true;
+  std::fprintf(stderr, "the server did not start:\n%s\n", server.log().c_str());
+  return false;
+}
+
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+bool looks_like(const mt::WebRtcPeer::Sample& s, unsigned argb) {
+  const int r = int((argb >> 16) & 0xff), g = int((argb >> 8) & 0xff), b = int(argb & 0xff);
+  return std::abs(s.r - r) + std::abs(s.g - g) + std::abs(s.b - b) < 150;
+}
+
+struct Stats {
+  size_t n = 0;
+  double median = 0, min = 0, max = 0, p90 = 0, mean = 0;
+};
+
+Stats stats(std::vector<double> v) {
+  Stats s;
+  s.n = v.size();
+  if (v.empty()) return s;
+  std::ranges::sort(v);
+  auto at = [&](double q) {  // linear interpolation between closest ranks
+    const double pos = q * double(v.size() - 1);
+    const size_t lo = size_t(pos);
+    const size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+  };
+  s.median = at(0.5);
+  s.p90 = at(0.9);
+  s.min = v.front();
+  s.max = v.back();
+  for (double x : v) s.mean += x / double(v.size());
+  return s;
+}
+
+void report(const std::string& key, const Stats& s, int attempts) {
+  std::printf("%s: n=%zu/%d median %.0f ms, min %.0f, p90 %.0f, max %.0f, mean %.0f\n", key.c_str(),
+              s.n, attempts, s.median, s.min, s.p90, s.max, s.mean);
+  std::printf("RESULT %s.n %zu of_%d\n", key.c_str(), s.n, attempts);
+  for (auto [name, value] :
+       {std::pair{"median", s.median}, {"min", s.min}, {"p90", s.p90}, {"max", s.max}})
+    std::printf("RESULT %s.%s %.0f ms\n", key.c_str(), name, value);
+  std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------
+
+bool bench_join(const Settings& settings) {
+  std::printf("\n== join: POST /whip -> the publisher's colour at its tile in a WHEP viewer\n");
+  mt::ServerUnderTest server("bench-join");
+  if (!start(server, config(false, {}))) return false;
+  auto viewer = mt::WebRtcPeer::viewer(settings.receiver_latency_ms);
+  if (viewer->publish(server.port(), "/whep/bench").status != 201) return false;
+  if (!mt::wait_until([&] { return viewer->frames_received() > 30; }, 15)) {
+    std::fprintf(stderr, "the viewer gets no picture\n%s\n", server.log().c_str());
+    return false;
+  }
+  viewer->watch_point(kWidth / 2, kHeight / 2);
+  const unsigned colours[] = {kRed, kGreen, kBlue};
+  std::vector<double> joins, answers;
+  for (int i = 0; i < settings.joins; ++i) {
+    const unsigned colour = colours[i % 3];
+    mt::PublisherOptions options;
+    options.argb = colour;
+    options.tone_hz = 440 + 110 * (i % 3);
+    options.codec = "h264";
+    options.width = kInWidth;
+    options.height = kInHeight;
+    options.decode = false;  // it takes the mix back, undecoded
+    options.latency_ms = settings.receiver_latency_ms;
+    auto publisher = std::make_unique<mt::WebRtcPeer>(options);
+    const auto response =
+        publisher->publish(server.port(), "/whip/bench?name=join" + std::to_string(i));
+    const auto answered = Clock::now();
+    if (response.status != 201) {
+      std::fprintf(stderr, "join %d: HTTP %d %s\n", i, response.status, response.body.c_str());
+      continue;
+    }
+    const auto posted = publisher->post_time();
+    std::optional<Clock::time_point> seen;
+    mt::wait_until(
+        [&] {
+          for (const auto& s : viewer->watched())
+            if (s.at >= posted && looks_like(s, colour)) {
+              seen = s.at;
+              return true;
+            }
+          return false;
+        },
+        10);
+    if (seen) {
+      joins.push_back(ms(*seen - posted));
+      answers.push_back(ms(answered - posted));
+      std::printf("  join %2d: answer %4.0f ms, visible %5.0f ms\n", i, answers.back(),
+                  joins.back());
+    } else {
+      std::printf("  join %2d: not visible within 10 s\n", i);
+    }
+    std::fflush(stdout);
+    const auto deleted = mt::http_request("DELETE", server.port(), response.headers.at("location"),
+                                          "", "", "127.0.0.1", 5);
+    if (deleted.status != 200) {
+      std::fprintf(stderr, "join %d: DELETE answered %d: the server hangs?\n", i, deleted.status);
+      return false;
+    }
+    publisher.reset();
+    // Gone from the picture before the next one joins.
+    const auto left = Clock::now();
+    mt::wait_until(
+        [&] {
+          const auto samples = viewer->watched();
+          return !samples.empty() && samples.back().at > left &&
+                 !looks_like(samples.back(), colour);
+        },
+        5);
+  }
+  report("join.visible", stats(joins), settings.joins);
+  report("join.answer", stats(answers), settings.joins);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+std::vector<double> flip_latencies(const std::vector<mt::WebRtcPeer::Flip>& flips,
+                                   const std::vector<mt::WebRtcPeer::Sample>& samples,
+                                   Clock::time_point from, int& missed) {
+  std::vector<double> out;
+  missed = 0;
+  for (size_t i = 0; i + 1 < flips.size(); ++i) {
+    if (flips[i].at < from) continue;
+    const auto until = flips[i + 1].at + 500ms;  // a flip may still show after the next one
+    const auto hit = std::ranges::find_if(samples, [&](const auto& s) {
+      return s.at >= flips[i].at && s.at < until && looks_like(s, flips[i].argb);
+    });
+    if (hit == samples.end())
+      ++missed;
+    else
+      out.push_back(ms(hit->at - flips[i].at));
+  }
+  return out;
+}
+
+bool bench_latency(const Settings& settings) {
+  std::printf("\n== latency: a publisher flips red/blue every second; when the flip shows\n");
+  mt::ServerUnderTest server("bench-latency");
+  if (!start(server, config(false, {}))) return false;
+  auto viewer = mt::WebRtcPeer::viewer(settings.receiver_latency_ms);
+  if (viewer->publish(server.port(), "/whep/bench").status != 201) return false;
+  mt::PublisherOptions options;
+  options.argb = kRed;
+  options.flip_argb = kBlue;
+  options.flip_period_ms = 1000;
+  options.codec = "h264";
+  options.width = kInWidth;
+  options.height = kInHeight;
+  options.latency_ms = settings.receiver_latency_ms;
+  mt::WebRtcPeer publisher(options);
+  const auto response = publisher.publish(server.port(), "/whip/bench?name=flip");
+  if (response.status != 201) {
+    std::fprintf(stderr, "publish: HTTP %d %s\n", response.status, response.body.c_str());
+    return false;
+  }
+  if (!mt::wait_until(
+          [&] { return publisher.frames_received() > 60 && viewer->frames_received() > 60; }, 20)) {
+    std::fprintf(stderr, "no picture back\n%s\n", server.log().c_str());
+    return false;
+  }
+  std::this_thread::sleep_for(1s);
+  publisher.watch_point(kWidth / 2, kHeight / 2);
+  viewer->watch_point(kWidth / 2, kHeight / 2);
+  const auto from = Clock::now() + 100ms;
+  std::this_thread::sleep_for(std::chrono::seconds(settings.flips + 2));
+  const auto flips = publisher.flips();
+  int missed_own = 0, missed_viewer = 0;
+  const auto own = flip_latencies(flips, publisher.watched(), from, missed_own);
+  const auto seen = flip_latencies(flips, viewer->watched(), from, missed_viewer);
+  std::printf("  receivers' jitterbuffer latency %d ms; flips missed: own %d, viewer %d\n",
+              settings.receiver_latency_ms, missed_own, missed_viewer);
+  report("latency.own_return", stats(own), int(own.size()) + missed_own);
+  report("latency.whep_viewer", stats(seen), int(seen.size()) + missed_viewer);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+struct ProcessFigures {
+  double cpu_s = 0;  // utime + stime
+  long hwm_kib = 0;  // VmHWM
+  long rss_kib = 0;  // VmRSS
+};
+
+ProcessFigures read_process(pid_t pid) {
+  ProcessFigures f;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  // Fields after "pid (comm) ": state is 1, utime 12, stime 13.
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::vector<std::string> fields;
+  for (std::string w; rest >> w;) fields.push_back(w);
+  if (fields.size() > 13)
+    f.cpu_s =
+        double(std::stoll(fields[11]) + std::stoll(fields[12])) / double(sysconf(_SC_CLK_TCK));
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) f.hwm_kib = std::atol(line.c_str() + 6);
+    if (line.rfind("VmRSS:", 0) == 0) f.rss_kib = std::atol(line.c_str() + 6);
+  }
+  return f;
+}
+
+long frames_encoded(const mt::ServerUnderTest& server) {
+  const std::string body = server.get("/api/v1/rooms/bench").body;
+  const auto at = body.find("\"video_frames_encoded\"");
+  if (at == std::string::npos) return -1;
+  return std::atol(body.c_str() + body.find(':', at) + 1);
+}
+
+struct CpuResult {
+  double cores = 0;        // CPU-s per wall second
+  double per_mixed_s = 0;  // CPU-s per second of mix encoded
+  double fps = 0;          // frames encoded per wall second
+  double hwm_mib = 0, rss_mib = 0;
+  double bench_cores = 0;  // this process (the peers), for contention
+};
+
+// Measures `server` over the window after warm-up.
+CpuResult measure(mt::ServerUnderTest& server, const Settings& settings) {
+  std::this_thread::sleep_for(std::chrono::seconds(settings.warmup_s));
+  const pid_t pid = server.process()->pid();
+  const auto t0 = Clock::now();
+  const auto a = read_process(pid);
+  const auto self_a = read_process(getpid());
+  const long f0 = frames_encoded(server);
+  std::this_thread::sleep_for(std::chrono::seconds(settings.window_s));
+  const auto b = read_process(pid);
+  const auto self_b = read_process(getpid());
+  const long f1 = frames_encoded(server);
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  CpuResult r;
+  r.cores = (b.cpu_s - a.cpu_s) / wall;
+  r.fps = double(f1 - f0) / wall;
+  r.per_mixed_s = r.fps > 0 ? (b.cpu_s - a.cpu_s) / (double(f1 - f0) / 30.0) : 0;
+  r.hwm_mib = double(b.hwm_kib) / 1024;
+  r.rss_mib = double(b.rss_kib) / 1024;
+  r.bench_cores = (self_b.cpu_s - self_a.cpu_s) / wall;
+  return r;
+}
+
+void report(const std::string& key, const CpuResult& r) {
+  std::printf(
+      "%s: %.3f cores (CPU-s/s), %.3f CPU-s per mixed s, %.1f fps encoded, VmHWM %.0f MiB, "
+      "VmRSS %.0f MiB; the bench process (peers) %.2f cores\n",
+      key.c_str(), r.cores, r.per_mixed_s, r.fps, r.hwm_mib, r.rss_mib, r.bench_cores);
+  std::printf("RESULT %s.cpu %.3f cores\n", key.c_str(), r.cores);
+  std::printf("RESULT %s.cpu_per_mixed_s %.3f CPU-s\n", key.c_str(), r.per_mixed_s);
+  std::printf("RESULT %s.fps %.1f fps\n", key.c_str(), r.fps);
+  std::printf("RESULT %s.vmhwm %.0f MiB\n", key.c_str(), r.hwm_mib);
+  std::printf("RESULT %s.vmrss %.0f MiB\n", key.c_str(), r.rss_mib);
+  std::printf("RESULT %s.peers_cpu %.2f cores\n", key.c_str(), r.bench_cores);
+  std::fflush(stdout);
+}
+
+bool bench_cpu(const Settings& settings) {
+  std::printf(
+      "\n== cpu: 4 x %dx%d@30 in, %dx%d@30 out (x264 2500 kb/s + AAC, recording on);\n"
+      "   %d s warm-up, %d s window, server process only\n",
+      kInWidth, kInHeight, kWidth, kHeight, settings.warmup_s, settings.window_s);
+  // H.264 (constrained baseline, as browsers send) + Opus files: the file room
+  // plays them, and the WebRTC publishers send the very same streams (no
+  // re-encoding), so the two rooms differ only in how the media arrives and
+  // in what goes back (the mix, a mix-minus each).
+  mt::TempDir media("bench-media");
+  std::vector<std::string> files;
+  const int file_s = settings.warmup_s + settings.window_s + 20;
+  const int hues[] = {0, 90, 180, 270}, tones[] = {440, 550, 660, 880};
+  for (int i = 0; i < 4; ++i) {
+    files.push_back(media.file("src" + std::to_string(i) + ".mkv"));
+    int status = 0;
+    mt::run_command(
+        "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + std::to_string(kInWidth) + "x" +
+            std::to_string(kInHeight) + ":rate=30:duration=" + std::to_string(file_s) + ",hue=h=" +
+            std::to_string(hues[i]) + " -f lavfi -i sine=frequency=" + std::to_string(tones[i]) +
+            ":sample_rate=48000:duration=" + std::to_string(file_s) +
+            " -c:v libx264 -preset ultrafast -tune zerolatency -profile:v baseline "
+            "-b:v 2M -g 30 -c:a libopus -b:a 64k -ac 2 " +
+            files.back() + " 2>&1",
+        &status);
+    if (status != 0) {
+      std::fprintf(stderr, "ffmpeg could not make %s\n", files.back().c_str());
+      return false;
+    }
+  }
+  CpuResult with_files, with_webrtc;
+  {
+    mt::ServerUnderTest server("bench-cpu-files");
+    if (!start(server, config(true, files))) return false;
+    with_files = measure(server, settings);
+    report("cpu.files", with_files);
+  }
+  {
+    mt::ServerUnderTest server("bench-cpu-webrtc");
+    if (!start(server, config(true, {}))) return false;
+    std::vector<std::unique_ptr<mt::WebRtcPeer>> peers;
+    for (int i = 0; i < 4; ++i) {
+      mt::PublisherOptions options;
+      options.file = files[size_t(i)];  // the same media as the file sources
+      options.codec = "h264";
+      options.decode = false;  // the mix and mix-minus come back, undecoded
+      peers.push_back(std::make_unique<mt::WebRtcPeer>(options));
+      const auto r = peers.back()->publish(server.port(), "/whip/bench?name=p" + std::to_string(i));
+      if (r.status != 201) {
+        std::fprintf(stderr, "publisher %d: HTTP %d %s\n", i, r.status, r.body.c_str());
+        return false;
+      }
+    }
+    if (!mt::wait_until(
+            [&] { return std::ranges::all_of(peers, [](auto& p) { return p->connected(); }); },
+            15)) {
+      std::fprintf(stderr, "the publishers did not connect\n%s\n", server.log().c_str());
+      return false;
+    }
+    // Every publisher shows in the mix (its video is decoded) before measuring.
+    if (!mt::wait_until(
+            [&] {
+              const std::string room = server.get("/api/v1/rooms/bench").body;
+              size_t n = 0;
+              for (size_t at = 0; (at = room.find("\"has_video\" : true", at)) != std::string::npos;
+                   ++at)
+                ++n;
+              return n == peers.size();
+            },
+            15)) {
+      std::fprintf(stderr, "not every publisher shows\n%s\n",
+                   server.get("/api/v1/rooms/bench").body.c_str());
+      return false;
+    }
+    with_webrtc = measure(server, settings);
+    report("cpu.webrtc", with_webrtc);
+  }
+  const double per = (with_webrtc.cores - with_files.cores) / 4;
+  const double per_mib = (with_webrtc.hwm_mib - with_files.hwm_mib) / 4;
+  std::printf(
+      "WebRTC overhead per participant: %+.3f cores (%+.1f %% of one core), %+.1f MiB "
+      "VmHWM\n",
+      per, per * 100, per_mib);
+  std::printf("RESULT cpu.overhead_per_participant %.3f cores\n", per);
+  std::printf("RESULT cpu.overhead_per_participant_hwm %.1f MiB\n", per_mib);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  Settings settings;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--only")
+      settings.only = value();
+    else if (arg == "--joins")
+      settings.joins = std::atoi(value().c_str());
+    else if (arg == "--flips")
+      settings.flips = std::atoi(value().c_str());
+    else if (arg == "--warmup")
+      settings.warmup_s = std::atoi(value().c_str());
+    else if (arg == "--window")
+      settings.window_s = std::atoi(value().c_str());
+    else if (arg == "--mixer-latency-ms")
+      settings.mixer_latency_ms = std::atoi(value().c_str());
+    else if (arg == "--receiver-latency-ms")
+      settings.receiver_latency_ms = std::atoi(value().c_str());
+    else {
+      std::fprintf(stderr,
+                   "usage: %s [--only join|latency|cpu] [--joins N] [--flips N] [--warmup S] "
+                   "[--window S] [--receiver-latency-ms MS] [--mixer-latency-ms MS]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  g_mixer_latency_ms = settings.mixer_latency_ms;
+  std::printf("%ld CPUs; load average %s", sysconf(_SC_NPROCESSORS_ONLN),
+              mt::read_file("/proc/loadavg").c_str());
+  bool ok = true;
+  if (settings.only.empty() || settings.only == "join") ok = bench_join(settings) && ok;
+  if (settings.only.empty() || settings.only == "latency") ok = bench_latency(settings) && ok;
+  if (settings.only.empty() || settings.only == "cpu") ok = bench_cpu(settings) && ok;
+  return ok ? 0 : 1;
+}
