@@ -334,3 +334,97 @@ TEST_F(Whip, AJoinCreatesTheRoomAndIceKeepsToTheConfiguredAddressAndPorts) {
   EXPECT_NE(room.body.find("\"layout\" : \"grid\""), std::string::npos) << room.body;
   EXPECT_TRUE(std::filesystem::exists(server.dir().file("recordings/popup")));
 }
+
+// Three sendrecv publishers: each sees the four tiles the grid computes and
+// hears everyone but itself. Then one vanishes without a DELETE (a closed
+// laptop): after webrtc.departure_timeout_s of RTP silence it is removed and
+// the others' returned mix reflows.
+TEST_F(Whip, ThreePublishersAndOneVanishes) {
+  mt::ServerUnderTest server("whip-three");
+  std::string config = kConfig;
+  config.replace(config.find("side-by-side"), 12, "grid");
+  config.insert(config.find("rooms:"), "webrtc: {departure_timeout_s: 2}\n");
+  ASSERT_TRUE(server.start(config)) << server.log();
+  struct Guest {
+    const char* name;
+    unsigned argb;
+    int tone;
+    std::array<int, 3> rgb;
+  };
+  const Guest guests[] = {{"Blue", 0xff0000ff, 660, {0, 0, 255}},
+                          {"Green", 0xff00ff00, 880, {0, 255, 0}},
+                          {"Yellow", 0xffffff00, 1100, {255, 255, 0}}};
+  std::vector<std::unique_ptr<mt::WebRtcPeer>> peers;
+  for (const auto& g : guests) {
+    peers.push_back(std::make_unique<mt::WebRtcPeer>(g.argb, g.tone, "h264"));
+    const auto answer =
+        peers.back()->publish(server.port(), std::string("/whip/live?name=") + g.name);
+    ASSERT_EQ(answer.status, 201) << answer.body << server.log();
+  }
+  ASSERT_TRUE(mt::wait_until(
+      [&] {
+        for (const auto& p : peers)
+          if (p->frames_received() < 30) return false;
+        return true;
+      },
+      20))
+      << server.log();
+
+  mixcast::Layout grid = mixcast::load_layout_file(mt::source_root() + "/config/layouts/grid.yaml");
+  auto tiles_for = [&](int guests_present) {
+    mixcast::LayoutInput input;
+    input.canvas_width = 640;
+    input.canvas_height = 360;
+    input.participants.push_back({"Red", "", "Red", 0, true, 640, 360, false});
+    for (int i = 0; i < guests_present; ++i)
+      input.participants.push_back(
+          {guests[i].name, "", guests[i].name, i + 1, true, 640, 360, false});
+    return mixcast::compose(grid, input).tiles;
+  };
+  // Each peer's returned mix shows every tile in its colour.
+  auto shows = [&](mt::WebRtcPeer& peer, int guests_present) {
+    for (const auto& tile : tiles_for(guests_present)) {
+      int r = 0, g = 0, b = 0;
+      if (!peer.colour_at(tile.rect.center_x(), tile.rect.center_y(), r, g, b)) return false;
+      std::array<int, 3> want = {255, 0, 0};
+      for (const auto& guest : guests)
+        if (tile.participant_id == guest.name) want = guest.rgb;
+      if (std::abs(r - want[0]) + std::abs(g - want[1]) + std::abs(b - want[2]) > 120) return false;
+    }
+    return true;
+  };
+  for (size_t i = 0; i < peers.size(); ++i)
+    EXPECT_TRUE(mt::wait_until([&] { return shows(*peers[i], 3); }, 8))
+        << guests[i].name << " does not see the four tiles";
+
+  // Mix-minus: everyone else's tone, its own at least 20 dB below them.
+  auto power = [](const std::vector<float>& a, double f) {
+    return mixcast::goertzel_power(a, 1, 0, 48000, f);
+  };
+  auto hears_others_only = [&](size_t me) {
+    const auto heard = peers[me]->last_audio(0.5);
+    if (heard.size() < 20000) return false;
+    double weakest = power(heard, 440);
+    for (size_t j = 0; j < peers.size(); ++j)
+      if (j != me) weakest = std::min(weakest, power(heard, guests[j].tone));
+    return weakest > 1e-3 && power(heard, guests[me].tone) < weakest / 100;
+  };
+  for (size_t i = 0; i < peers.size(); ++i)
+    EXPECT_TRUE(mt::wait_until([&] { return hears_others_only(i); }, 8))
+        << guests[i].name << " hears itself or misses someone";
+
+  // Yellow vanishes: no DELETE, its media just stops.
+  peers.pop_back();
+  const auto gone_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(mt::wait_until(
+      [&] { return server.get("/api/v1/rooms/live").body.find("\"Yellow\"") == std::string::npos; },
+      8))
+      << server.log();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - gone_at).count();
+  std::printf("Yellow removed %.1f s after its media stopped\n", seconds);
+  EXPECT_NE(server.log().find("no media for 2 s"), std::string::npos) << server.log();
+  for (size_t i = 0; i < peers.size(); ++i)
+    EXPECT_TRUE(mt::wait_until([&] { return shows(*peers[i], 2); }, 4))
+        << guests[i].name << "'s mix does not reflow to three tiles";
+}
