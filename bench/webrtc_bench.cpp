@@ -43,7 +43,7 @@ struct Settings {
   int warmup_s = 5;
   int window_s = 20;
   int receiver_latency_ms = 50;  // the bench peers' jitterbuffer (the server's is 50)
-  int mixer_latency_ms = -1;     // media.mixer_latency_ms; -1 keeps the server's default (100)
+  int mixer_latency_ms = -1;     // media.mixer_latency_ms; -1 keeps the server's default (40)
 };
 
 int g_mixer_latency_ms = -1;

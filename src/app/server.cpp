@@ -69,17 +69,27 @@ LoadedConfig load_everything(const std::string& config_path) {
   const WebRtcConfig& webrtc = out.config.webrtc;
   if (webrtc.auto_create_rooms && !out.layouts.count(webrtc.room_layout)) {
     const std::string file = out.config.layouts_dir() + "/" + webrtc.room_layout + ".yaml";
-    try {
-      out.layouts.emplace(webrtc.room_layout, load_layout_file(file));
-      out.layout_files.emplace(webrtc.room_layout, file);
-    } catch (const FileError& e) {
-      const FilePos pos = out.config.position_of("webrtc.room_layout");
-      std::error_code ec;
-      if (!std::filesystem::exists(file, ec))
-        issues.add(FileIssue{out.config.file, pos.line, pos.column, "webrtc.room_layout",
-                             "unknown layout '" + webrtc.room_layout + "': no file " + file});
-      else
-        for (const auto& issue : e.issues()) issues.add(issue);
+    std::error_code missing;
+    if (!out.config.positions.count("webrtc.room_layout") &&
+        !std::filesystem::exists(file, missing)) {
+      // The default layout is not in this config's layouts directory and the
+      // config never asked for it: run without rooms on demand, and say so.
+      out.config.webrtc.auto_create_rooms = false;
+      out.warnings.push_back("rooms are not created on demand: no " + file +
+                             " (set webrtc.room_layout to one of your layouts)");
+    } else {
+      try {
+        out.layouts.emplace(webrtc.room_layout, load_layout_file(file));
+        out.layout_files.emplace(webrtc.room_layout, file);
+      } catch (const FileError& e) {
+        const FilePos pos = out.config.position_of("webrtc.room_layout");
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec))
+          issues.add(FileIssue{out.config.file, pos.line, pos.column, "webrtc.room_layout",
+                               "unknown layout '" + webrtc.room_layout + "': no file " + file});
+        else
+          for (const auto& issue : e.issues()) issues.add(issue);
+      }
     }
   }
   issues.throw_if_any();
@@ -168,6 +178,7 @@ Room* Server::room_for_join(const std::string& name, int& status, std::string& e
 
 bool Server::start() {
   const Config& c = loaded_.config;
+  for (const auto& warning : loaded_.warnings) LOG_WARN << warning;
   if (c.http.enabled) {
     HttpServer::Dirs dirs{
         absolute(c.paths.hls), absolute(c.paths.recordings),

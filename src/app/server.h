@@ -22,6 +22,7 @@ struct LoadedConfig {
   std::map<std::string, EncoderProfile> profiles;
   std::map<std::string, Layout> layouts;            // by layout name
   std::map<std::string, std::string> layout_files;  // by layout name
+  std::vector<std::string> warnings;                // worth a line in the log at start
 };
 
 // Throws FileError listing every problem found.

@@ -48,7 +48,7 @@ struct MediaConfig {
   double keyframe_interval_s = 2.0;
   std::string video_encoder = "x264";  // name of a profile in pipelines/
   std::string audio_encoder = "aac";
-  int mixer_latency_ms = 100;  // aggregator latency of compositor/audiomixer
+  int mixer_latency_ms = 40;  // aggregator latency of compositor/audiomixer
 };
 
 struct HlsConfig {

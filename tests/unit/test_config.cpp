@@ -50,7 +50,7 @@ TEST(ConfigDefaults, EmptyMappingGivesDefaults) {
   EXPECT_DOUBLE_EQ(c.media.keyframe_interval_s, 2.0);
   EXPECT_EQ(c.media.video_encoder, "x264");
   EXPECT_EQ(c.media.audio_encoder, "aac");
-  EXPECT_EQ(c.media.mixer_latency_ms, 100);
+  EXPECT_EQ(c.media.mixer_latency_ms, 40);
   EXPECT_EQ(c.paths.layouts, "layouts");
   EXPECT_EQ(c.paths.pipelines, "../pipelines");
   EXPECT_EQ(c.paths.hls, "var/hls");
