@@ -2,6 +2,7 @@
 
 #include <glib-unix.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 
@@ -101,6 +102,8 @@ Server::Server(LoadedConfig loaded) : loaded_(std::move(loaded)) {
 }
 
 Server::~Server() {
+  created_rooms_.clear();
+  closing_rooms_.clear();
   rooms_.clear();
   http_.reset();
   g_main_loop_unref(loop_);
@@ -151,9 +154,9 @@ Room* Server::room_for_join(const std::string& name, int& status, std::string& e
     error = "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -";
     return nullptr;
   }
-  if (rooms_created_ >= kMaxCreatedRooms) {
+  if (created_rooms_.size() >= kMaxCreatedRooms) {
     status = 503;
-    error = "too many rooms were created on demand (" + std::to_string(kMaxCreatedRooms) + ")";
+    error = "too many rooms made on demand are open (" + std::to_string(kMaxCreatedRooms) + ")";
     return nullptr;
   }
   RoomConfig config;
@@ -165,8 +168,10 @@ Room* Server::room_for_join(const std::string& name, int& status, std::string& e
     created->start();
     Room* raw = created.get();
     rooms_.emplace(name, std::move(created));
-    ++rooms_created_;
+    created_rooms_.emplace(name, SourceId());
     LOG_INFO << "room " << name << " created on demand (layout " << config.layout << ")";
+    // Closes again if the join that made it fails and nobody comes.
+    check_idle(name);
     return raw;
   } catch (const std::exception& e) {
     LOG_ERROR << "room " << name << ": " << e.what();
@@ -325,15 +330,21 @@ void Server::start_session(Session kind, const std::string& room_name, const std
 
 bool Server::session_delete(Session kind, const std::string& room_name,
                             const std::string& session) {
+  return end_session(kind, room_name, session,
+                     kind == Session::Viewer ? "WHEP DELETE" : "WHIP DELETE");
+}
+
+bool Server::end_session(Session kind, const std::string& room_name, const std::string& session,
+                         const std::string& reason) {
   Room* room = this->room(room_name);
   if (!room) return false;
   if (kind == Session::Viewer) {
     if (!room->webrtc_viewer(session)) return false;
-    room->remove_viewer(session, "WHEP DELETE");
+    room->remove_viewer(session, reason);
     return true;
   }
   if (!room->webrtc_participant(session)) return false;
-  room->remove_participant(session, "WHIP DELETE");
+  room->remove_participant(session, reason);
   return true;
 }
 
@@ -437,7 +448,7 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
           // inside the session's own callback: end it from the main loop.
           if (status == 201)
             post_to_main([this, kind, room_name, session] {
-              (void)session_delete(kind, room_name, session);
+              end_session(kind, room_name, session, "WebSocket closed");
             });
           return;
         }
@@ -465,12 +476,7 @@ void Server::ws_leave(uint64_t client, const std::string& reason) {
   auto it = ws_peers_.find(client);
   if (it == ws_peers_.end() || it->second.session.empty()) return;
   const std::string session = std::exchange(it->second.session, "");
-  Room* room = this->room(it->second.room);
-  if (!room) return;
-  if (it->second.kind == Session::Viewer)
-    room->remove_viewer(session, reason);
-  else
-    room->remove_participant(session, reason);
+  end_session(it->second.kind, it->second.room, session, reason);
 }
 
 void Server::ws_closed(WebSocketClient& client) {
@@ -478,9 +484,60 @@ void Server::ws_closed(WebSocketClient& client) {
   ws_peers_.erase(client.id());
 }
 
+void Server::check_idle(const std::string& room_name) {
+  auto it = created_rooms_.find(room_name);
+  Room* room = this->room(room_name);
+  if (it == created_rooms_.end() || !room || shutting_down_) return;
+  const double idle_s = loaded_.config.webrtc.idle_room_close_s;
+  const bool empty = room->status().participants.empty() && room->viewer_count() == 0;
+  if (!empty || idle_s <= 0) {
+    it->second.reset();
+    return;
+  }
+  if (it->second) return;  // already counting
+  it->second = run_after(idle_s, [this, room_name] { close_room(room_name); });
+}
+
+void Server::close_room(const std::string& room_name) {
+  auto it = created_rooms_.find(room_name);
+  Room* room = this->room(room_name);
+  if (it == created_rooms_.end() || !room || shutting_down_) return;
+  it->second.reset();
+  if (!room->status().participants.empty() || room->viewer_count() > 0) return;
+  LOG_INFO << "room " << room_name << ": empty for " << loaded_.config.webrtc.idle_room_close_s
+           << " s, closing (it was made on demand)";
+  created_rooms_.erase(it);
+  // Its watchers hear it, and the name is free for a new room at once.
+  for (auto& [id, peer] : ws_peers_) {
+    if (peer.room != room_name) continue;
+    JsonWriter out;
+    peer.client->send(out.begin_object()
+                          .field("type", "room_closed")
+                          .field("room", room_name)
+                          .end_object()
+                          .text());
+    peer.room.clear();
+    peer.client->close();
+  }
+  auto node = rooms_.extract(room_name);
+  auto closing = std::make_shared<std::unique_ptr<Room>>(std::move(node.mapped()));
+  closing_rooms_.push_back(closing);
+  (*closing)->stop([this, closing] {
+    // Not inside the room's own callback: destroy it from the main loop.
+    post_to_main([this, closing] {
+      closing->reset();
+      closing_rooms_.erase(std::remove(closing_rooms_.begin(), closing_rooms_.end(), closing),
+                           closing_rooms_.end());
+    });
+  });
+}
+
 void Server::on_room_event(const std::string& room, const RoomEvent& event) {
   LOG_DEBUG << "room " << room << ": event " << event.type << " " << event.id << " " << event.name
             << " " << event.detail;
+  if (event.type == "participant_joined" || event.type == "participant_left" ||
+      event.type == "viewer_joined" || event.type == "viewer_left")
+    check_idle(room);
   const std::string message = room_event_message(event);
   const bool departure = event.type == "participant_left" || event.type == "viewer_left";
   for (auto& [id, peer] : ws_peers_) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/layout.h"
@@ -58,10 +59,16 @@ class Server : public HttpServer::Backend, public Room::Listener {
   void start_session(Session kind, const std::string& room_name, const std::string& name,
                      std::string offer_sdp, SdpOffer offer,
                      WebRtcSession::CandidateCallback on_candidate, OfferReply reply);
+  // Removes a WebRTC participant or viewer; false when there is none.
+  bool end_session(Session kind, const std::string& room_name, const std::string& session,
+                   const std::string& reason);
   void ws_join(WebSocketClient& client, const WsMessage& message);
   // Ends a WebSocket client's own session, if it has one.
   void ws_leave(uint64_t client, const std::string& reason);
   void ws_send(uint64_t client, const std::string& json);
+  // For a room made on demand: (re)arms or cancels its idle close.
+  void check_idle(const std::string& room_name);
+  void close_room(const std::string& room_name);
   RoomSetup room_setup(const RoomConfig& room) const;
   WebRtcSettings webrtc_settings() const;
   // The room a WebRTC join goes to, created on demand when the config allows
@@ -82,7 +89,10 @@ class Server : public HttpServer::Backend, public Room::Listener {
 
   LoadedConfig loaded_;
   std::map<uint64_t, WsPeer> ws_peers_;
-  size_t rooms_created_ = 0;  // rooms made on demand so far
+  // Rooms made on demand, open now; each closes after idle_room_close_s
+  // without participants or viewers (its recording and playlist finished).
+  std::map<std::string, SourceId> created_rooms_;                      // name -> pending close
+  std::vector<std::shared_ptr<std::unique_ptr<Room>>> closing_rooms_;  // finishing their outputs
   std::unique_ptr<HttpServer> http_;
   std::map<std::string, std::unique_ptr<Room>> rooms_;
   GMainLoop* loop_ = nullptr;

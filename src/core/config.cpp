@@ -119,6 +119,9 @@ void check_media(Checker& check, const MediaConfig& media) {
 void check_webrtc(Checker& check, const WebRtcConfig& w) {
   check.not_empty("webrtc.room_layout", w.room_layout);
   check.not_empty("webrtc.vp8_encoder", w.vp8_encoder);
+  if (!(w.idle_room_close_s >= 0) || std::isinf(w.idle_room_close_s))
+    check.report("webrtc.idle_room_close_s",
+                 "must be 0 (never) or more (got " + num(w.idle_room_close_s) + ")");
   for (size_t i = 0; i < w.stun_servers.size(); ++i) {
     std::string error;
     const auto server = parse_ice_server(w.stun_servers[i], error);

@@ -35,6 +35,7 @@ struct WebRtcConfig {
   double ice_gathering_timeout_s = 5.0;  // the longest a WHIP/WHEP answer waits for candidates
   double keyframe_min_interval_s = 1.0;  // forced keyframes (new receivers, PLI) at most this often
   std::string vp8_encoder = "vp8";       // profile of the VP8 encode for peers without H.264
+  double idle_room_close_s = 60;  // a room created on demand closes when empty this long (0: never)
 };
 
 struct MediaConfig {

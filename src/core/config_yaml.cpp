@@ -250,10 +250,11 @@ class Parser {
   }
 
   void parse_webrtc(const Entry& entry) {
-    auto f = mapping(
-        entry, {"auto_create_rooms", "room_layout", "stun_servers", "turn_servers", "ice_addresses",
-                "udp_port_min", "udp_port_max", "jitterbuffer_latency_ms", "departure_timeout_s",
-                "ice_gathering_timeout_s", "keyframe_min_interval_s", "vp8_encoder"});
+    auto f =
+        mapping(entry, {"auto_create_rooms", "room_layout", "stun_servers", "turn_servers",
+                        "ice_addresses", "udp_port_min", "udp_port_max", "jitterbuffer_latency_ms",
+                        "departure_timeout_s", "ice_gathering_timeout_s", "keyframe_min_interval_s",
+                        "vp8_encoder", "idle_room_close_s"});
     if (!f) return;
     WebRtcConfig& w = config_.webrtc;
     field(*f, "auto_create_rooms", w.auto_create_rooms);
@@ -268,6 +269,7 @@ class Parser {
     field(*f, "ice_gathering_timeout_s", w.ice_gathering_timeout_s);
     field(*f, "keyframe_min_interval_s", w.keyframe_min_interval_s);
     field(*f, "vp8_encoder", w.vp8_encoder);
+    field(*f, "idle_room_close_s", w.idle_room_close_s);
   }
 
   void parse_media(const Entry& entry) {

@@ -305,7 +305,7 @@ TEST_F(Whip, AJoinCreatesTheRoomAndIceKeepsToTheConfiguredAddressAndPorts) {
   std::string config = kConfig;
   config.insert(config.find("rooms:"),
                 "webrtc: {room_layout: grid, ice_addresses: [10.77.0.1], udp_port_min: 41000, "
-                "udp_port_max: 41020}\n");
+                "udp_port_max: 41020, idle_room_close_s: 1}\n");
   ASSERT_TRUE(server.start(config)) << server.log();
   EXPECT_EQ(server.get("/api/v1/rooms/popup").status, 404);
   mt::WebRtcPeer peer(0xff0000ff, 660, "h264");
@@ -333,6 +333,15 @@ TEST_F(Whip, AJoinCreatesTheRoomAndIceKeepsToTheConfiguredAddressAndPorts) {
   EXPECT_NE(room.body.find("\"Blue\""), std::string::npos) << room.body;
   EXPECT_NE(room.body.find("\"layout\" : \"grid\""), std::string::npos) << room.body;
   EXPECT_TRUE(std::filesystem::exists(server.dir().file("recordings/popup")));
+
+  // Empty for idle_room_close_s: the room closes, its recording finished.
+  ASSERT_EQ(mt::http_request("DELETE", server.port(), answer.headers.at("location")).status, 200);
+  ASSERT_TRUE(mt::wait_until([&] { return server.get("/api/v1/rooms/popup").status == 404; }, 5))
+      << server.log();
+  EXPECT_TRUE(mt::wait_until(
+      [&] { return server.log().find("room popup: stopped") != std::string::npos; }, 5))
+      << server.log();
+  EXPECT_EQ(server.get("/api/v1/rooms/live").status, 200) << "configured rooms stay";
 }
 
 // Three sendrecv publishers: each sees the four tiles the grid computes and
