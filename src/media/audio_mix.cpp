@@ -139,10 +139,14 @@ GstPad* AudioMix::mix_minus_pad(const std::string& participant_id) {
   mm.bin = gst_bin_new(("mix-minus-" + participant_id).c_str());
   GstElement* sum_queue = make_element("queue", "sum");
   GstElement* own_queue = make_element("queue", "own");
-  // The sum arrives a mixer latency after the own samples: hold enough.
-  for (GstElement* q : {sum_queue, own_queue})
+  // The sum arrives a mixer latency after the own samples: hold enough. Leaky:
+  // a stalled mix-minus drops its own input instead of holding up the sum
+  // tee, and with it everyone's audio.
+  for (GstElement* q : {sum_queue, own_queue}) {
     g_object_set(q, "max-size-time", guint64(GST_SECOND), "max-size-buffers", 0u, "max-size-bytes",
                  0u, nullptr);
+    gst_util_set_object_arg(G_OBJECT(q), "leaky", "downstream");
+  }
   GstElement* invert = make_element("audioamplify", "invert");
   g_object_set(invert, "amplification", -1.0f, nullptr);
   GstElement* mixer = make_element("audiomixer", "mixer");
@@ -162,15 +166,18 @@ GstPad* AudioMix::mix_minus_pad(const std::string& participant_id) {
     gst_object_unref(target);
   }
   gst_bin_add(pipeline_, mm.bin);
-  mm.sum_tee_pad = gst_element_request_pad_simple(sum_tee_, "src_%u");
-  GstPad* sink_sum = gst_element_get_static_pad(mm.bin, "sink_sum");
-  gst_pad_link(mm.sum_tee_pad, sink_sum);
-  gst_object_unref(sink_sum);
   mm.limiter = std::make_unique<Limiter>(spec_.rate, spec_.channels);
   GstPad* src = gst_element_get_static_pad(mm.bin, "src");
   mm.probe = gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, &AudioMix::limit, mm.limiter.get(),
                                nullptr);
+  // Running before it is linked: a buffer from the running sum tee into a
+  // pad still flushing would return FLUSHING, which the tee passes up to the
+  // room's mixer, and the whole audio mix would stop for good.
   gst_element_sync_state_with_parent(mm.bin);
+  mm.sum_tee_pad = gst_element_request_pad_simple(sum_tee_, "src_%u");
+  GstPad* sink_sum = gst_element_get_static_pad(mm.bin, "sink_sum");
+  gst_pad_link(mm.sum_tee_pad, sink_sum);
+  gst_object_unref(sink_sum);
   mix_minus_.emplace(participant_id, std::move(mm));
   link_own(participant_id);
   return src;

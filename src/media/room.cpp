@@ -425,13 +425,14 @@ GstElement* Room::shared_opus_tee() {
   gst_util_set_object_arg(G_OBJECT(encode), "frame-size", "20");
   opus_tee_ = add_element(bin, "tee", "opus-tee");
   g_object_set(opus_tee_, "allow-not-linked", TRUE, nullptr);
-  link_or_throw(raw_audio_tee_, queue);
   link_or_throw(queue, convert);
   link_or_throw(convert, resample);
   link_or_throw(resample, encode);
   link_or_throw(encode, opus_tee_);
-  for (GstElement* e : {queue, convert, resample, encode, opus_tee_})
+  // Running before the live tee feeds it (a flushing pad would stop the tee).
+  for (GstElement* e : {opus_tee_, encode, resample, convert, queue})
     gst_element_sync_state_with_parent(e);
+  link_or_throw(raw_audio_tee_, queue);
   return opus_tee_;
 }
 

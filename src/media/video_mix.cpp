@@ -123,12 +123,15 @@ VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElem
   branch.tee_pad = gst_element_request_pad_simple(tee, "src_%u");
   GstPad* bin_src = gst_element_get_static_pad(branch.bin, "src");
   GstPad* bin_sink = gst_element_get_static_pad(branch.bin, "sink");
-  if (gst_pad_link(bin_src, branch.mixer_pad) != GST_PAD_LINK_OK ||
-      gst_pad_link(branch.tee_pad, bin_sink) != GST_PAD_LINK_OK)
+  // Running before the participant's tee feeds it: a new tile of someone
+  // already on screen would otherwise get FLUSHING back into their tee,
+  // which stops their video for good.
+  const bool to_mixer = gst_pad_link(bin_src, branch.mixer_pad) == GST_PAD_LINK_OK;
+  gst_element_sync_state_with_parent(branch.bin);
+  if (!to_mixer || gst_pad_link(branch.tee_pad, bin_sink) != GST_PAD_LINK_OK)
     LOG_ERROR << "video mix: cannot link a tile of participant " << participant_id;
   gst_object_unref(bin_src);
   gst_object_unref(bin_sink);
-  gst_element_sync_state_with_parent(branch.bin);
   return branch;
 }
 

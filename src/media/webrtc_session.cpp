@@ -415,6 +415,40 @@ void WebRtcSession::on_connection_state(GObject* webrtc, GParamSpec*, gpointer d
   });
 }
 
+void WebRtcSession::watch_receiver_departure() {
+  GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin");
+  if (!rtpbin) {
+    LOG_WARN << "webrtc " << id_ << ": no rtpbin inside webrtcbin; RTCP departures not seen";
+    return;
+  }
+  g_signal_connect(rtpbin, "on-bye-ssrc", G_CALLBACK(&WebRtcSession::on_remote_bye), this);
+  g_signal_connect(rtpbin, "on-timeout", G_CALLBACK(&WebRtcSession::on_remote_timeout), this);
+  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(&WebRtcSession::on_remote_ssrc), this);
+  gst_object_unref(rtpbin);
+  connect_deadline_ = run_after(2 * settings_.departure_timeout_s, [this, t = lifetime_.token()] {
+    if (Lifetime::alive(t) && !remote_seen_.load()) failed("never connected");
+  });
+}
+
+void WebRtcSession::on_remote_ssrc(GstElement*, guint, guint, gpointer data) {
+  static_cast<WebRtcSession*>(data)->remote_seen_.store(true);
+}
+
+// rtpbin's threads: hand the departure to the main loop.
+void WebRtcSession::on_remote_bye(GstElement*, guint, guint, gpointer data) {
+  auto* self = static_cast<WebRtcSession*>(data);
+  post_to_main([self, t = self->lifetime_.token()] {
+    if (Lifetime::alive(t)) self->failed("said goodbye (RTCP BYE)");
+  });
+}
+
+void WebRtcSession::on_remote_timeout(GstElement*, guint, guint, gpointer data) {
+  auto* self = static_cast<WebRtcSession*>(data);
+  post_to_main([self, t = self->lifetime_.token()] {
+    if (Lifetime::alive(t)) self->failed("no RTCP from the peer");
+  });
+}
+
 void WebRtcSession::add_remote_candidate(int mline_index, const std::string& candidate) {
   g_signal_emit_by_name(webrtc_, "add-ice-candidate", guint(mline_index), candidate.c_str());
 }

@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -71,6 +72,11 @@ class WebRtcSession {
                           const OfferedCodec& codec, const char* media);
   // Starts negotiating; call on the main loop once the bin runs.
   void negotiate();
+  // For peers that send no media (WHEP viewers), whose only sign of life is
+  // RTCP: an RTCP BYE or the end of their receiver reports means they left,
+  // and so does no RTCP at all within twice the departure timeout (webrtcbin
+  // 1.22 has no ICE consent freshness). Call after build().
+  void watch_receiver_departure();
   // Trickle ICE: "candidate:..." with its m-line index.
   void add_remote_candidate(int mline_index, const std::string& candidate);
 
@@ -82,6 +88,11 @@ class WebRtcSession {
   static void on_gathering_state(GObject* webrtc, GParamSpec*, gpointer self);
   static void on_connection_state(GObject* webrtc, GParamSpec*, gpointer self);
   static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
+  static void on_remote_bye(GstElement* rtpbin, guint session, guint ssrc, gpointer self);
+  static void on_remote_timeout(GstElement* rtpbin, guint session, guint ssrc, gpointer self);
+  static void on_remote_ssrc(GstElement* rtpbin, guint session, guint ssrc, gpointer self);
+  std::atomic<bool> remote_seen_{false};
+  SourceId connect_deadline_;
   void on_answer_created(GstPromise* promise);
   // Emits set-remote/local-description and waits for it; "" or webrtcbin's error.
   std::string apply_description(const char* signal, GstWebRTCSessionDescription* description);

@@ -22,6 +22,7 @@ bool WebRtcViewer::start(GstBin* pipeline, std::string& error) {
   bin_ = gst_bin_new(("viewer-" + id_).c_str());
   gst_object_ref_sink(bin_);
   session_.build(GST_BIN(bin_));
+  session_.watch_receiver_departure();
   const SdpOffer& offer = session_.offer();
   if (const auto* video = offer.first("video"); video && offer.receives("video")) {
     if (auto h264 = pick_h264(*video)) {
