@@ -423,15 +423,32 @@ void WebRtcSession::watch_receiver_departure() {
   }
   g_signal_connect(rtpbin, "on-bye-ssrc", G_CALLBACK(&WebRtcSession::on_remote_bye), this);
   g_signal_connect(rtpbin, "on-timeout", G_CALLBACK(&WebRtcSession::on_remote_timeout), this);
-  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(&WebRtcSession::on_remote_ssrc), this);
+  // Emitted for every RTCP packet from a remote source: a heartbeat.
+  g_signal_connect(rtpbin, "on-ssrc-active", G_CALLBACK(&WebRtcSession::on_remote_rtcp), this);
   gst_object_unref(rtpbin);
-  connect_deadline_ = run_after(2 * settings_.departure_timeout_s, [this, t = lifetime_.token()] {
-    if (Lifetime::alive(t) && !remote_seen_.load()) failed("never connected");
-  });
+  watch_started_us_ = g_get_monotonic_time();
+  receiver_watchdog_ = run_every(
+      1.0, [this, t = lifetime_.token()] { return Lifetime::alive(t) && check_receiver_alive(); });
 }
 
-void WebRtcSession::on_remote_ssrc(GstElement*, guint, guint, gpointer data) {
-  static_cast<WebRtcSession*>(data)->remote_seen_.store(true);
+void WebRtcSession::on_remote_rtcp(GstElement*, guint, guint, gpointer data) {
+  static_cast<WebRtcSession*>(data)->last_rtcp_us_.store(g_get_monotonic_time());
+}
+
+bool WebRtcSession::check_receiver_alive() {
+  const gint64 now = g_get_monotonic_time();
+  const gint64 last = last_rtcp_us_.load();
+  const double timeout_s = 2 * settings_.departure_timeout_s;
+  if (!last && now - watch_started_us_ > static_cast<gint64>(timeout_s * G_USEC_PER_SEC)) {
+    failed("never connected");
+    return false;
+  }
+  const double silence_s = std::max(timeout_s, 10.0);
+  if (last && now - last > static_cast<gint64>(silence_s * G_USEC_PER_SEC)) {
+    failed("no RTCP for " + std::to_string(static_cast<int>(silence_s)) + " s");
+    return false;
+  }
+  return true;
 }
 
 // rtpbin's threads: hand the departure to the main loop.

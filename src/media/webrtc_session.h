@@ -73,9 +73,10 @@ class WebRtcSession {
   // Starts negotiating; call on the main loop once the bin runs.
   void negotiate();
   // For peers that send no media (WHEP viewers), whose only sign of life is
-  // RTCP: an RTCP BYE or the end of their receiver reports means they left,
-  // and so does no RTCP at all within twice the departure timeout (webrtcbin
-  // 1.22 has no ICE consent freshness). Call after build().
+  // RTCP (webrtcbin 1.22 has no ICE consent freshness): an RTCP BYE means
+  // they left; so does no receiver report for twice the departure timeout
+  // (at least 10 s: receivers report every few seconds), and no RTCP at all
+  // within twice the departure timeout of joining. Call after build().
   void watch_receiver_departure();
   // Trickle ICE: "candidate:..." with its m-line index.
   void add_remote_candidate(int mline_index, const std::string& candidate);
@@ -90,9 +91,11 @@ class WebRtcSession {
   static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
   static void on_remote_bye(GstElement* rtpbin, guint session, guint ssrc, gpointer self);
   static void on_remote_timeout(GstElement* rtpbin, guint session, guint ssrc, gpointer self);
-  static void on_remote_ssrc(GstElement* rtpbin, guint session, guint ssrc, gpointer self);
-  std::atomic<bool> remote_seen_{false};
-  SourceId connect_deadline_;
+  static void on_remote_rtcp(GstElement* rtpbin, guint session, guint ssrc, gpointer self);
+  bool check_receiver_alive();
+  std::atomic<gint64> last_rtcp_us_{0};
+  gint64 watch_started_us_ = 0;
+  SourceId receiver_watchdog_;
   void on_answer_created(GstPromise* promise);
   // Emits set-remote/local-description and waits for it; "" or webrtcbin's error.
   std::string apply_description(const char* signal, GstWebRTCSessionDescription* description);

@@ -437,3 +437,35 @@ TEST_F(Whip, ThreePublishersAndOneVanishes) {
     EXPECT_TRUE(mt::wait_until([&] { return shows(*peers[i], 2); }, 4))
         << guests[i].name << "'s mix does not reflow to three tiles";
 }
+
+// Viewers send no media: they are gone when their RTCP says goodbye or stops,
+// and one that never connects is dropped after twice the departure timeout.
+TEST_F(Whip, VanishedAndNeverConnectedViewersAreDropped) {
+  mt::ServerUnderTest server("whep-gone");
+  std::string config = kConfig;
+  config.insert(config.find("rooms:"), "webrtc: {departure_timeout_s: 1.5}\n");
+  ASSERT_TRUE(server.start(config)) << server.log();
+  auto viewer = mt::WebRtcPeer::viewer();
+  ASSERT_EQ(viewer->publish(server.port(), "/whep/live").status, 201) << server.log();
+  ASSERT_TRUE(mt::wait_until([&] { return viewer->frames_received() > 10; }, 15)) << server.log();
+  const auto vanished = std::chrono::steady_clock::now();
+  viewer.reset();  // the tab closes: no DELETE
+  ASSERT_TRUE(mt::wait_until(
+      [&] { return server.log().find("viewer viewer-1 left") != std::string::npos; }, 20))
+      << server.log();
+  std::printf("the vanished viewer was dropped after %.1f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - vanished).count());
+
+  // An offer whose peer never shows up (its candidates lead nowhere).
+  const std::string offer =
+      mt::read_file(mt::source_root() + "/tests/unit/data/sdp/chrome-recvonly-whep.sdp");
+  ASSERT_EQ(mt::http_request("POST", server.port(), "/whep/live", offer, "application/sdp").status,
+            201);
+  EXPECT_TRUE(mt::wait_until(
+      [&] {
+        return server.log().find("viewer viewer-2 left (never connected)") != std::string::npos;
+      },
+      6))
+      << server.log();
+  EXPECT_TRUE(server.process()->running());
+}
