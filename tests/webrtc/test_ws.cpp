@@ -30,6 +30,22 @@ std::string grid_config() {
   return config;
 }
 
+// Trickles candidates both ways between `peer` and the server until the peer
+// decodes `frames` frames of the mix or `timeout_s` passes.
+bool trickle_until(mt::WsClient& ws, mt::WebRtcPeer& peer, int frames, double timeout_s) {
+  return mt::wait_until(
+      [&] {
+        for (const auto& [mline, candidate] : peer.take_local_candidates())
+          ws.send(
+              mt::ws_json({{"type", "candidate"}, {"candidate", candidate}}, {{"mline", mline}}));
+        while (auto c = ws.take("candidate", 0))
+          if (!c->get("candidate").empty())
+            peer.add_remote_candidate(std::stoi(c->get("mline")), c->get("candidate"));
+        return peer.frames_received() >= frames;
+      },
+      timeout_s);
+}
+
 // Joins `peer` over `ws` as `name`; trickles candidates both ways until the
 // peer decodes `frames` frames of the mix or `timeout_s` passes. Returns the
 // participant id from the answer ("" when there was none).
@@ -44,17 +60,7 @@ std::string join_and_connect(mt::WsClient& ws, mt::WebRtcPeer& peer, const std::
     *answer_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count();
   peer.apply_answer(answer->get("sdp"));
-  mt::wait_until(
-      [&] {
-        for (const auto& [mline, candidate] : peer.take_local_candidates())
-          ws.send(
-              mt::ws_json({{"type", "candidate"}, {"candidate", candidate}}, {{"mline", mline}}));
-        while (auto c = ws.take("candidate", 0))
-          if (!c->get("candidate").empty())
-            peer.add_remote_candidate(std::stoi(c->get("mline")), c->get("candidate"));
-        return peer.frames_received() >= frames;
-      },
-      timeout_s);
+  trickle_until(ws, peer, frames, timeout_s);
   return answer->get("id");
 }
 
@@ -113,6 +119,39 @@ TEST_F(WebSocket, JoinWithTrickleGetsTheMixAndEveryoneSeesTheEvents) {
   EXPECT_EQ(left->get("reason"), "left");
   const auto state = mt::http_get(server.port(), "/api/v1/rooms/live");
   EXPECT_EQ(state.body.find("\"Blue\""), std::string::npos) << state.body;
+}
+
+// A viewer can watch over the WebSocket too: the full mix, no seat taken.
+TEST_F(WebSocket, AViewerJoinsOverTheSocketAndGetsTheFullMix) {
+  mt::ServerUnderTest server("ws-viewer");
+  ASSERT_TRUE(server.start(grid_config())) << server.log();
+  mt::WsClient ws(server.port());
+  auto viewer = mt::WebRtcPeer::viewer();
+  ws.send(mt::ws_json({{"type", "join"},
+                       {"room", "live"},
+                       {"role", "viewer"},
+                       {"sdp", viewer->create_offer(false)}}));
+  const auto answer = ws.take("answer", 10);
+  ASSERT_TRUE(answer) << server.log();
+  EXPECT_EQ(answer->get("id").rfind("viewer-", 0), 0u) << answer->raw;
+  viewer->apply_answer(answer->get("sdp"));
+  ASSERT_TRUE(trickle_until(ws, *viewer, 30, 15)) << server.log();
+  int r = 0, g = 0, b = 0;
+  ASSERT_TRUE(viewer->colour_at(320, 180, r, g, b));
+  EXPECT_TRUE(r > 180 && g < 70 && b < 70)
+      << "Red fills the grid alone: " << r << "," << g << "," << b;
+  const auto room = mt::http_get(server.port(), "/api/v1/rooms/live").body;
+  EXPECT_EQ(room.find("\"id\" : \"viewer-"), std::string::npos)
+      << "a viewer takes no seat: " << room;
+  ws.send(mt::ws_json({{"type", "leave"}}));
+  EXPECT_TRUE(ws.wait_closed(5));
+  EXPECT_TRUE(mt::wait_until(
+      [&] {
+        return server.log().find("viewer " + answer->get("id") + " left (left)") !=
+               std::string::npos;
+      },
+      5))
+      << server.log();
 }
 
 // Closing the socket is leaving, even before any media flowed (the
