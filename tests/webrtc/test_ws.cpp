@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -228,4 +229,39 @@ TEST_F(WebSocket, BadMessagesGetErrorsAndTheServerGoesOn) {
   EXPECT_FALSE(ws.closed());
   EXPECT_EQ(mt::http_get(server.port(), "/healthz").status, 200);
   EXPECT_TRUE(server.process()->running());
+}
+
+// Operators' changes reach every watcher: an edit of the room's layout file,
+// and an RTMP push that cannot connect.
+TEST_F(WebSocket, WatchersGetLayoutAndOutputEvents) {
+  mt::ServerUnderTest server("ws-events");
+  const std::string layouts = server.dir().file("layouts");
+  std::filesystem::create_directories(layouts);
+  const std::string layout_file = layouts + "/stage.yaml";
+  mt::write_file(layout_file, "name: stage\nregions:\n  - {show: all, arrange: row}\n");
+  std::string config = grid_config();
+  config.replace(config.find("{root}/config/layouts"), 21, "{dir}/layouts");
+  config.replace(config.find("layout: grid"), 12, "layout: stage");
+  // Nothing listens on port 1: the push keeps retrying.
+  config.replace(config.find("recording: {enabled: true}}"), 27,
+                 "recording: {enabled: true}, rtmp: [{name: cdn, url: "
+                 "\"rtmp://127.0.0.1:1/live/key\", backoff_initial_s: 0.5, backoff_max_s: 1}]}");
+  ASSERT_TRUE(server.start(config)) << server.log();
+  mt::WsClient watcher(server.port());
+  watcher.send(mt::ws_json({{"type", "watch"}, {"room", "live"}}));
+  const auto state = watcher.take("room", 5);
+  ASSERT_TRUE(state) << server.log();
+  EXPECT_EQ(state->get("layout"), "stage") << state->raw;
+
+  const auto retrying = watcher.take("output_state", 10, "state", "retrying");
+  ASSERT_TRUE(retrying) << server.log();
+  EXPECT_EQ(retrying->get("name"), "cdn") << retrying->raw;
+  EXPECT_EQ(retrying->get("kind"), "rtmp") << retrying->raw;
+  EXPECT_FALSE(retrying->get("error").empty()) << retrying->raw;
+  EXPECT_EQ(retrying->raw.find("key"), std::string::npos) << "the stream key stays secret";
+
+  mt::write_file(layout_file, "name: stage-column\nregions:\n  - {show: all, arrange: column}\n");
+  const auto changed = watcher.take("layout_changed", 5);
+  ASSERT_TRUE(changed) << server.log();
+  EXPECT_EQ(changed->get("layout"), "stage-column");
 }
