@@ -35,7 +35,7 @@ class EncodedFanout {
   // After this returns, the subscriber is never called again.
   void unsubscribe(EncodedSubscriber* subscriber);
   // Asks the shared video encoder for a keyframe (a new output must start on
-  // one). The encoder's min-force-key-unit-interval bounds the rate.
+  // one). The keyframe limiter at the encoded tee bounds the rate.
   void request_keyframe();
 
   guint64 video_frames() const;

@@ -1,5 +1,7 @@
 #include "media/room.h"
 
+#include "media/keyframe_limiter.h"
+
 #include <gio/gio.h>
 
 #include <algorithm>
@@ -109,22 +111,23 @@ static void unlink_from_peer(GstPad* pad) {
   }
 }
 
-// Every new receiver and every PLI from a peer asks the shared encoder for a
-// keyframe; GstVideoEncoder grants at most one per interval, so N peers
-// cannot start a keyframe storm.
-static void limit_forced_keyframes(GstElement* encoder, double min_interval_s) {
-  const auto interval = static_cast<guint64>(min_interval_s * GST_SECOND);
+// GStreamer 1.22.0's GstVideoEncoder stops forcing keyframes after the first
+// one when min-force-key-unit-interval is set: it is switched off on every
+// encoder of the room, and the rate is bounded at the tee instead
+// (limit_keyframe_requests).
+static void disable_encoder_keyframe_limit(GstElement* encoder) {
+  auto disable = [](GstElement* element) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "min-force-key-unit-interval"))
+      g_object_set(element, "min-force-key-unit-interval", guint64(0), nullptr);
+  };
   if (!GST_IS_BIN(encoder)) {
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(encoder), "min-force-key-unit-interval"))
-      g_object_set(encoder, "min-force-key-unit-interval", interval, nullptr);
+    disable(encoder);
     return;
   }
   GstIterator* it = gst_bin_iterate_recurse(GST_BIN(encoder));
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "min-force-key-unit-interval"))
-      g_object_set(element, "min-force-key-unit-interval", interval, nullptr);
+    disable(GST_ELEMENT(g_value_get_object(&item)));
     g_value_reset(&item);
   }
   g_value_unset(&item);
@@ -145,7 +148,7 @@ void Room::build_encoders(const EncodeSettings& settings) {
   GstElement* venc = build_encoder_or_throw(setup_.video_profile, settings);
   gst_element_set_name(venc, "video-encoder");
   gst_bin_add(bin, venc);
-  limit_forced_keyframes(venc, setup_.keyframe_min_interval_s);
+  disable_encoder_keyframe_limit(venc);
   GstElement* vparse = add_element(bin, "h264parse", "video-parse");
   g_object_set(vparse, "config-interval", -1, nullptr);  // SPS/PPS before every keyframe
   GstElement* vcaps = add_element(bin, "capsfilter");
@@ -155,6 +158,9 @@ void Room::build_encoders(const EncodeSettings& settings) {
   GstElement* video_tee = add_element(bin, "tee", "video-tee");
   g_object_set(video_tee, "allow-not-linked", TRUE, nullptr);
   encoded_video_tee_ = video_tee;
+  GstPad* video_tee_sink = gst_element_get_static_pad(video_tee, "sink");
+  limit_keyframe_requests(video_tee_sink, setup_.keyframe_min_interval_s);
+  gst_object_unref(video_tee_sink);
   link_or_throw(raw_video_tee_, vqueue);
   link_or_throw(vqueue, venc);
   link_or_throw(venc, vparse);
@@ -184,11 +190,13 @@ void Room::build_encoders(const EncodeSettings& settings) {
 
   if (!setup_.vp8_profile.launch.empty()) {
     vp8_ = std::make_unique<SharedEncode>(
-        "room " + name() + " vp8", bin, raw_video_tee_, [this, settings] {
+        "room " + name() + " vp8", bin, raw_video_tee_,
+        [this, settings] {
           GstElement* encoder = build_encoder_or_throw(setup_.vp8_profile, settings);
-          limit_forced_keyframes(encoder, setup_.keyframe_min_interval_s);
+          disable_encoder_keyframe_limit(encoder);
           return encoder;
-        });
+        },
+        setup_.keyframe_min_interval_s);
   }
 }
 

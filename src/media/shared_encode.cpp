@@ -4,15 +4,18 @@
 
 #include "core/log.h"
 #include "media/gst_ptr.h"
+#include "media/keyframe_limiter.h"
 
 namespace mixcast {
 
 SharedEncode::SharedEncode(std::string name, GstBin* pipeline, GstElement* source_tee,
-                           std::function<GstElement*()> make_encoder)
+                           std::function<GstElement*()> make_encoder,
+                           double keyframe_min_interval_s)
     : name_(std::move(name)),
       pipeline_(pipeline),
       source_tee_(source_tee),
-      make_encoder_(std::move(make_encoder)) {}
+      make_encoder_(std::move(make_encoder)),
+      keyframe_min_interval_s_(keyframe_min_interval_s) {}
 
 SharedEncode::~SharedEncode() {
   if (tee_) teardown();
@@ -30,6 +33,9 @@ void SharedEncode::build() {
   gst_bin_add(pipeline_, encoder_);
   tee_ = add_element(pipeline_, "tee", (name_ + "-tee").c_str());
   g_object_set(tee_, "allow-not-linked", TRUE, nullptr);
+  GstPad* tee_sink = gst_element_get_static_pad(tee_, "sink");
+  limit_keyframe_requests(tee_sink, keyframe_min_interval_s_);
+  gst_object_unref(tee_sink);
   link_or_throw(queue_, encoder_);
   link_or_throw(encoder_, tee_);
   for (GstElement* e : {tee_, encoder_, queue_}) gst_element_sync_state_with_parent(e);
@@ -93,8 +99,7 @@ void SharedEncode::detach(GstPad* tee_pad) {
 
 void SharedEncode::request_keyframe() {
   if (!tee_) return;
-  // Pushed upstream from the tee's sink: the encoder grants it (at most once
-  // per its min-force-key-unit-interval).
+  // Pushed upstream from the tee's sink, through its keyframe limiter.
   GstPad* sink = gst_element_get_static_pad(tee_, "sink");
   gst_pad_push_event(sink,
                      gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));

@@ -15,8 +15,9 @@ namespace mixcast {
 class SharedEncode {
  public:
   // `make_encoder` builds the encoder element (throws std::runtime_error).
+  // Forced keyframes are granted at most once per `keyframe_min_interval_s`.
   SharedEncode(std::string name, GstBin* pipeline, GstElement* source_tee,
-               std::function<GstElement*()> make_encoder);
+               std::function<GstElement*()> make_encoder, double keyframe_min_interval_s);
   ~SharedEncode();
   SharedEncode(const SharedEncode&) = delete;
   SharedEncode& operator=(const SharedEncode&) = delete;
@@ -39,6 +40,7 @@ class SharedEncode {
   GstBin* pipeline_;
   GstElement* source_tee_;
   std::function<GstElement*()> make_encoder_;
+  double keyframe_min_interval_s_;
   GstPad* source_pad_ = nullptr;  // request pad on source_tee_
   GstElement* queue_ = nullptr;   // owned by pipeline_
   GstElement* encoder_ = nullptr;

@@ -89,8 +89,9 @@ void WebRtcParticipant::on_session_stream(GstPad* pad) {
   gst_pad_add_probe(pad,
                     GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                     &WebRtcParticipant::on_rtp, this, nullptr);
-  if (MiniPtr<GstCaps> caps(gst_pad_query_caps(pad, nullptr));
-      caps && !gst_caps_is_empty(caps.get())) {
+  MiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
+  if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+  if (caps && !gst_caps_is_empty(caps.get())) {
     const gchar* media = gst_structure_get_string(gst_caps_get_structure(caps.get(), 0), "media");
     if (media && g_str_equal(media, "video")) {
       {

@@ -469,3 +469,46 @@ TEST_F(Whip, VanishedAndNeverConnectedViewersAreDropped) {
       << server.log();
   EXPECT_TRUE(server.process()->running());
 }
+
+// Keyframes: the server asks a new publisher for one; a new receiver and a
+// peer's PLI get a keyframe of the shared encode, and a burst of PLIs no more
+// than one keyframe per webrtc.keyframe_min_interval_s.
+TEST_F(Whip, KeyframesOnJoinOnPliAndRateLimited) {
+  mt::ServerUnderTest server("whip-keyframes");
+  std::string config = kConfig;
+  // Natural keyframes only every 60 s: any other one was asked for.
+  config.replace(config.find("video_bitrate_kbps: 800}"), 24,
+                 "video_bitrate_kbps: 800, keyframe_interval_s: 60}");
+  config.insert(config.find("rooms:"), "webrtc: {keyframe_min_interval_s: 1}\n");
+  ASSERT_TRUE(server.start(config)) << server.log();
+  mt::WebRtcPeer blue(0xff0000ff, 660, "h264");
+  ASSERT_EQ(blue.publish(server.port(), "/whip/live?name=Blue").status, 201) << server.log();
+  EXPECT_TRUE(mt::wait_until([&] { return blue.keyframe_requests_received() >= 1; }, 8))
+      << "the server never asked the new publisher for a keyframe";
+  ASSERT_TRUE(mt::wait_until([&] { return blue.frames_received() > 30; }, 10)) << server.log();
+  EXPECT_GE(blue.keyframes_received(), 1) << "a new receiver starts on a keyframe";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+
+  const int before = blue.keyframes_received();
+  const auto asked = std::chrono::steady_clock::now();
+  blue.request_keyframe();
+  ASSERT_TRUE(mt::wait_until([&] { return blue.keyframes_received() > before; }, 4))
+      << "no keyframe after a PLI";
+  std::printf(
+      "keyframe %.0f ms after the PLI\n",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - asked).count());
+
+  // Ten PLIs in one second, then three seconds for what they cause: one
+  // keyframe at once, one deferred to the end of each interval, never ten.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const int burst_start = blue.keyframes_received();
+  for (int i = 0; i < 10; ++i) {
+    blue.request_keyframe();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const int burst = blue.keyframes_received() - burst_start;
+  std::printf("%d keyframes for 10 PLIs in 1 s (4 s window)\n", burst);
+  EXPECT_GE(burst, 1);
+  EXPECT_LE(burst, 3);
+}

@@ -1,5 +1,6 @@
 #include "webrtc_peer.h"
 
+#include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
@@ -18,7 +19,8 @@ WebRtcPeer::WebRtcPeer(const PublisherOptions& options) : options_(options) {
       options.codec == "h264"
           ? "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! "
             "video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 ! "
-            "application/x-rtp,media=video,encoding-name=H264,payload=102 ! w. "
+            "application/x-rtp,media=video,encoding-name=H264,payload=102,"
+            "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true ! w. "
           : "vp8enc deadline=1 keyframe-max-dist=30 ! rtpvp8pay picture-id-mode=15-bit ! "
             "application/x-rtp,media=video,encoding-name=VP8,payload=96 ! w. ";
   // A flipping colour is painted onto I420 frames by a probe after "paint".
@@ -33,7 +35,8 @@ WebRtcPeer::WebRtcPeer(const PublisherOptions& options) : options_(options) {
                 "\" ! matroskademux name=d "
                 "d.video_0 ! queue ! h264parse ! identity sync=true ! "
                 "rtph264pay config-interval=-1 ! "
-                "application/x-rtp,media=video,encoding-name=H264,payload=102 ! w. "
+                "application/x-rtp,media=video,encoding-name=H264,payload=102,"
+                "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true ! w. "
                 "d.audio_0 ! queue ! opusparse ! identity sync=true ! rtpopuspay ! "
                 "application/x-rtp,media=audio,encoding-name=OPUS,payload=111 ! w."
           : "webrtcbin name=w bundle-policy=max-bundle "
@@ -101,6 +104,23 @@ GstPadProbeReturn WebRtcPeer::on_raw_frame(GstPad* pad, GstPadProbeInfo* info, g
 }
 
 void WebRtcPeer::watch_pads() {
+  // A PLI/FIR from the server reaches our video encoder as an upstream
+  // force-key-unit event.
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    const gchar* factory = GST_OBJECT_NAME(gst_element_get_factory(element));
+    if (g_str_equal(factory, "x264enc") || g_str_equal(factory, "vp8enc")) {
+      GstPad* src = gst_element_get_static_pad(element, "src");
+      gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &WebRtcPeer::on_upstream_event,
+                        this, nullptr);
+      gst_object_unref(src);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
   g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&WebRtcPeer::on_pad_added), this);
   g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(&WebRtcPeer::on_ice_candidate), this);
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
@@ -120,7 +140,8 @@ std::unique_ptr<WebRtcPeer> WebRtcPeer::viewer(int latency_ms) {
   gst_object_ref(peer->webrtc_);
   for (const char* caps_text :
        {"application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
-        "packetization-mode=(string)1,profile-level-id=(string)42e01f",
+        "packetization-mode=(string)1,profile-level-id=(string)42e01f,"
+        "rtcp-fb-nack-pli=(boolean)true,rtcp-fb-ccm-fir=(boolean)true",
         "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,"
         "encoding-params=(string)2"}) {
     GstCaps* caps = gst_caps_from_string(caps_text);
@@ -218,6 +239,68 @@ void WebRtcPeer::add_remote_candidate(int mline, const std::string& candidate) {
   g_signal_emit_by_name(webrtc_, "add-ice-candidate", guint(mline), candidate.c_str());
 }
 
+void WebRtcPeer::request_keyframe() {
+  GstPad* pad = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (incoming_video_) pad = GST_PAD(gst_object_ref(incoming_video_));
+  }
+  if (!pad) return;
+  gst_pad_send_event(pad,
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_object_unref(pad);
+}
+
+int WebRtcPeer::keyframes_received() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return keyframes_;
+}
+
+int WebRtcPeer::keyframe_requests_received() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return keyframe_requests_;
+}
+
+// H.264 over RTP (RFC 6184): an IDR slice alone, inside a STAP-A, or starting
+// an FU-A. Counted once per RTP timestamp (a frame may have several slices).
+GstPadProbeReturn WebRtcPeer::on_incoming_rtp(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* self = static_cast<WebRtcPeer*>(data);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  const auto* p = static_cast<const guint8*>(gst_rtp_buffer_get_payload(&rtp));
+  const guint size = gst_rtp_buffer_get_payload_len(&rtp);
+  bool idr = false;
+  if (size >= 2) {
+    const int type = p[0] & 0x1f;
+    if (type == 5) idr = true;
+    if (type == 28) idr = (p[1] & 0x80) && (p[1] & 0x1f) == 5;
+    for (guint o = 1; type == 24 && o + 2 < size;) {
+      const guint length = (guint(p[o]) << 8) | p[o + 1];
+      if ((p[o + 2] & 0x1f) == 5) idr = true;
+      o += 2 + length;
+    }
+  }
+  const guint32 timestamp = gst_rtp_buffer_get_timestamp(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  if (idr) {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    if (!self->seen_idr_ || timestamp != self->last_idr_timestamp_) ++self->keyframes_;
+    self->seen_idr_ = true;
+    self->last_idr_timestamp_ = timestamp;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn WebRtcPeer::on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* self = static_cast<WebRtcPeer*>(data);
+  if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    ++self->keyframe_requests_;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 std::map<std::string, unsigned> WebRtcPeer::received_ssrcs() {
   std::lock_guard<std::mutex> lock(mutex_);
   return ssrcs_;
@@ -252,6 +335,15 @@ void WebRtcPeer::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
     if (media && gst_structure_get_uint(s, "ssrc", &ssrc)) {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->ssrcs_[media] = ssrc;
+    }
+    const gchar* encoding = gst_structure_get_string(s, "encoding-name");
+    if (media && g_str_equal(media, "video") && encoding && g_str_equal(encoding, "H264")) {
+      {
+        std::lock_guard<std::mutex> lock(self->mutex_);
+        self->incoming_video_ = pad;
+      }
+      gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &WebRtcPeer::on_incoming_rtp, self,
+                        nullptr);
     }
     gst_caps_unref(caps);
   }

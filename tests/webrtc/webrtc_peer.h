@@ -64,6 +64,12 @@ class WebRtcPeer {
   // The offer as sent (for negotiation checks).
   const std::string& offer() const { return offer_; }
   bool connected() const;
+  // Keyframes. Asks the server for one (a PLI, as a browser does after
+  // loss); counts the H.264 IDR frames that arrive; counts the keyframe
+  // requests (PLI/FIR from the server) that reach this publisher's encoder.
+  void request_keyframe();
+  int keyframes_received();
+  int keyframe_requests_received();
   // The SSRC of each incoming stream, by media ("video", "audio").
   std::map<std::string, unsigned> received_ssrcs();
   // When publish() sent its POST (after local ICE gathering).
@@ -117,6 +123,13 @@ class WebRtcPeer {
   static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
   std::vector<std::pair<int, std::string>> local_candidates_;
   std::map<std::string, unsigned> ssrcs_;
+  static GstPadProbeReturn on_incoming_rtp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  GstPad* incoming_video_ = nullptr;  // webrtcbin's src pad, guarded by mutex_
+  int keyframes_ = 0;
+  guint32 last_idr_timestamp_ = 0;
+  bool seen_idr_ = false;
+  int keyframe_requests_ = 0;
   static void on_decoded(GstElement* decodebin, GstPad* pad, gpointer self);
   static GstFlowReturn on_video(GstElement* sink, gpointer self);
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
