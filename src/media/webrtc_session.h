@@ -86,6 +86,8 @@ class WebRtcSession {
  private:
   static void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer self);
   static void on_new_transceiver(GstElement* webrtc, GObject* transceiver, gpointer self);
+  static void on_new_jitterbuffer(GstElement* rtpbin, GstElement* jitterbuffer, guint session,
+                                  guint ssrc, gpointer);
   static void on_gathering_state(GObject* webrtc, GParamSpec*, gpointer self);
   static void on_connection_state(GObject* webrtc, GParamSpec*, gpointer self);
   static void on_ice_candidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer self);
