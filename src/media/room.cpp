@@ -389,7 +389,20 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
 
 // The mix goes back to a WebRTC participant: the shared H.264 stream (one
 // encode for everyone) and its own mix-minus.
+void Room::force_keyframe(const std::string& codec) {
+  if (codec == "vp8") {
+    if (vp8_) vp8_->request_keyframe();
+  } else if (!codec.empty()) {
+    fanout_->request_keyframe();
+  }
+}
+
 void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
+  // A peer starts decoding on a keyframe: force one when it can receive it.
+  participant.set_on_connected(
+      [this, t = lifetime_.token(), codec = participant.return_video_codec()] {
+        if (Lifetime::alive(t)) force_keyframe(codec);
+      });
   GstPad* video_sink = participant.return_video_sink();
   if (video_sink && participant.return_video_codec() == "vp8") {
     std::string error;
@@ -482,6 +495,9 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
     v.audio_tee_pad = gst_element_request_pad_simple(shared_opus_tee(), "src_%u");
     gst_pad_link(v.audio_tee_pad, sink);
   }
+  v.viewer->set_on_connected([this, t = lifetime_.token(), codec = v.viewer->video_codec()] {
+    if (Lifetime::alive(t)) force_keyframe(codec);
+  });
   viewers_.emplace(id, std::move(v));
   LOG_INFO << "room " << name() << ": viewer " << id << " joined (" << viewers_.size()
            << " watching)";

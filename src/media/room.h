@@ -168,6 +168,8 @@ class Room : public Participant::Listener, public Output::Listener {
   void reload_layout_file();
   void emit(RoomEvent event);
   Member* find(const Participant& p);
+  // Forces a keyframe of the shared encode of `codec` ("h264", "vp8").
+  void force_keyframe(const std::string& codec);
   void link_return_feeds(Member& member, WebRtcParticipant& participant);
   void unlink_return_feeds(const std::string& id, Member& member);
   std::string admit(std::unique_ptr<Participant> participant, const std::string& described,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -31,6 +32,13 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   // peers that take no H.264); "" when no video goes back.
   const std::string& return_video_codec() const { return return_video_codec_; }
 
+  // Runs on the main loop when the peer is connected (the room forces a
+  // keyframe of the stream it sends back then: one forced at link time may
+  // have gone out before the peer could receive it).
+  void set_on_connected(std::function<void()> on_connected) {
+    on_connected_ = std::move(on_connected);
+  }
+
   // A decoder reported a damaged stream: ask the peer for a keyframe (at
   // most once a second). Main loop.
   void on_decode_trouble();
@@ -46,6 +54,9 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
  private:
   void on_session_stream(GstPad* rtp_src) override;
   void on_session_failed(const std::string& reason) override { fail(reason); }
+  void on_session_connected() override {
+    if (on_connected_) on_connected_();
+  }
   static void on_decoded_pad(GstElement* decodebin, GstPad* pad, gpointer self);
   static GstPadProbeReturn on_rtp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   // Main loop, every second: a publisher that stopped sending has left
@@ -58,6 +69,7 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   GstPad* return_video_ = nullptr;  // owned by our bin
   GstPad* return_audio_ = nullptr;
   std::string return_video_codec_;
+  std::function<void()> on_connected_;
   std::mutex mutex_;  // guards the two flags below (streaming threads)
   bool video_exposed_ = false;
   bool audio_exposed_ = false;

@@ -419,6 +419,12 @@ void WebRtcSession::on_connection_state(GObject* webrtc, GParamSpec*, gpointer d
   auto* self = static_cast<WebRtcSession*>(data);
   GstWebRTCPeerConnectionState state;
   g_object_get(webrtc, "connection-state", &state, nullptr);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    post_to_main([self, t = self->lifetime_.token()] {
+      if (Lifetime::alive(t)) self->listener_.on_session_connected();
+    });
+    return;
+  }
   if (state != GST_WEBRTC_PEER_CONNECTION_STATE_FAILED &&
       state != GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
     return;

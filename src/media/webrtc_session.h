@@ -52,6 +52,8 @@ class WebRtcSession {
     virtual void on_session_stream(GstPad* rtp_src) = 0;
     // Main loop: negotiation failed, ICE failed or the connection closed.
     virtual void on_session_failed(const std::string& reason) = 0;
+    // Main loop: ICE and DTLS are up; media sent from now on arrives.
+    virtual void on_session_connected() {}
 
    protected:
     ~Listener() = default;

@@ -30,6 +30,10 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   // "h264" or "vp8" (video_sink() takes that codec), "" without video.
   const std::string& video_codec() const { return video_codec_; }
   const std::string& id() const { return id_; }
+  // Runs on the main loop when the peer is connected.
+  void set_on_connected(std::function<void()> on_connected) {
+    on_connected_ = std::move(on_connected);
+  }
   void add_remote_candidate(int mline_index, const std::string& candidate) {
     session_.add_remote_candidate(mline_index, candidate);
   }
@@ -37,6 +41,9 @@ class WebRtcViewer final : private WebRtcSession::Listener {
  private:
   void on_session_stream(GstPad*) override {}  // a viewer sends nothing we take
   void on_session_failed(const std::string& reason) override;
+  void on_session_connected() override {
+    if (on_connected_) on_connected_();
+  }
 
   std::string id_;
   WebRtcSession session_;
@@ -46,6 +53,7 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   GstPad* video_ = nullptr;
   GstPad* audio_ = nullptr;
   std::string video_codec_;
+  std::function<void()> on_connected_;
   Lifetime lifetime_;
 };
 
