@@ -489,8 +489,7 @@ void Server::check_idle(const std::string& room_name) {
   Room* room = this->room(room_name);
   if (it == created_rooms_.end() || !room || shutting_down_) return;
   const double idle_s = loaded_.config.webrtc.idle_room_close_s;
-  const bool empty = room->status().participants.empty() && room->viewer_count() == 0;
-  if (!empty || idle_s <= 0) {
+  if (!room->deserted() || idle_s <= 0) {
     it->second.reset();
     return;
   }
@@ -503,7 +502,7 @@ void Server::close_room(const std::string& room_name) {
   Room* room = this->room(room_name);
   if (it == created_rooms_.end() || !room || shutting_down_) return;
   it->second.reset();
-  if (!room->status().participants.empty() || room->viewer_count() > 0) return;
+  if (!room->deserted()) return;
   LOG_INFO << "room " << room_name << ": empty for " << loaded_.config.webrtc.idle_room_close_s
            << " s, closing (it was made on demand)";
   created_rooms_.erase(it);

@@ -25,4 +25,21 @@ void link_or_throw(GstElement* upstream, GstElement* downstream) {
                              GST_ELEMENT_NAME(downstream));
 }
 
+void unlink_from_peer(GstPad* pad) {
+  if (!pad) return;
+  if (GstPad* peer = gst_pad_get_peer(pad)) {
+    if (GST_PAD_IS_SRC(pad))
+      gst_pad_unlink(pad, peer);
+    else
+      gst_pad_unlink(peer, pad);
+    gst_object_unref(peer);
+  }
+}
+
+MiniPtr<GstCaps> pad_caps(GstPad* pad) {
+  MiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
+  if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+  return caps;
+}
+
 }  // namespace mixcast

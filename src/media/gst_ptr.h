@@ -130,19 +130,6 @@ void post_to_main(Fn&& fn) {
       new F(std::forward<Fn>(fn)), [](gpointer data) { delete static_cast<F*>(data); });
 }
 
-// Runs `fn` on the main loop after `seconds`; the returned id cancels it.
-template <typename Fn>
-SourceId run_after(double seconds, Fn&& fn) {
-  using F = std::decay_t<Fn>;
-  return SourceId(g_timeout_add_full(
-      G_PRIORITY_DEFAULT, static_cast<guint>(seconds * 1000.0),
-      [](gpointer data) -> gboolean {
-        (*static_cast<F*>(data))();
-        return G_SOURCE_REMOVE;
-      },
-      new F(std::forward<Fn>(fn)), [](gpointer data) { delete static_cast<F*>(data); }));
-}
-
 // Runs `fn` on the main loop every `seconds` until it returns false or the
 // returned id goes away.
 template <typename Fn>
@@ -156,11 +143,26 @@ SourceId run_every(double seconds, Fn&& fn) {
       new F(std::forward<Fn>(fn)), [](gpointer data) { delete static_cast<F*>(data); }));
 }
 
+// Runs `fn` on the main loop after `seconds`; the returned id cancels it.
+template <typename Fn>
+SourceId run_after(double seconds, Fn&& fn) {
+  return run_every(seconds, [f = std::forward<Fn>(fn)]() mutable {
+    f();
+    return false;
+  });
+}
+
 // Makes an element or throws std::runtime_error naming the missing plugin.
 GstElement* make_element(const char* factory, const char* name = nullptr);
 // make_element, then adds it to `bin` (which owns it).
 GstElement* add_element(GstBin* bin, const char* factory, const char* name = nullptr);
 // Links two elements or throws std::runtime_error naming them.
 void link_or_throw(GstElement* upstream, GstElement* downstream);
+// Unlinks `pad` (nullptr: nothing) from its peer, if any. Takes no stream
+// lock, so it cannot wait on a stalled push; a tee then skips the pad.
+void unlink_from_peer(GstPad* pad);
+// The pad's negotiated caps, or the caps it could take or produce before
+// negotiation.
+MiniPtr<GstCaps> pad_caps(GstPad* pad);
 
 }  // namespace mixcast

@@ -298,8 +298,7 @@ class UriParticipant final : public Participant {
   // Streaming thread.
   static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
     auto* self = static_cast<UriParticipant*>(data);
-    MiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
-    if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+    MiniPtr<GstCaps> caps = pad_caps(pad);
     const char* media = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
     std::lock_guard lock(self->mutex_);
     if (g_str_has_prefix(media, "video/x-raw") && !self->video_) {

@@ -101,16 +101,6 @@ Room::~Room() {
   if (pipeline_) gst_object_unref(pipeline_);
 }
 
-// Unlinks `pad` from its peer, if any: pushes into it return NOT_LINKED,
-// which tees skip. Takes no stream lock, so it cannot wait on a stalled push.
-static void unlink_from_peer(GstPad* pad) {
-  if (!pad) return;
-  if (GstPad* peer = gst_pad_get_peer(pad)) {
-    gst_pad_unlink(pad, peer);
-    gst_object_unref(peer);
-  }
-}
-
 // GStreamer 1.22.0's GstVideoEncoder stops forcing keyframes after the first
 // one when min-force-key-unit-interval is set: it is switched off on every
 // encoder of the room, and the rate is bounded at the tee instead
@@ -533,6 +523,12 @@ void Room::remove_viewer(const std::string& id, const std::string& reason) {
   emit({"viewer_left", id, "", reason, {}});
 }
 
+Room::Member* Room::member_owning(GstObject* object) {
+  for (auto& [id, member] : members_)
+    if (member.participant->owns(object)) return &member;
+  return nullptr;
+}
+
 Room::Member* Room::find(const Participant& p) {
   auto it = members_.find(p.id());
   return it == members_.end() ? nullptr : &it->second;
@@ -674,10 +670,9 @@ gboolean Room::on_bus(GstBus*, GstMessage* message, gpointer data) {
       // A decoder warning (a corrupt or missing frame): the publisher is
       // asked for a fresh keyframe rather than showing garbage until the next.
       if (error && error->domain == GST_STREAM_ERROR)
-        for (auto& [id, member] : self->members_)
-          if (member.participant->owns(GST_MESSAGE_SRC(message)))
-            if (auto* webrtc = dynamic_cast<WebRtcParticipant*>(member.participant.get()))
-              webrtc->on_decode_trouble();
+        if (Member* member = self->member_owning(GST_MESSAGE_SRC(message)))
+          if (auto* webrtc = dynamic_cast<WebRtcParticipant*>(member->participant.get()))
+            webrtc->on_decode_trouble();
       break;
     }
     case GST_MESSAGE_LATENCY:
@@ -700,14 +695,12 @@ void Room::handle_error(GstMessage* message) {
   GCharPtr debug_text(debug);
   const std::string text = error ? error->message : "unknown error";
   GstObject* src = GST_MESSAGE_SRC(message);
-  for (auto& [id, member] : members_) {
-    if (member.participant->owns(src)) {
-      if (member.participant->ended()) return;  // already on its way out
-      LOG_ERROR << "room " << name() << ": participant " << id << " (" << member.source_uri
-                << "): " << text;
-      member.participant->fail(text);
-      return;
-    }
+  if (Member* member = member_owning(src)) {
+    if (member->participant->ended()) return;  // already on its way out
+    LOG_ERROR << "room " << name() << ": participant " << member->participant->id() << " ("
+              << member->source_uri << "): " << text;
+    member->participant->fail(text);
+    return;
   }
   // A further error from a participant already removed (its elements are
   // detached by now, but the debug text keeps the element's path).

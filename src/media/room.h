@@ -126,6 +126,8 @@ class Room : public Participant::Listener, public Output::Listener {
 
   RoomStatus status() const;
   size_t viewer_count() const { return viewers_.size(); }
+  // Nobody in the room: no participant (of any kind) and no viewer.
+  bool deserted() const { return members_.empty() && viewers_.empty(); }
   const std::string& name() const { return setup_.room.name; }
   int width() const { return canvas_.width; }
   int height() const { return canvas_.height; }
@@ -168,6 +170,8 @@ class Room : public Participant::Listener, public Output::Listener {
   void reload_layout_file();
   void emit(RoomEvent event);
   Member* find(const Participant& p);
+  // The participant whose element `object` is (a bus message's source).
+  Member* member_owning(GstObject* object);
   // Forces a keyframe of the shared encode of `codec` ("h264", "vp8").
   void force_keyframe(const std::string& codec);
   void link_return_feeds(Member& member, WebRtcParticipant& participant);

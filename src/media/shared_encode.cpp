@@ -47,12 +47,9 @@ void SharedEncode::build() {
 }
 
 void SharedEncode::teardown() {
-  // Unlink first (no stream lock needed): the canvas tee skips the pad from
-  // now on, so releasing it cannot wait on a push in flight.
-  if (GstPad* peer = gst_pad_get_peer(source_pad_)) {
-    gst_pad_unlink(source_pad_, peer);
-    gst_object_unref(peer);
-  }
+  // Unlink first: the canvas tee skips the pad from now on, so releasing it
+  // cannot wait on a push in flight.
+  unlink_from_peer(source_pad_);
   gst_element_release_request_pad(source_tee_, source_pad_);
   gst_object_unref(source_pad_);
   source_pad_ = nullptr;
@@ -88,10 +85,7 @@ GstPad* SharedEncode::attach(GstPad* sink, std::string& error) {
 
 void SharedEncode::detach(GstPad* tee_pad) {
   if (!tee_pad || !tee_) return;
-  if (GstPad* peer = gst_pad_get_peer(tee_pad)) {
-    gst_pad_unlink(tee_pad, peer);
-    gst_object_unref(peer);
-  }
+  unlink_from_peer(tee_pad);
   gst_element_release_request_pad(tee_, tee_pad);
   gst_object_unref(tee_pad);
   if (--receivers_ == 0) teardown();

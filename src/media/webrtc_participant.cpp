@@ -89,8 +89,7 @@ void WebRtcParticipant::on_session_stream(GstPad* pad) {
   gst_pad_add_probe(pad,
                     GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                     &WebRtcParticipant::on_rtp, this, nullptr);
-  MiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
-  if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+  MiniPtr<GstCaps> caps = pad_caps(pad);
   if (caps && !gst_caps_is_empty(caps.get())) {
     const gchar* media = gst_structure_get_string(gst_caps_get_structure(caps.get(), 0), "media");
     if (media && g_str_equal(media, "video")) {
@@ -122,8 +121,7 @@ void WebRtcParticipant::on_session_stream(GstPad* pad) {
 
 void WebRtcParticipant::on_decoded_pad(GstElement*, GstPad* pad, gpointer data) {
   auto* self = static_cast<WebRtcParticipant*>(data);
-  MiniPtr<GstCaps> caps(gst_pad_get_current_caps(pad));
-  if (!caps) caps.reset(gst_pad_query_caps(pad, nullptr));
+  MiniPtr<GstCaps> caps = pad_caps(pad);
   const char* media = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
   const SdpOffer& offer = self->session_.offer();
   bool complete = false;

@@ -428,10 +428,13 @@ void WebRtcSession::on_connection_state(GObject* webrtc, GParamSpec*, gpointer d
   if (state != GST_WEBRTC_PEER_CONNECTION_STATE_FAILED &&
       state != GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED)
     return;
-  post_to_main([self, t = self->lifetime_.token(), state] {
-    if (Lifetime::alive(t))
-      self->failed(state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ? "ICE failed"
+  self->fail_later(state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ? "ICE failed"
                                                                     : "connection closed");
+}
+
+void WebRtcSession::fail_later(std::string reason) {
+  post_to_main([this, t = lifetime_.token(), reason = std::move(reason)] {
+    if (Lifetime::alive(t)) failed(reason);
   });
 }
 
@@ -473,17 +476,11 @@ bool WebRtcSession::check_receiver_alive() {
 
 // rtpbin's threads: hand the departure to the main loop.
 void WebRtcSession::on_remote_bye(GstElement*, guint, guint, gpointer data) {
-  auto* self = static_cast<WebRtcSession*>(data);
-  post_to_main([self, t = self->lifetime_.token()] {
-    if (Lifetime::alive(t)) self->failed("said goodbye (RTCP BYE)");
-  });
+  static_cast<WebRtcSession*>(data)->fail_later("said goodbye (RTCP BYE)");
 }
 
 void WebRtcSession::on_remote_timeout(GstElement*, guint, guint, gpointer data) {
-  auto* self = static_cast<WebRtcSession*>(data);
-  post_to_main([self, t = self->lifetime_.token()] {
-    if (Lifetime::alive(t)) self->failed("no RTCP from the peer");
-  });
+  static_cast<WebRtcSession*>(data)->fail_later("no RTCP from the peer");
 }
 
 void WebRtcSession::add_remote_candidate(int mline_index, const std::string& candidate) {

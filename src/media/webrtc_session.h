@@ -106,6 +106,8 @@ class WebRtcSession {
   void send_answer();
   void reply(bool ok, const std::string& text);
   void failed(const std::string& reason);
+  // Any thread: failed(reason) on the main loop, if the session still exists.
+  void fail_later(std::string reason);
 
   std::string id_;
   std::string offer_sdp_;

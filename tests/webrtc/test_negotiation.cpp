@@ -17,27 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "live_room_config.h"
 #include "test_support.h"
 
 namespace mt = mixcast::testing;
 
 namespace {
-
-const char* const kConfig = R"(log_level: info
-http: {address: 0.0.0.0, port: {port}}
-media: {width: 640, height: 360, fps: 30, video_bitrate_kbps: 800}
-paths:
-  layouts: {root}/config/layouts
-  pipelines: {root}/pipelines
-  hls: {dir}/hls
-  recordings: {dir}/recordings
-rooms:
-  - name: live
-    layout: grid
-    outputs: {hls: {enabled: false}, recording: {enabled: false}}
-    sources:
-      - {name: Red, uri: "test://color?color=red&tone=440"}
-)";
 
 std::string lowered(std::string s) {
   std::ranges::transform(s, s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
@@ -375,7 +360,7 @@ class Negotiation : public ::testing::TestWithParam<Case> {
   static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
   void SetUp() override {
     server_ = std::make_unique<mt::ServerUnderTest>("negotiation");
-    started_ = server_->start(kConfig);
+    started_ = server_->start(mt::live_room_config({.layout = "grid", .recording = false}));
   }
   std::unique_ptr<mt::ServerUnderTest> server_;
   bool started_ = false;

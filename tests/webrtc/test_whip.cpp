@@ -21,8 +21,6 @@ namespace mt = mixcast::testing;
 
 namespace {
 
-const char* const kConfig = mt::kLiveRoomConfig;
-
 struct Rgb {
   int r = 0, g = 0, b = 0;
 };
@@ -62,7 +60,7 @@ class Whip : public ::testing::Test {
 
 TEST_F(Whip, PublisherAppearsInItsTileAndLeavesOnDelete) {
   mt::ServerUnderTest server("whip");
-  ASSERT_TRUE(server.start(kConfig)) << server.log();
+  ASSERT_TRUE(server.start(mt::live_room_config())) << server.log();
   mt::WebRtcPeer publisher(0xff0000ff, 660);  // blue
   const auto response = publisher.publish(server.port(), "/whip/live?name=Blue");
   ASSERT_EQ(response.status, 201) << response.body << server.log();
@@ -128,10 +126,9 @@ TEST_F(Whip, PublisherAppearsInItsTileAndLeavesOnDelete) {
 
 TEST_F(Whip, BadRequestsGetClearErrorsAndTheServerGoesOn) {
   mt::ServerUnderTest server("whip-errors");
-  std::string config = kConfig;
-  config.insert(config.find("rooms:"),
-                "webrtc: {auto_create_rooms: false, stun_servers: [\"stun://10.77.0.1:3478\"], "
-                "turn_servers: [\"turn://ann:s3cret@10.77.0.1:3478\"]}\n");
+  const std::string config = mt::live_room_config(
+      {.webrtc = "auto_create_rooms: false, stun_servers: [\"stun://10.77.0.1:3478\"], "
+                 "turn_servers: [\"turn://ann:s3cret@10.77.0.1:3478\"]"});
   ASSERT_TRUE(server.start(config)) << server.log();
   const int port = server.port();
   const std::string offer =
@@ -182,9 +179,7 @@ TEST_F(Whip, BadRequestsGetClearErrorsAndTheServerGoesOn) {
 // layout engine computes and hears everyone but themselves.
 TEST_F(Whip, SendrecvPublishersGetTheMixAndTheirMixMinus) {
   mt::ServerUnderTest server("whip-mixminus");
-  std::string config = kConfig;
-  config.replace(config.find("side-by-side"), 12, "grid");
-  ASSERT_TRUE(server.start(config)) << server.log();
+  ASSERT_TRUE(server.start(mt::live_room_config({.layout = "grid"}))) << server.log();
   mt::WebRtcPeer blue(0xff0000ff, 660, "h264");
   mt::WebRtcPeer green(0xff00ff00, 880, "h264");
   const auto blue_answer = blue.publish(server.port(), "/whip/live?name=Blue");
@@ -273,7 +268,7 @@ TEST_F(Whip, SendrecvPublishersGetTheMixAndTheirMixMinus) {
 // A WHEP viewer gets the full mix: every tile, every tone.
 TEST_F(Whip, WhepViewerGetsTheFullMix) {
   mt::ServerUnderTest server("whep");
-  ASSERT_TRUE(server.start(kConfig)) << server.log();
+  ASSERT_TRUE(server.start(mt::live_room_config())) << server.log();
   mt::WebRtcPeer blue(0xff0000ff, 660, "h264");
   ASSERT_EQ(blue.publish(server.port(), "/whip/live?name=Blue").status, 201);
   auto viewer = mt::WebRtcPeer::viewer();
@@ -302,10 +297,9 @@ TEST_F(Whip, WhepViewerGetsTheFullMix) {
 // outputs); ICE uses only the configured address and port range.
 TEST_F(Whip, AJoinCreatesTheRoomAndIceKeepsToTheConfiguredAddressAndPorts) {
   mt::ServerUnderTest server("whip-autocreate");
-  std::string config = kConfig;
-  config.insert(config.find("rooms:"),
-                "webrtc: {room_layout: grid, ice_addresses: [10.77.0.1], udp_port_min: 41000, "
-                "udp_port_max: 41020, idle_room_close_s: 1}\n");
+  const std::string config = mt::live_room_config(
+      {.webrtc = "room_layout: grid, ice_addresses: [10.77.0.1], udp_port_min: 41000, "
+                 "udp_port_max: 41020, idle_room_close_s: 1"});
   ASSERT_TRUE(server.start(config)) << server.log();
   EXPECT_EQ(server.get("/api/v1/rooms/popup").status, 404);
   mt::WebRtcPeer peer(0xff0000ff, 660, "h264");
@@ -350,10 +344,9 @@ TEST_F(Whip, AJoinCreatesTheRoomAndIceKeepsToTheConfiguredAddressAndPorts) {
 // the others' returned mix reflows.
 TEST_F(Whip, ThreePublishersAndOneVanishes) {
   mt::ServerUnderTest server("whip-three");
-  std::string config = kConfig;
-  config.replace(config.find("side-by-side"), 12, "grid");
-  config.insert(config.find("rooms:"), "webrtc: {departure_timeout_s: 2}\n");
-  ASSERT_TRUE(server.start(config)) << server.log();
+  ASSERT_TRUE(
+      server.start(mt::live_room_config({.layout = "grid", .webrtc = "departure_timeout_s: 2"})))
+      << server.log();
   struct Guest {
     const char* name;
     unsigned argb;
@@ -442,9 +435,8 @@ TEST_F(Whip, ThreePublishersAndOneVanishes) {
 // and one that never connects is dropped after twice the departure timeout.
 TEST_F(Whip, VanishedAndNeverConnectedViewersAreDropped) {
   mt::ServerUnderTest server("whep-gone");
-  std::string config = kConfig;
-  config.insert(config.find("rooms:"), "webrtc: {departure_timeout_s: 1.5}\n");
-  ASSERT_TRUE(server.start(config)) << server.log();
+  ASSERT_TRUE(server.start(mt::live_room_config({.webrtc = "departure_timeout_s: 1.5"})))
+      << server.log();
   auto viewer = mt::WebRtcPeer::viewer();
   ASSERT_EQ(viewer->publish(server.port(), "/whep/live").status, 201) << server.log();
   ASSERT_TRUE(mt::wait_until([&] { return viewer->frames_received() > 10; }, 15)) << server.log();
@@ -475,12 +467,10 @@ TEST_F(Whip, VanishedAndNeverConnectedViewersAreDropped) {
 // than one keyframe per webrtc.keyframe_min_interval_s.
 TEST_F(Whip, KeyframesOnJoinOnPliAndRateLimited) {
   mt::ServerUnderTest server("whip-keyframes");
-  std::string config = kConfig;
   // Natural keyframes only every 60 s: any other one was asked for.
-  config.replace(config.find("video_bitrate_kbps: 800}"), 24,
-                 "video_bitrate_kbps: 800, keyframe_interval_s: 60}");
-  config.insert(config.find("rooms:"), "webrtc: {keyframe_min_interval_s: 1}\n");
-  ASSERT_TRUE(server.start(config)) << server.log();
+  ASSERT_TRUE(server.start(mt::live_room_config(
+      {.media = "keyframe_interval_s: 60", .webrtc = "keyframe_min_interval_s: 1"})))
+      << server.log();
   mt::WebRtcPeer blue(0xff0000ff, 660, "h264");
   ASSERT_EQ(blue.publish(server.port(), "/whip/live?name=Blue").status, 201) << server.log();
   // The returned stream starts on a keyframe, forced when the peer connected.

@@ -26,9 +26,7 @@ class WebSocket : public ::testing::Test {
 };
 
 std::string grid_config() {
-  std::string config = mt::kLiveRoomConfig;
-  config.replace(config.find("side-by-side"), 12, "grid");
-  return config;
+  return mt::live_room_config({.layout = "grid"});
 }
 
 // Trickles candidates both ways between `peer` and the server until the peer
@@ -195,9 +193,9 @@ TEST_F(WebSocket, ClosingTheSocketLeavesEvenBeforeMedia) {
 // server stay up.
 TEST_F(WebSocket, BadMessagesGetErrorsAndTheServerGoesOn) {
   mt::ServerUnderTest server("ws-bad");
-  std::string config = grid_config();
-  config.insert(config.find("rooms:"), "webrtc: {auto_create_rooms: false}\n");
-  ASSERT_TRUE(server.start(config)) << server.log();
+  ASSERT_TRUE(
+      server.start(mt::live_room_config({.layout = "grid", .webrtc = "auto_create_rooms: false"})))
+      << server.log();
   mt::WsClient ws(server.port());
   mt::WebRtcPeer peer(0xff00ff00, 880, "h264");
   const std::string offer = peer.create_offer(false);
@@ -239,13 +237,12 @@ TEST_F(WebSocket, WatchersGetLayoutAndOutputEvents) {
   std::filesystem::create_directories(layouts);
   const std::string layout_file = layouts + "/stage.yaml";
   mt::write_file(layout_file, "name: stage\nregions:\n  - {show: all, arrange: row}\n");
-  std::string config = grid_config();
-  config.replace(config.find("{root}/config/layouts"), 21, "{dir}/layouts");
-  config.replace(config.find("layout: grid"), 12, "layout: stage");
   // Nothing listens on port 1: the push keeps retrying.
-  config.replace(config.find("recording: {enabled: true}}"), 27,
-                 "recording: {enabled: true}, rtmp: [{name: cdn, url: "
-                 "\"rtmp://127.0.0.1:1/live/key\", backoff_initial_s: 0.5, backoff_max_s: 1}]}");
+  const std::string config = mt::live_room_config(
+      {.layout = "stage",
+       .layouts_dir = "{dir}/layouts",
+       .rtmp = "[{name: cdn, url: \"rtmp://127.0.0.1:1/live/key\", backoff_initial_s: 0.5, "
+               "backoff_max_s: 1}]"});
   ASSERT_TRUE(server.start(config)) << server.log();
   mt::WsClient watcher(server.port());
   watcher.send(mt::ws_json({{"type", "watch"}, {"room", "live"}}));
