@@ -123,13 +123,17 @@ void AudioMix::remove_input(const std::string& participant_id) {
   auto it = inputs_.find(participant_id);
   if (it == inputs_.end()) return;
   Input input = it->second;
-  auto mm = mix_minus_.find(participant_id);
-  if (mm != mix_minus_.end()) unlink_own(mm->second, &input);
   inputs_.erase(it);
-  gst_element_set_state(input.bin, GST_STATE_NULL);
-  gst_bin_remove(pipeline_, input.bin);
+  // The mixer's pad goes first: releasing it flushes it, so a push or a
+  // serialized query of the participant waiting inside the mixer returns
+  // (and the input's queue thread with it). Only then can the input's
+  // elements stop without waiting on a streaming thread.
   gst_element_release_request_pad(mixer_, input.mixer_pad);
   gst_object_unref(input.mixer_pad);
+  auto mm = mix_minus_.find(participant_id);
+  if (mm != mix_minus_.end()) unlink_own(mm->second, &input);
+  gst_element_set_state(input.bin, GST_STATE_NULL);
+  gst_bin_remove(pipeline_, input.bin);
 }
 
 GstPad* AudioMix::mix_minus_pad(const std::string& participant_id) {

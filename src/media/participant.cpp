@@ -25,8 +25,26 @@ void Participant::stop() {
 Participant::~Participant() {
   if (!bin_) return;
   gst_element_set_state(bin_, GST_STATE_NULL);
-  if (pipeline_) gst_bin_remove(pipeline_, bin_);
+  if (pipeline_ && GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_))
+    gst_bin_remove(pipeline_, bin_);
   gst_object_unref(bin_);
+}
+
+GstPtr<GstElement> Participant::detach() {
+  ended_ = true;
+  if (!bin_) return {};
+  GstIterator* it = gst_element_iterate_pads(bin_);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    unlink_from_peer(GST_PAD(g_value_get_object(&item)));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  auto held = ref(bin_);
+  if (pipeline_ && GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_))
+    gst_bin_remove(pipeline_, bin_);
+  return held;
 }
 
 void Participant::start(GstBin* pipeline) {

@@ -47,6 +47,11 @@ class Participant {
   // signal callbacks). Called before destruction: subclass members must not
   // be gone while a streaming thread still calls into them.
   void stop();
+  // The participant leaves the room's graph: no more calls to the listener,
+  // every pad of the bin unlinked, the bin out of the pipeline (still
+  // running). Returns the bin, for the caller to stop where a wait cannot
+  // block the main loop (media/reaper); the object must outlive that stop.
+  GstPtr<GstElement> detach();
   // Called by the room for a bus error from one of this participant's elements.
   void fail(const std::string& reason);
   // True when `object` is one of this participant's elements.

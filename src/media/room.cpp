@@ -1,6 +1,7 @@
 #include "media/room.h"
 
 #include "media/keyframe_limiter.h"
+#include "media/reaper.h"
 
 #include <gio/gio.h>
 
@@ -345,24 +346,34 @@ std::string Room::admit(std::unique_ptr<Participant> participant, const std::str
 void Room::remove_participant(const std::string& id, const std::string& reason) {
   auto it = members_.find(id);
   if (it == members_.end()) return;
-  // The shared H.264 stream stops going to the participant at once (a
-  // plain unlink: the tee skips unlinked pads). Then the participant's own
-  // elements stop: that flushes its return branch, where a query from its
-  // mix-minus may be waiting for webrtcbin (which holds send streams until
-  // the peer is connected, forever if it never connects). Only then are the
-  // mix-minus and the tee pad freed, and its mixer inputs.
-  Member& member = it->second;
-  unlink_from_peer(member.return_video_tee_pad);
-  unlink_from_peer(member.return_vp8_pad);
-  std::unique_ptr<Participant> participant = std::move(member.participant);
-  const std::string participant_name = participant->display_name();
-  participant->stop();
-  unlink_return_feeds(id, member);
-  const SourceConfig source = member.source;
+  // Nothing here may wait on one of the participant's streaming threads:
+  // one of them can itself be waiting (a push or a serialized query inside a
+  // mixer, webrtcbin holding a send stream of a peer that never connected),
+  // and the main loop serves every room. So the branch is unblocked first,
+  // then taken out, and stopped on a thread of its own:
+  // 1. the guards drop whatever the participant still sends, and the shared
+  //    streams stop going to them (plain unlinks, no stream lock);
+  // 2. their mixer inputs go, the mixers' pads first: a push or query of
+  //    theirs waiting inside a mixer returns flushing, and so does every
+  //    thread queued behind it;
+  // 3. their bin leaves the pipeline and goes to NULL in the background
+  //    (media/reaper); once it is there, the tee pads and the mix-minus that
+  //    fed its return path are freed (nothing can be waiting in them now).
+  auto gone = std::make_shared<Member>(std::move(it->second));
   members_.erase(it);
-  participant.reset();
+  for (auto* guard : {gone->video_guard.get(), gone->audio_guard.get()})
+    if (guard) guard->close();
+  gone->return_video.unlink();
+  unlink_from_peer(gone->return_vp8_pad);
   video_mix_->remove_input(id);
   audio_mix_->remove_input(id);
+  const std::string participant_name = gone->participant->display_name();
+  GstPtr<GstElement> bin = gone->participant->detach();
+  reaper::stop_in_background(std::move(bin), "room " + name() + ": participant " + id,
+                             [this, t = lifetime_.token(), id, gone] {
+                               if (Lifetime::alive(t)) release_return_feeds(id, *gone);
+                               gone->participant.reset();
+                             });
   slots_.leave(id);
   leave_timers_.erase(id);
   if (speaker_.current() == id) emit({"speaking", "", "", {}, {}});
@@ -370,6 +381,7 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
   LOG_INFO << "room " << name() << ": " << id << " left (" << reason << ")";
   emit({"participant_left", id, participant_name, reason, {}});
   relayout();
+  const SourceConfig& source = gone->source;
   if (source.loop && reason == "end of stream" && !stopping_) {
     std::string error;
     if (add_source(source, error).empty())
@@ -401,9 +413,11 @@ void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
       LOG_ERROR << "room " << name() << ": cannot send VP8 to " << participant.id() << ": "
                 << (vp8_ ? error : "no VP8 encoder profile");
   } else if (video_sink) {
-    member.return_video_tee_pad = gst_element_request_pad_simple(encoded_video_tee_, "src_%u");
-    if (gst_pad_link(member.return_video_tee_pad, video_sink) != GST_PAD_LINK_OK)
-      LOG_ERROR << "room " << name() << ": cannot send video back to " << participant.id();
+    std::string error;
+    member.return_video = TeeFeed::link(encoded_video_tee_, video_sink, error);
+    if (!member.return_video)
+      LOG_ERROR << "room " << name() << ": cannot send video back to " << participant.id() << ": "
+                << error;
     // A new receiver needs a keyframe to start decoding.
     fanout_->request_keyframe();
   }
@@ -415,12 +429,8 @@ void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
   }
 }
 
-void Room::unlink_return_feeds(const std::string& id, Member& member) {
-  if (member.return_video_tee_pad) {
-    gst_element_release_request_pad(encoded_video_tee_, member.return_video_tee_pad);
-    gst_object_unref(member.return_video_tee_pad);
-    member.return_video_tee_pad = nullptr;
-  }
+void Room::release_return_feeds(const std::string& id, Member& member) {
+  member.return_video.release();
   if (member.return_vp8_pad) vp8_->detach(std::exchange(member.return_vp8_pad, nullptr));
   audio_mix_->remove_mix_minus(id);
 }
@@ -477,13 +487,13 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
       return "";
     }
   } else if (sink) {
-    v.video_tee_pad = gst_element_request_pad_simple(encoded_video_tee_, "src_%u");
-    gst_pad_link(v.video_tee_pad, sink);
+    v.video = TeeFeed::link(encoded_video_tee_, sink, error);
+    if (!v.video) return "";
     fanout_->request_keyframe();  // a new receiver starts on a keyframe
   }
   if (GstPad* sink = v.viewer->audio_sink()) {
-    v.audio_tee_pad = gst_element_request_pad_simple(shared_opus_tee(), "src_%u");
-    gst_pad_link(v.audio_tee_pad, sink);
+    v.audio = TeeFeed::link(shared_opus_tee(), sink, error);
+    if (!v.audio) return "";
   }
   v.viewer->set_on_connected([this, t = lifetime_.token(), codec = v.viewer->video_codec()] {
     if (Lifetime::alive(t)) force_keyframe(codec);
@@ -503,22 +513,23 @@ WebRtcViewer* Room::webrtc_viewer(const std::string& id) {
 void Room::remove_viewer(const std::string& id, const std::string& reason) {
   auto it = viewers_.find(id);
   if (it == viewers_.end()) return;
-  Viewer v = std::move(it->second);
+  // As for a participant (remove_participant): the shared streams stop
+  // going to the viewer at once, its bin stops off the main loop, and the
+  // tee pads are freed once nothing of the viewer can be waiting in them.
+  auto gone = std::make_shared<Viewer>(std::move(it->second));
   viewers_.erase(it);
-  // Unlinked from the shared streams first (plain unlinks: the tees skip
-  // them), then the viewer's own elements stop, then the tee pads go: a tee
-  // pad is never released while a push or query into the viewer may wait.
-  for (GstPad* pad : {v.video_tee_pad, v.vp8_pad, v.audio_tee_pad}) unlink_from_peer(pad);
-  v.viewer.reset();
-  if (v.vp8_pad) vp8_->detach(v.vp8_pad);
-  if (v.video_tee_pad) {
-    gst_element_release_request_pad(encoded_video_tee_, v.video_tee_pad);
-    gst_object_unref(v.video_tee_pad);
-  }
-  if (v.audio_tee_pad) {
-    gst_element_release_request_pad(opus_tee_, v.audio_tee_pad);
-    gst_object_unref(v.audio_tee_pad);
-  }
+  gone->video.unlink();
+  gone->audio.unlink();
+  unlink_from_peer(gone->vp8_pad);
+  GstPtr<GstElement> bin = gone->viewer->detach();
+  reaper::stop_in_background(std::move(bin), "room " + name() + ": viewer " + id,
+                             [this, t = lifetime_.token(), gone] {
+                               if (Lifetime::alive(t) && gone->vp8_pad)
+                                 vp8_->detach(std::exchange(gone->vp8_pad, nullptr));
+                               gone->video.release();
+                               gone->audio.release();
+                               gone->viewer.reset();
+                             });
   LOG_INFO << "room " << name() << ": viewer " << id << " left (" << reason << ")";
   emit({"viewer_left", id, "", reason, {}});
 }
@@ -537,10 +548,18 @@ Room::Member* Room::find(const Participant& p) {
 void Room::on_participant_stream(Participant& p, Participant::Stream stream, GstPad* pad) {
   Member* member = find(p);
   if (!member) return;
+  // The guard is in place before the first buffer can pass (the pad is
+  // blocked until it is linked).
   if (stream == Participant::Stream::Video) {
+    member->video_guard =
+        std::make_unique<InputGuard>("room " + name() + ": participant " + p.id() + " video",
+                                     InputTimeline::Kind::Video, pad, pipeline_);
     video_mix_->add_input(p.id(), pad);
     member->video_linked = true;
   } else {
+    member->audio_guard =
+        std::make_unique<InputGuard>("room " + name() + ": participant " + p.id() + " audio",
+                                     InputTimeline::Kind::Audio, pad, pipeline_);
     audio_mix_->add_input(p.id(), pad);
     member->audio_linked = true;
   }
@@ -760,6 +779,8 @@ RoomStatus Room::status() const {
     p.has_video = member.video_linked;
     p.speaking = speaker_.current() == id;
     p.source = member.source_uri;
+    if (member.video_guard) p.video_input = member.video_guard->counters();
+    if (member.audio_guard) p.audio_input = member.audio_guard->counters();
     s.participants.push_back(p);
   }
   for (const auto& output : outputs_) s.outputs.push_back(output->status());

@@ -21,10 +21,12 @@
 #include "media/encoded_fanout.h"
 #include "media/encoder.h"
 #include "media/gst_ptr.h"
+#include "media/input_guard.h"
 #include "media/lifetime.h"
 #include "media/output.h"
 #include "media/participant.h"
 #include "media/shared_encode.h"
+#include "media/tee_feed.h"
 #include "media/video_mix.h"
 #include "media/webrtc_participant.h"
 #include "media/webrtc_viewer.h"
@@ -39,6 +41,9 @@ struct ParticipantStatus {
   bool has_video = false;
   bool speaking = false;
   std::string source;  // the source URI for URI participants
+  // What the input guards kept from the mixers or repaired (media/input_guard).
+  InputCounters video_input;
+  InputCounters audio_input;
 };
 
 struct RoomStatus {
@@ -144,9 +149,11 @@ class Room : public Participant::Listener, public Output::Listener {
     int video_height = 0;
     bool video_linked = false;
     bool audio_linked = false;
-    bool streams_known = false;              // all of the participant's streams have appeared
-    GstPad* return_video_tee_pad = nullptr;  // WebRTC return path, on encoded_video_tee_
-    GstPad* return_vp8_pad = nullptr;        // or on the shared VP8 encode
+    bool streams_known = false;               // all of the participant's streams have appeared
+    std::unique_ptr<InputGuard> video_guard;  // between their streams and the mixers
+    std::unique_ptr<InputGuard> audio_guard;
+    TeeFeed return_video;              // WebRTC return path, on encoded_video_tee_
+    GstPad* return_vp8_pad = nullptr;  // or on the shared VP8 encode
     std::string source_uri;
     SourceConfig source;  // to rejoin looping files
   };
@@ -175,7 +182,8 @@ class Room : public Participant::Listener, public Output::Listener {
   // Forces a keyframe of the shared encode of `codec` ("h264", "vp8").
   void force_keyframe(const std::string& codec);
   void link_return_feeds(Member& member, WebRtcParticipant& participant);
-  void unlink_return_feeds(const std::string& id, Member& member);
+  // After the participant's bin is in NULL: frees what fed its return path.
+  void release_return_feeds(const std::string& id, Member& member);
   std::string admit(std::unique_ptr<Participant> participant, const std::string& described,
                     const SourceConfig& source, std::string& error);
   void build_encoders(const EncodeSettings& settings);
@@ -197,9 +205,9 @@ class Room : public Participant::Listener, public Output::Listener {
   std::map<std::string, Member> members_;
   struct Viewer {
     std::unique_ptr<WebRtcViewer> viewer;
-    GstPad* video_tee_pad = nullptr;
-    GstPad* vp8_pad = nullptr;
-    GstPad* audio_tee_pad = nullptr;
+    TeeFeed video;              // on encoded_video_tee_
+    GstPad* vp8_pad = nullptr;  // or on the shared VP8 encode
+    TeeFeed audio;              // on the shared Opus tee
   };
   std::map<std::string, Viewer> viewers_;
   int next_viewer_ = 1;

@@ -136,14 +136,21 @@ VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElem
 }
 
 void VideoMix::remove_branch(GstElement* tee, Branch& branch) {
-  // Detach from the tee first (this waits out a push in flight), so that the
-  // participant's stream never sees the branch flushing.
+  // A tile of someone who stays: detach from the tee first (this waits out a
+  // push in flight), so that the participant's stream never sees the branch
+  // flushing.
   gst_element_release_request_pad(tee, branch.tee_pad);
   gst_object_unref(branch.tee_pad);
   gst_element_set_state(branch.bin, GST_STATE_NULL);
   gst_bin_remove(pipeline_, branch.bin);
+  release_mixer_pad(branch);
+}
+
+void VideoMix::release_mixer_pad(Branch& branch) {
+  if (!branch.mixer_pad) return;
   gst_element_release_request_pad(compositor_, branch.mixer_pad);
   gst_object_unref(branch.mixer_pad);
+  branch.mixer_pad = nullptr;
 }
 
 void VideoMix::remove_input(const std::string& participant_id) {
@@ -151,6 +158,12 @@ void VideoMix::remove_input(const std::string& participant_id) {
   if (it == inputs_.end()) return;
   Input input = std::move(it->second);
   inputs_.erase(it);
+  // Someone who leaves: the compositor's pads go first. Releasing one
+  // flushes it, so a push or a serialized query of the participant waiting
+  // inside the compositor returns, and so does every thread waiting behind
+  // it (a branch queue's, the participant's own in the tee). Only then can
+  // the tee and the branches stop without waiting on a streaming thread.
+  for (auto& branch : input.branches) release_mixer_pad(branch);
   gst_element_set_state(input.tee, GST_STATE_NULL);
   for (auto& branch : input.branches) remove_branch(input.tee, branch);
   gst_bin_remove(pipeline_, input.tee);

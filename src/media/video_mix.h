@@ -64,6 +64,7 @@ class VideoMix {
   };
   Branch add_branch(const std::string& participant_id, GstElement* tee);
   void remove_branch(GstElement* tee, Branch& branch);
+  void release_mixer_pad(Branch& branch);
 
   GstBin* pipeline_;
   CanvasSpec spec_;

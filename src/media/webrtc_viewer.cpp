@@ -17,6 +17,16 @@ WebRtcViewer::~WebRtcViewer() {
   gst_object_unref(bin_);
 }
 
+GstPtr<GstElement> WebRtcViewer::detach() {
+  on_gone_ = nullptr;
+  on_connected_ = nullptr;
+  if (!bin_) return {};
+  for (GstPad* pad : {video_, audio_}) unlink_from_peer(pad);
+  auto held = ref(bin_);
+  if (GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_)) gst_bin_remove(pipeline_, bin_);
+  return held;
+}
+
 bool WebRtcViewer::start(GstBin* pipeline, std::string& error) {
   pipeline_ = pipeline;
   bin_ = gst_bin_new(("viewer-" + id_).c_str());

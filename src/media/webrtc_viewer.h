@@ -24,6 +24,10 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   // Builds the viewer's bin in `pipeline`; returns false with `error` set
   // when the offer takes nothing we send.
   bool start(GstBin* pipeline, std::string& error);
+  // Leaves the room's graph: pads unlinked, the bin out of the pipeline,
+  // still running; no more callbacks. Returns the bin to stop off the main
+  // loop (media/reaper); this object must outlive that stop.
+  GstPtr<GstElement> detach();
   // Sinks for the room's encoded streams (nullptr when not wanted).
   GstPad* video_sink() const { return video_; }
   GstPad* audio_sink() const { return audio_; }
