@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/server.h"
+#include "app/supervisor.h"
 #include "core/log.h"
 #include "mixcast_build_config.h"
 
@@ -40,6 +41,8 @@ mixcast::log::Level to_log_level(mixcast::LogLevel level) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists: SIGINT/SIGTERM go to the supervisor's thread.
+  mixcast::Supervisor::block_signals();
   std::string config_path = "config/mixcast.yaml";
   bool config_given = false;
   std::string log_level;

@@ -1,6 +1,6 @@
 #include "app/server.h"
 
-#include <glib-unix.h>
+#include "app/supervisor.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -227,29 +227,19 @@ bool Server::start() {
 }
 
 int Server::run() {
-  auto on_signal = [](gpointer self) -> gboolean {
-    static_cast<Server*>(self)->shutdown();
-    return G_SOURCE_CONTINUE;
-  };
-  const guint sigint = g_unix_signal_add(SIGINT, on_signal, this);
-  const guint sigterm = g_unix_signal_add(SIGTERM, on_signal, this);
+  // SIGINT/SIGTERM are taken by the supervisor's thread (main() blocks them
+  // everywhere else), so that a stop is bounded even when the main loop
+  // is not turning.
+  Supervisor& supervisor =
+      Supervisor::start(loaded_.config.shutdown_timeout_s, [this] { shutdown(); });
   g_main_loop_run(loop_);
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
+  supervisor.main_loop_ended();
   return 0;
 }
 
 void Server::shutdown() {
-  if (shutting_down_) {
-    // The same request delivered twice (to the process and to its group)
-    // arrives within milliseconds; only a later one means "quit now".
-    if (g_get_monotonic_time() - shutdown_started_us_ < 2 * G_USEC_PER_SEC) return;
-    LOG_WARN << "second signal: quitting without waiting for the outputs";
-    g_main_loop_quit(loop_);
-    return;
-  }
+  if (shutting_down_) return;
   shutting_down_ = true;
-  shutdown_started_us_ = g_get_monotonic_time();
   LOG_INFO << "stopping: finishing recordings and playlists";
   auto remaining = std::make_shared<size_t>(rooms_.size());
   if (rooms_.empty()) g_main_loop_quit(loop_);

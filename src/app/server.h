@@ -97,7 +97,6 @@ class Server : public HttpServer::Backend, public Room::Listener {
   std::map<std::string, std::unique_ptr<Room>> rooms_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;
-  gint64 shutdown_started_us_ = 0;
 };
 
 }  // namespace mixcast

@@ -114,6 +114,7 @@ void check_media(Checker& check, const MediaConfig& media) {
   check.not_empty("media.video_encoder", media.video_encoder);
   check.not_empty("media.audio_encoder", media.audio_encoder);
   check.int_range("media.mixer_latency_ms", media.mixer_latency_ms, 0, 10000);
+  check.positive("media.stall_timeout_s", media.stall_timeout_s);
 }
 
 void check_webrtc(Checker& check, const WebRtcConfig& w) {
@@ -345,6 +346,7 @@ bool valid_room_name(std::string_view name) {
 void validate(const Config& config, IssueList& issues) {
   Checker check(config, issues);
   check_http(check, config.http);
+  check.positive("shutdown_timeout_s", config.shutdown_timeout_s);
   check_media(check, config.media);
   check_paths(check, config.paths);
   check_webrtc(check, config.webrtc);

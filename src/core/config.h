@@ -50,6 +50,9 @@ struct MediaConfig {
   std::string video_encoder = "x264";  // name of a profile in pipelines/
   std::string audio_encoder = "aac";
   int mixer_latency_ms = 40;  // aggregator latency of compositor/audiomixer
+  // A room whose programme (encoded video frames or mixed audio) stops
+  // advancing for this long rebuilds its mixing core.
+  double stall_timeout_s = 3.0;
 };
 
 struct HlsConfig {
@@ -127,6 +130,10 @@ struct FilePos {
 struct Config {
   std::string file;  // the config file this came from ("" = built-in defaults)
   LogLevel log_level = LogLevel::Info;
+  // SIGTERM: outputs are finalized first; a stop that takes longer than
+  // this (a stuck pipeline) ends the process anyway (recordings are
+  // fragmented: at most the last fragment is lost).
+  double shutdown_timeout_s = 10.0;
   HttpConfig http;
   MediaConfig media;
   PathsConfig paths;

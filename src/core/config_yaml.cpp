@@ -100,9 +100,11 @@ class Parser {
   void parse_root(const YAML::Node& root) {
     auto fields =
         mapping(root, "", to_pos(root.Mark()),
-                {"log_level", "http", "media", "paths", "default_outputs", "webrtc", "rooms"});
+                {"log_level", "shutdown_timeout_s", "http", "media", "paths", "default_outputs",
+                 "webrtc", "rooms"});
     if (!fields) return;
     if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
+    if (auto e = find(*fields, "shutdown_timeout_s")) read(*e, config_.shutdown_timeout_s);
     if (auto e = find(*fields, "http")) parse_http(*e);
     if (auto e = find(*fields, "media")) parse_media(*e);
     if (auto e = find(*fields, "paths")) parse_paths(*e);
@@ -275,7 +277,7 @@ class Parser {
   void parse_media(const Entry& entry) {
     auto f = mapping(entry, {"width", "height", "fps", "video_bitrate_kbps", "audio_bitrate_kbps",
                              "audio_rate", "audio_channels", "keyframe_interval_s", "video_encoder",
-                             "audio_encoder", "mixer_latency_ms"});
+                             "audio_encoder", "mixer_latency_ms", "stall_timeout_s"});
     if (!f) return;
     MediaConfig& media = config_.media;
     field(*f, "width", media.width);
@@ -289,6 +291,7 @@ class Parser {
     field(*f, "video_encoder", media.video_encoder);
     field(*f, "audio_encoder", media.audio_encoder);
     field(*f, "mixer_latency_ms", media.mixer_latency_ms);
+    field(*f, "stall_timeout_s", media.stall_timeout_s);
   }
 
   void parse_paths(const Entry& entry) {

@@ -14,6 +14,17 @@ std::string JsonWriter::text(bool pretty) const {
 
 namespace {
 
+void write_input(JsonWriter& out, const char* name, const InputCounters& c) {
+  out.key(name)
+      .begin_object()
+      .field("dropped_untimestamped", static_cast<int64_t>(c.dropped_untimestamped))
+      .field("dropped_backwards", static_cast<int64_t>(c.dropped_backwards))
+      .field("repaired_untimestamped", static_cast<int64_t>(c.repaired_untimestamped))
+      .field("rebased", static_cast<int64_t>(c.rebased))
+      .field("absorbed_events", static_cast<int64_t>(c.absorbed_events))
+      .end_object();
+}
+
 void write_room_fields(JsonWriter& out, const RoomStatus& room) {
   out.field("name", room.name)
       .field("layout", room.layout)
@@ -21,6 +32,8 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
       .field("height", room.height)
       .field("fps", room.fps)
       .field("video_frames_encoded", static_cast<int64_t>(room.video_frames_encoded))
+      .field("core_rebuilds", room.core_rebuilds)
+      .field("last_core_error", room.last_core_error)
       .field("hls", "/hls/" + room.name + "/index.m3u8");
   out.key("participants").begin_array();
   for (const auto& p : room.participants) {
@@ -31,8 +44,11 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
         .field("slot", p.slot)
         .field("has_video", p.has_video)
         .field("speaking", p.speaking)
-        .field("source", p.source)
-        .end_object();
+        .field("source", p.source);
+    out.key("input").begin_object();
+    write_input(out, "video", p.video_input);
+    write_input(out, "audio", p.audio_input);
+    out.end_object().end_object();
   }
   out.end_array();
   out.key("outputs").begin_array();
@@ -93,6 +109,10 @@ std::string room_event_message(const RoomEvent& event) {
         .field("error", event.output.last_error);
   } else if (event.type == "viewer_joined" || event.type == "viewer_left") {
     out.field("id", event.id);
+  } else if (event.type == "room_error") {
+    out.field("element", event.name).field("error", event.detail);
+  } else if (event.type == "room_recovered") {
+    out.field("reason", event.detail);
   } else {
     out.field("id", event.id).field("name", event.name).field("detail", event.detail);
   }

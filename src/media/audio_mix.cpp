@@ -37,7 +37,12 @@ AudioMix::AudioMix(GstBin* pipeline, const AudioSpec& spec)
   // The mix's sample grid starts at running time 0, so that every mixer of
   // the room (the sum and each mix-minus) puts a given sample at the same
   // place: mix-minus subtracts sample by sample.
-  gst_util_set_object_arg(G_OBJECT(mixer_), "start-time-selection", "zero");
+  if (spec.start_time > 0) {
+    gst_util_set_object_arg(G_OBJECT(mixer_), "start-time-selection", "set");
+    g_object_set(mixer_, "start-time", guint64(spec.start_time), nullptr);
+  } else {
+    gst_util_set_object_arg(G_OBJECT(mixer_), "start-time-selection", "zero");
+  }
 
   GstElement* silence = make_element("audiotestsrc", "audio-background");
   g_object_set(silence, "is-live", TRUE, "samplesperbuffer", spec.rate / 100, nullptr);

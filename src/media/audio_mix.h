@@ -24,6 +24,9 @@ struct AudioSpec {
   int rate = 48000;
   int channels = 2;
   int latency_ms = 100;
+  // The mix's timeline starts here (running time, on the 10 ms grid): 0 for
+  // a new room, "now" for a core rebuilt in a running room.
+  GstClockTime start_time = 0;
 };
 
 class AudioMix {

@@ -27,10 +27,17 @@ GstElement* add_branch(GstBin* pipeline, GstElement* tee, const char* name, GCal
 }  // namespace
 
 EncodedFanout::EncodedFanout(GstBin* pipeline, GstElement* video_tee, GstElement* audio_tee) {
-  video_sink_ =
+  attach(pipeline, video_tee, audio_tee);
+}
+
+void EncodedFanout::attach(GstBin* pipeline, GstElement* video_tee, GstElement* audio_tee) {
+  GstElement* video =
       add_branch(pipeline, video_tee, "outputs-video", G_CALLBACK(&EncodedFanout::on_sample), this);
-  audio_sink_ =
+  GstElement* audio =
       add_branch(pipeline, audio_tee, "outputs-audio", G_CALLBACK(&EncodedFanout::on_sample), this);
+  std::lock_guard lock(mutex_);
+  video_sink_ = video;
+  audio_sink_ = audio;
 }
 
 EncodedFanout::~EncodedFanout() {
@@ -51,7 +58,12 @@ void EncodedFanout::unsubscribe(EncodedSubscriber* subscriber) {
 }
 
 void EncodedFanout::request_keyframe() {
-  GstPad* pad = gst_element_get_static_pad(video_sink_, "sink");
+  GstElement* sink = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    sink = video_sink_;
+  }
+  GstPad* pad = gst_element_get_static_pad(sink, "sink");
   gst_pad_push_event(pad,
                      gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref(pad);
@@ -60,6 +72,11 @@ void EncodedFanout::request_keyframe() {
 guint64 EncodedFanout::video_frames() const {
   std::lock_guard lock(mutex_);
   return video_frames_;
+}
+
+guint64 EncodedFanout::audio_buffers() const {
+  std::lock_guard lock(mutex_);
+  return audio_buffers_;
 }
 
 GstFlowReturn EncodedFanout::on_sample(GstElement* appsink, gpointer data) {
@@ -83,13 +100,22 @@ GstFlowReturn EncodedFanout::on_sample(GstElement* appsink, gpointer data) {
   MiniPtr<GstSample> shifted(
       gst_sample_new(out, gst_sample_get_caps(sample.get()), nullptr, nullptr));
   gst_buffer_unref(out);
-  self->dispatch(appsink == self->video_sink_ ? MediaKind::Video : MediaKind::Audio, shifted.get());
+  self->dispatch(appsink, shifted.get());
   return GST_FLOW_OK;
 }
 
-void EncodedFanout::dispatch(MediaKind kind, GstSample* sample) {
+void EncodedFanout::dispatch(GstElement* appsink, GstSample* sample) {
   std::lock_guard lock(mutex_);
-  if (kind == MediaKind::Video) ++video_frames_;
+  MediaKind kind;
+  if (appsink == video_sink_) {
+    kind = MediaKind::Video;
+    ++video_frames_;
+  } else if (appsink == audio_sink_) {
+    kind = MediaKind::Audio;
+    ++audio_buffers_;
+  } else {
+    return;  // a branch of the core before a rebuild
+  }
 
   for (auto* subscriber : subscribers_) subscriber->on_encoded(kind, sample);
 }

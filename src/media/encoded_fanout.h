@@ -27,6 +27,10 @@ class EncodedFanout {
  public:
   // Adds "queue ! appsink" branches to the two tees (in `pipeline`).
   EncodedFanout(GstBin* pipeline, GstElement* video_tee, GstElement* audio_tee);
+  // The room rebuilt its encoders: new branches on the new tees, the same
+  // subscribers (the outputs go on). The old branches are already out of the
+  // pipeline; anything they still deliver is ignored.
+  void attach(GstBin* pipeline, GstElement* video_tee, GstElement* audio_tee);
   ~EncodedFanout();
   EncodedFanout(const EncodedFanout&) = delete;
   EncodedFanout& operator=(const EncodedFanout&) = delete;
@@ -39,12 +43,13 @@ class EncodedFanout {
   void request_keyframe();
 
   guint64 video_frames() const;
+  guint64 audio_buffers() const;
 
  private:
   static GstFlowReturn on_sample(GstElement* appsink, gpointer self);
-  void dispatch(MediaKind kind, GstSample* sample);
+  void dispatch(GstElement* appsink, GstSample* sample);
 
-  GstElement* video_sink_ = nullptr;
+  GstElement* video_sink_ = nullptr;  // guarded by mutex_ (replaced by attach())
   GstElement* audio_sink_ = nullptr;
   // Held while dispatching, so unsubscribe() waits out a call in flight.
   // Lock order: this mutex, then a subscriber's own (Output::push_mutex_);
@@ -52,6 +57,7 @@ class EncodedFanout {
   mutable std::mutex mutex_;
   std::vector<EncodedSubscriber*> subscribers_;
   guint64 video_frames_ = 0;
+  guint64 audio_buffers_ = 0;
 };
 
 }  // namespace mixcast

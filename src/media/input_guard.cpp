@@ -37,10 +37,45 @@ InputGuard::InputGuard(std::string label, InputTimeline::Kind kind, GstPad* pad,
                       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH |
                       GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM),
       &InputGuard::on_probe, this, nullptr);
+  // Nothing the room's side returns reaches the participant either: a mixer
+  // that fails (GstVideoAggregator answers every input with an error), a
+  // branch still starting (flushing), an input unlinked while its core is
+  // rebuilt (not-linked). Passed up, any of them would end the
+  // participant's stream (a source stops with an error at the first one),
+  // and with one mixer error every participant of the room would go.
+  if (GST_IS_GHOST_PAD(pad)) {
+    internal_.reset(GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad))));
+    if (internal_) {
+      gst_pad_set_chain_function(internal_.get(), &InputGuard::chain_shielded);
+      gst_pad_set_chain_list_function(internal_.get(), &InputGuard::chain_list_shielded);
+    }
+  }
 }
 
 InputGuard::~InputGuard() {
   if (probe_) gst_pad_remove_probe(pad_.get(), probe_);
+  if (internal_) {
+    gst_pad_set_chain_function(internal_.get(), gst_proxy_pad_chain_default);
+    gst_pad_set_chain_list_function(internal_.get(), gst_proxy_pad_chain_list_default);
+  }
+}
+
+GstFlowReturn InputGuard::chain_shielded(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  const GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buffer);
+  return ret >= GST_FLOW_OK ? ret : GST_FLOW_OK;
+}
+
+GstFlowReturn InputGuard::chain_list_shielded(GstPad* pad, GstObject* parent, GstBufferList* list) {
+  const GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
+  return ret >= GST_FLOW_OK ? ret : GST_FLOW_OK;
+}
+
+void InputGuard::resume() {
+  {
+    std::lock_guard lock(mutex_);
+    sent_segment_ = false;  // the sticky segment is sent again to the new peer
+  }
+  suspended_.store(false);
 }
 
 InputCounters InputGuard::counters() const {
@@ -54,9 +89,13 @@ GstClockTime InputGuard::now() const {
   return t > base_time_ ? t - base_time_ : 0;
 }
 
-GstPadProbeReturn InputGuard::on_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn InputGuard::on_probe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<InputGuard*>(data);
-  if (self->closed_.load()) return GST_PAD_PROBE_DROP;  // queries fail, data vanishes
+  // Closed, suspended, or between a rebuilt core's relink steps: queries
+  // fail, data vanishes (an unlinked push would end the participant's
+  // stream with not-linked). Sticky events are sent again on the next link.
+  if (self->closed_.load() || self->suspended_.load() || !gst_pad_is_linked(pad))
+    return GST_PAD_PROBE_DROP;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) return self->on_buffer(info);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     // Raw decoders push single buffers; a list would pass unchecked, so it

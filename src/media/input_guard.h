@@ -31,11 +31,18 @@ class InputGuard {
   // From now on buffers and events are dropped here and queries refused.
   // Any thread.
   void close() { closed_.store(true); }
+  // The room rebuilds its mixers: until resume(), the participant's data
+  // vanishes here (their elements see no error from the unlinked pad), and
+  // the new mixer pads get a segment of ours again after resume(). Main loop.
+  void suspend() { suspended_.store(true); }
+  void resume();
   // A copy of the counters. Any thread.
   InputCounters counters() const;
 
  private:
   static GstPadProbeReturn on_probe(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstFlowReturn chain_shielded(GstPad* pad, GstObject* parent, GstBuffer* buffer);
+  static GstFlowReturn chain_list_shielded(GstPad* pad, GstObject* parent, GstBufferList* list);
   GstPadProbeReturn on_buffer(GstPadProbeInfo* info);
   GstPadProbeReturn on_event(GstPadProbeInfo* info);
   GstClockTime now() const;
@@ -43,10 +50,12 @@ class InputGuard {
 
   std::string label_;
   GstPtr<GstPad> pad_;
+  GstPtr<GstPad> internal_;  // the ghost pad's inner side, whose chain is shielded
   GstPtr<GstClock> clock_;
   GstClockTime base_time_ = 0;
   gulong probe_ = 0;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> suspended_{false};
 
   // Streaming thread (and counters() under the lock).
   mutable std::mutex mutex_;

@@ -58,6 +58,12 @@ void Participant::start(GstBin* pipeline) {
   gst_element_sync_state_with_parent(bin_);
 }
 
+GstPtr<GstPad> Participant::stream_pad(Stream stream) const {
+  if (!bin_) return {};
+  return GstPtr<GstPad>(
+      gst_element_get_static_pad(bin_, stream == Stream::Video ? "video" : "audio"));
+}
+
 bool Participant::owns(GstObject* object) const {
   return bin_ && object &&
          (object == GST_OBJECT(bin_) || gst_object_has_as_ancestor(object, GST_OBJECT(bin_)));

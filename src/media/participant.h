@@ -57,6 +57,9 @@ class Participant {
   // True when `object` is one of this participant's elements.
   bool owns(GstObject* object) const;
 
+  // The exposed raw stream pad ("video"/"audio" ghost of the bin), if any.
+  GstPtr<GstPad> stream_pad(Stream stream) const;
+
   const std::string& id() const { return id_; }
   const std::string& display_name() const { return display_name_; }
   const std::string& identity() const { return identity_; }

@@ -58,13 +58,8 @@ Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), list
 
   pipeline_ = gst_pipeline_new(("room-" + room.name).c_str());
   gst_object_ref_sink(pipeline_);
-  GstBin* bin = GST_BIN(pipeline_);
 
-  video_mix_ = std::make_unique<VideoMix>(bin, canvas_);
-  AudioSpec audio_spec{media.audio_rate, media.audio_channels, media.mixer_latency_ms};
-  audio_mix_ = std::make_unique<AudioMix>(bin, audio_spec);
-
-  EncodeSettings settings;
+  EncodeSettings& settings = encode_settings_;
   settings.width = canvas_.width;
   settings.height = canvas_.height;
   settings.fps = canvas_.fps;
@@ -73,7 +68,7 @@ Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), list
   settings.audio_rate = media.audio_rate;
   settings.audio_channels = media.audio_channels;
   settings.keyframe_interval_s = media.keyframe_interval_s;
-  build_encoders(settings);
+  build_core(0);
 
   GstBus* bus = gst_element_get_bus(pipeline_);
   bus_watch_ = SourceId(gst_bus_add_watch(bus, &Room::on_bus, this));
@@ -123,6 +118,16 @@ static void disable_encoder_keyframe_limit(GstElement* encoder) {
   }
   g_value_unset(&item);
   gst_iterator_free(it);
+}
+
+void Room::build_core(GstClockTime start_time) {
+  GstBin* bin = GST_BIN(pipeline_);
+  video_mix_ = std::make_unique<VideoMix>(bin, canvas_);
+  const auto& media = setup_.media;
+  AudioSpec audio_spec{media.audio_rate, media.audio_channels, media.mixer_latency_ms};
+  audio_spec.start_time = start_time;
+  audio_mix_ = std::make_unique<AudioMix>(bin, audio_spec);
+  build_encoders(encode_settings_);
 }
 
 void Room::build_encoders(const EncodeSettings& settings) {
@@ -177,7 +182,11 @@ void Room::build_encoders(const EncodeSettings& settings) {
   link_or_throw(aenc, aparse);
   link_or_throw(aparse, audio_tee);
 
-  fanout_ = std::make_unique<EncodedFanout>(bin, video_tee, audio_tee);
+  // The fanout outlives a rebuild of the core: the outputs stay subscribed.
+  if (fanout_)
+    fanout_->attach(bin, video_tee, audio_tee);
+  else
+    fanout_ = std::make_unique<EncodedFanout>(bin, video_tee, audio_tee);
 
   if (!setup_.vp8_profile.launch.empty()) {
     vp8_ = std::make_unique<SharedEncode>(
@@ -219,6 +228,11 @@ void Room::start() {
   for (auto& output : outputs_) output->start();
   for (const auto& source : setup_.room.sources) schedule_source(source, source.join_at_s);
   watch_layout_file();
+  const gint64 now = g_get_monotonic_time();
+  video_progress_ = {0, now};
+  audio_progress_ = {0, now};
+  programme_watchdog_ = run_every(
+      0.5, [this, t = lifetime_.token()] { return Lifetime::alive(t) && watch_programme(); });
   LOG_INFO << "room " << name() << ": started, " << canvas_.width << "x" << canvas_.height << "@"
            << canvas_.fps << ", layout " << setup_.layout.name;
 }
@@ -226,6 +240,7 @@ void Room::start() {
 void Room::stop(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
+  programme_watchdog_.reset();
   schedule_.clear();
   leave_timers_.clear();
   layout_monitor_.reset();
@@ -480,21 +495,7 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
     error = e.what();
     return "";
   }
-  if (GstPad* sink = v.viewer->video_sink(); sink && v.viewer->video_codec() == "vp8") {
-    if (vp8_) v.vp8_pad = vp8_->attach(sink, error);
-    if (!v.vp8_pad) {
-      if (!vp8_) error = "no VP8 encoder profile";
-      return "";
-    }
-  } else if (sink) {
-    v.video = TeeFeed::link(encoded_video_tee_, sink, error);
-    if (!v.video) return "";
-    fanout_->request_keyframe();  // a new receiver starts on a keyframe
-  }
-  if (GstPad* sink = v.viewer->audio_sink()) {
-    v.audio = TeeFeed::link(shared_opus_tee(), sink, error);
-    if (!v.audio) return "";
-  }
+  if (!link_viewer_feeds(v, error)) return "";
   v.viewer->set_on_connected([this, t = lifetime_.token(), codec = v.viewer->video_codec()] {
     if (Lifetime::alive(t)) force_keyframe(codec);
   });
@@ -503,6 +504,25 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
            << " watching)";
   emit({"viewer_joined", id, "", {}, {}});
   return id;
+}
+
+bool Room::link_viewer_feeds(Viewer& v, std::string& error) {
+  if (GstPad* sink = v.viewer->video_sink(); sink && v.viewer->video_codec() == "vp8") {
+    if (vp8_) v.vp8_pad = vp8_->attach(sink, error);
+    if (!v.vp8_pad) {
+      if (!vp8_) error = "no VP8 encoder profile";
+      return false;
+    }
+  } else if (sink) {
+    v.video = TeeFeed::link(encoded_video_tee_, sink, error);
+    if (!v.video) return false;
+    fanout_->request_keyframe();  // a new receiver starts on a keyframe
+  }
+  if (GstPad* sink = v.viewer->audio_sink()) {
+    v.audio = TeeFeed::link(shared_opus_tee(), sink, error);
+    if (!v.audio) return false;
+  }
+  return true;
 }
 
 WebRtcViewer* Room::webrtc_viewer(const std::string& id) {
@@ -727,10 +747,170 @@ void Room::handle_error(GstMessage* message) {
     LOG_DEBUG << "room " << name() << ": late error from a departed participant: " << text;
     return;
   }
-  // An error in the mix or the encoders: the room cannot go on as it is.
+  // From an element of a core already replaced (queued before it left).
+  if (!gst_object_has_as_ancestor(src, GST_OBJECT(pipeline_))) {
+    LOG_DEBUG << "room " << name() << ": late error from a replaced core: " << text;
+    return;
+  }
+  // An error in the mix or the encoders: the room cannot go on as it is,
+  // so its core is rebuilt.
   LOG_ERROR << "room " << name() << ": " << GST_OBJECT_NAME(src) << ": " << text << " ("
             << (debug ? debug : "") << ")";
   emit({"room_error", "", GST_OBJECT_NAME(src), text, {}});
+  rebuild_core(std::string(GST_OBJECT_NAME(src)) + ": " + text);
+}
+
+bool Room::watch_programme() {
+  const gint64 now = g_get_monotonic_time();
+  const guint64 frames = fanout_->video_frames();
+  const guint64 audio = fanout_->audio_buffers();
+  if (frames != video_progress_.count) video_progress_ = {frames, now};
+  if (audio != audio_progress_.count) audio_progress_ = {audio, now};
+  const gint64 timeout_us =
+      static_cast<gint64>(std::max(setup_.media.stall_timeout_s, rebuild_backoff_s_) * 1e6);
+  const bool video_stalled = now - video_progress_.since_us > timeout_us;
+  const bool audio_stalled = now - audio_progress_.since_us > timeout_us;
+  if (!video_stalled && !audio_stalled) {
+    // Healthy for a while again: the next stall is handled at once.
+    if (now - last_rebuild_us_ > 30 * G_USEC_PER_SEC) rebuild_backoff_s_ = 0;
+    return true;
+  }
+  const std::string what = video_stalled && audio_stalled ? "video and audio"
+                           : video_stalled                ? "video"
+                                                          : "audio";
+  const std::string why =
+      "the programme's " + what + " stopped for " +
+      std::to_string(static_cast<int>(
+          (now - std::min(video_progress_.since_us, audio_progress_.since_us)) / G_USEC_PER_SEC)) +
+      " s";
+  emit({"room_error", "", "programme", why, {}});
+  rebuild_core(why);
+  return true;
+}
+
+// Everything but participants' and viewers' own bins is the room's core:
+// the mixers, the painter, the encoders and their tees.
+static bool is_core_element(GstElement* element) {
+  const char* element_name = GST_OBJECT_NAME(element);
+  return !g_str_has_prefix(element_name, "participant-") &&
+         !g_str_has_prefix(element_name, "viewer-");
+}
+
+void Room::rebuild_core(const std::string& why) {
+  if (stopping_) return;
+  const gint64 started = g_get_monotonic_time();
+  ++rebuilds_;
+  last_core_error_ = why;
+  LOG_ERROR << "room " << name() << ": rebuilding the mixing core (" << why << ")";
+
+  // 1. Whatever the core feeds or is fed by is cut loose: plain unlinks (no
+  //    stream lock; the old core may be stuck, often that is why we are
+  //    here). The guards keep each participant's data from an unlinked pad.
+  auto old = std::make_shared<OldCore>();
+  for (auto& [id, member] : members_) {
+    for (auto* guard : {member.video_guard.get(), member.audio_guard.get()})
+      if (guard) guard->suspend();
+    for (auto stream : {Participant::Stream::Video, Participant::Stream::Audio}) {
+      auto pad = member.participant->stream_pad(stream);
+      if (!pad) continue;
+      GstPtr<GstPad> input(gst_pad_get_peer(pad.get()));
+      unlink_from_peer(pad.get());
+      // A push of theirs may be waiting inside the old core (a full queue
+      // in front of a stuck mixer): flushing the old input wakes it.
+      if (input) gst_pad_send_event(input.get(), gst_event_new_flush_start());
+    }
+    member.return_video.unlink();
+    old->feeds.push_back(std::move(member.return_video));
+    if (member.return_vp8_pad)
+      old->pads.emplace_back(std::exchange(member.return_vp8_pad, nullptr));
+    if (auto* webrtc = dynamic_cast<WebRtcParticipant*>(member.participant.get()))
+      for (GstPad* sink : {webrtc->return_video_sink(), webrtc->return_audio_sink()})
+        unlink_from_peer(sink);
+  }
+  for (auto& [id, v] : viewers_) {
+    v.video.unlink();
+    v.audio.unlink();
+    unlink_from_peer(v.vp8_pad);
+    old->feeds.push_back(std::move(v.video));
+    old->feeds.push_back(std::move(v.audio));
+    if (v.vp8_pad) old->pads.emplace_back(std::exchange(v.vp8_pad, nullptr));
+  }
+  // 2. The old core leaves the pipeline and stops on a thread of its own.
+  std::vector<GstPtr<GstElement>> core;
+  GstIterator* it = gst_bin_iterate_elements(GST_BIN(pipeline_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    if (is_core_element(element)) core.push_back(ref(element));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  GstPtr<GstElement> graveyard = adopt(gst_bin_new(("old-core-" + name()).c_str()));
+  for (auto& element : core) {
+    gst_bin_remove(GST_BIN(pipeline_), element.get());
+    gst_bin_add(GST_BIN(graveyard.get()), element.get());
+  }
+  old->video = std::move(video_mix_);
+  old->audio = std::move(audio_mix_);
+  old->vp8 = std::move(vp8_);
+  opus_tee_ = nullptr;
+  reaper::stop_in_background(std::move(graveyard), "room " + name() + ": replaced mixing core",
+                             [old] {});
+
+  // 3. A new core on the same clock and timeline. The audio mix starts now
+  //    (on the 10 ms grid every mixer of the room shares), not at 0: from 0
+  //    a live mixer would first produce everything it missed.
+  GstClock* clock = gst_pipeline_get_clock(GST_PIPELINE(pipeline_));
+  const GstClockTime now_rt = gst_clock_get_time(clock) - gst_element_get_base_time(pipeline_);
+  gst_object_unref(clock);
+  const GstClockTime grid = 10 * GST_MSECOND;
+  build_core((now_rt / grid + 1) * grid);
+  // Sinks first, so that no new source pushes into an element still in NULL.
+  it = gst_bin_iterate_sorted(GST_BIN(pipeline_));
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    if (is_core_element(element)) gst_element_sync_state_with_parent(element);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+
+  // 4. Everyone back in.
+  for (auto& [id, member] : members_) {
+    if (member.video_linked)
+      if (auto pad = member.participant->stream_pad(Participant::Stream::Video)) {
+        if (member.video_guard) member.video_guard->resume();
+        video_mix_->add_input(id, pad.get());
+      }
+    if (member.audio_linked)
+      if (auto pad = member.participant->stream_pad(Participant::Stream::Audio)) {
+        if (member.audio_guard) member.audio_guard->resume();
+        audio_mix_->add_input(id, pad.get());
+      }
+    if (auto* webrtc = dynamic_cast<WebRtcParticipant*>(member.participant.get()))
+      link_return_feeds(member, *webrtc);
+  }
+  for (auto& [id, v] : viewers_) {
+    std::string error;
+    if (!link_viewer_feeds(v, error))
+      LOG_ERROR << "room " << name() << ": viewer " << id << " not re-attached: " << error;
+  }
+  relayout();
+  force_keyframe("h264");
+  if (vp8_) force_keyframe("vp8");
+  const gint64 done = g_get_monotonic_time();
+  video_progress_ = {fanout_->video_frames(), done};
+  audio_progress_ = {fanout_->audio_buffers(), done};
+  // A core that keeps failing is not rebuilt in a tight loop.
+  rebuild_backoff_s_ = done - last_rebuild_us_ < 30 * G_USEC_PER_SEC
+                           ? std::min(30.0, std::max(2.0, rebuild_backoff_s_ * 2))
+                           : 0;
+  last_rebuild_us_ = done;
+  LOG_WARN << "room " << name() << ": mixing core rebuilt in " << (done - started) / 1000 << " ms; "
+           << members_.size() << " participants and " << viewers_.size() << " viewers re-attached";
+  emit({"room_recovered", "", "", why, {}});
+  if (on_rebuilt_) on_rebuilt_();
 }
 
 void Room::handle_level(GstMessage* message) {
@@ -770,6 +950,8 @@ RoomStatus Room::status() const {
   s.height = canvas_.height;
   s.fps = canvas_.fps;
   s.video_frames_encoded = fanout_ ? fanout_->video_frames() : 0;
+  s.core_rebuilds = rebuilds_;
+  s.last_core_error = last_core_error_;
   for (const auto& [id, member] : members_) {
     ParticipantStatus p;
     p.id = id;

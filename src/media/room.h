@@ -53,6 +53,8 @@ struct RoomStatus {
   int height = 0;
   int fps = 0;
   guint64 video_frames_encoded = 0;
+  int core_rebuilds = 0;        // times the mixing core was rebuilt (errors, stalls)
+  std::string last_core_error;  // why, the last time
   std::vector<ParticipantStatus> participants;
   std::vector<OutputStatus> outputs;
 };
@@ -76,7 +78,8 @@ struct RoomSetup {
 // type `type` (see docs/http-api.md).
 struct RoomEvent {
   std::string type;     // participant_joined, participant_left, speaking, layout_changed,
-                        // layout_error, output_state, viewer_joined, viewer_left, room_error
+                        // layout_error, output_state, viewer_joined, viewer_left, room_error,
+                        // room_recovered
   std::string id;       // the participant or viewer (speaking: "" when nobody speaks)
   std::string name;     // display name; layout name; output name
   std::string detail;   // why someone left; an error's text
@@ -137,6 +140,12 @@ class Room : public Participant::Listener, public Output::Listener {
   int width() const { return canvas_.width; }
   int height() const { return canvas_.height; }
   GstElement* pipeline() const { return pipeline_; }
+  // Rebuilds the mixing core (mixers, painter, encoders, their tees) and
+  // re-attaches every participant, viewer and output. Called on a core error
+  // and when the programme stops advancing (media.stall_timeout_s).
+  void rebuild_core(const std::string& why);
+  // Runs after a rebuild (tests re-attach their taps of the raw mix here).
+  void set_on_rebuilt(std::function<void()> on_rebuilt) { on_rebuilt_ = std::move(on_rebuilt); }
   // For tests: the raw mixed canvas and audio mix can be tapped here.
   GstElement* video_tee() const { return raw_video_tee_; }
   GstElement* audio_tee() const { return raw_audio_tee_; }
@@ -186,7 +195,11 @@ class Room : public Participant::Listener, public Output::Listener {
   void release_return_feeds(const std::string& id, Member& member);
   std::string admit(std::unique_ptr<Participant> participant, const std::string& described,
                     const SourceConfig& source, std::string& error);
+  // The mixers and encoders; the audio mix's timeline starts at `start_time`.
+  void build_core(GstClockTime start_time);
   void build_encoders(const EncodeSettings& settings);
+  // Main loop, twice a second: the programme advances, or the core is rebuilt.
+  bool watch_programme();
   void build_outputs();
 
   RoomSetup setup_;
@@ -210,6 +223,28 @@ class Room : public Participant::Listener, public Output::Listener {
     TeeFeed audio;              // on the shared Opus tee
   };
   std::map<std::string, Viewer> viewers_;
+  bool link_viewer_feeds(Viewer& v, std::string& error);
+  // What a rebuild took out, freed once its elements are in NULL.
+  struct OldCore {
+    std::unique_ptr<VideoMix> video;
+    std::unique_ptr<AudioMix> audio;
+    std::unique_ptr<SharedEncode> vp8;
+    std::vector<TeeFeed> feeds;
+    std::vector<GstPtr<GstPad>> pads;
+  };
+  EncodeSettings encode_settings_;
+  struct Progress {
+    guint64 count = 0;
+    gint64 since_us = 0;
+  };
+  Progress video_progress_;
+  Progress audio_progress_;
+  SourceId programme_watchdog_;
+  int rebuilds_ = 0;
+  std::string last_core_error_;
+  gint64 last_rebuild_us_ = 0;
+  double rebuild_backoff_s_ = 0;
+  std::function<void()> on_rebuilt_;
   int next_viewer_ = 1;
   // The full mix in Opus, encoded once for every viewer; built on first use.
   GstElement* opus_tee_ = nullptr;

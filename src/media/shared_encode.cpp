@@ -54,6 +54,9 @@ void SharedEncode::teardown() {
   gst_object_unref(source_pad_);
   source_pad_ = nullptr;
   for (GstElement* e : {queue_, encoder_, tee_}) {
+    // After a rebuild of the room's core they are already out of the
+    // pipeline (and stopped elsewhere).
+    if (GST_OBJECT_PARENT(e) != GST_OBJECT(pipeline_)) continue;
     gst_element_set_state(e, GST_STATE_NULL);
     gst_bin_remove(pipeline_, e);
   }

@@ -26,6 +26,11 @@ GstElement* add_tap(GstBin* bin, GstElement* tee, const char* caps, GCallback cb
   gst_caps_unref(c);
   g_signal_connect(sink, "new-sample", cb, self);
   gst_bin_add_many(bin, queue, sink, nullptr);
+  // Running before the tee feeds it (a tap of a rebuilt core joins a live
+  // tee): a push into an element in NULL returns FLUSHING, and a tee passes
+  // that up and stops the whole mix.
+  gst_element_sync_state_with_parent(sink);
+  gst_element_sync_state_with_parent(queue);
   gst_element_link_many(tee, queue, sink, nullptr);
   return sink;
 }
@@ -34,7 +39,7 @@ GstElement* add_tap(GstBin* bin, GstElement* tee, const char* caps, GCallback cb
 RoomHarness::RoomHarness(const std::string& layout, int width, int height) {
   static bool initialised = [] {
     gst_init(nullptr, nullptr);
-    log::set_level(log::Level::Warning);
+    log::set_level(getenv("MIXCAST_TEST_LOG_INFO") ? log::Level::Info : log::Level::Warning);
     return true;
   }();
   (void)initialised;
@@ -61,12 +66,18 @@ RoomHarness::~RoomHarness() {
 
 void RoomHarness::start() {
   room_ = std::make_unique<Room>(setup_, nullptr);
+  add_taps();
+  // A rebuilt core has new tees (the taps went with the old core).
+  room_->set_on_rebuilt([this] { add_taps(); });
+  room_->start();
+}
+
+void RoomHarness::add_taps() {
   GstBin* bin = GST_BIN(room_->pipeline());
   add_tap(bin, room_->video_tee(), "video/x-raw,format=I420", G_CALLBACK(&RoomHarness::on_video),
           this);
   add_tap(bin, room_->audio_tee(), "audio/x-raw,format=F32LE,channels=2",
           G_CALLBACK(&RoomHarness::on_audio), this);
-  room_->start();
 }
 
 void RoomHarness::run_for(double seconds) {

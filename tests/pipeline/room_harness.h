@@ -56,6 +56,7 @@ class RoomHarness {
   double mix_minus_tone_power(double freq, double seconds = 0.5);
 
  private:
+  void add_taps();
   static GstFlowReturn on_video(GstElement* sink, gpointer self);
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
 
