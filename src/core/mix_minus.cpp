@@ -4,8 +4,7 @@
 
 namespace mixcast {
 
-void accumulate(std::span<float> out, std::span<const float> in, float gain,
-                std::span<float> own) {
+void accumulate(std::span<float> out, std::span<const float> in, float gain, std::span<float> own) {
   const size_t n = std::min(out.size(), in.size());
   if (own.size() >= n) {
     for (size_t i = 0; i < n; ++i) {

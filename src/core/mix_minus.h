@@ -13,8 +13,7 @@ namespace mixcast {
 // into `own` (that input's contribution), so that the contribution removed
 // from the sum later is bit for bit the one that went into it. All three
 // spans have the same length; `own` may be empty (not kept).
-void accumulate(std::span<float> out, std::span<const float> in, float gain,
-                std::span<float> own);
+void accumulate(std::span<float> out, std::span<const float> in, float gain, std::span<float> own);
 
 // out = sum − own, then limited: what one participant hears. `own` empty
 // means the participant contributed nothing to this block (not joined yet,

@@ -145,9 +145,9 @@ GstPad* AudioMix::mix_minus_pad(const std::string& participant_id) {
   // but it would be a lost block for nothing).
   gst_element_sync_state_with_parent(mm.queue);
   auto input = inputs_.find(participant_id);
-  mm.mixer_src = mix_minus_mixer::add_output(
-      mixer_, "mix_minus_" + participant_id,
-      input == inputs_.end() ? nullptr : input->second.mixer_pad.get());
+  mm.mixer_src =
+      mix_minus_mixer::add_output(mixer_, "mix_minus_" + participant_id,
+                                  input == inputs_.end() ? nullptr : input->second.mixer_pad.get());
   GstPtr<GstPad> sink(gst_element_get_static_pad(mm.queue, "sink"));
   if (gst_pad_link(mm.mixer_src, sink.get()) != GST_PAD_LINK_OK)
     LOG_ERROR << "audio mix: cannot link the mix-minus of " << participant_id;

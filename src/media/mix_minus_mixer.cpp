@@ -32,7 +32,6 @@ struct Output {
   GstPtr<GstPad> pad;
   GstPtr<GstPad> own_input;  // guarded by MixerState::mutex
   mixcast::Limiter limiter;  // streaming thread only
-  bool started = false;      // streaming thread only: stream-start sent
   Output(GstPad* p, GstPad* own, int rate, int channels)
       : pad(mixcast::ref(p)), own_input(mixcast::ref(own)), limiter(rate, channels) {}
 };
@@ -136,12 +135,15 @@ void push_output(GstAggregator* agg, Output& output, GstBuffer* feed, GstEvent* 
   // Held like a src pad's task holds it: deactivating the pad (remove_output)
   // waits for this push to finish.
   GST_PAD_STREAM_LOCK(pad);
-  if (!output.started) {
+  // Once per activation (deactivating a pad drops its sticky events).
+  if (GstEvent* had = gst_pad_get_sticky_event(pad, GST_EVENT_STREAM_START, 0)) {
+    gst_event_unref(had);
+  } else {
     GCharPtr name(gst_pad_get_name(pad));
     GCharPtr id(g_strdup_printf("%s/%s", GST_OBJECT_NAME(agg), name.get()));
     GstEvent* start = gst_event_new_stream_start(id.get());
     gst_event_set_group_id(start, gst_util_group_id_next());
-    output.started = gst_pad_store_sticky_event(pad, start) == GST_FLOW_OK;
+    gst_pad_store_sticky_event(pad, start);
     gst_event_unref(start);
   }
   // Same caps and segment as the full mix: the return feed's PTS are the
@@ -172,8 +174,8 @@ GstFlowReturn finish_buffer(GstAggregator* agg, GstBuffer* sum) {
     const std::span<const float> sum_samples(reinterpret_cast<const float*>(in.data), n);
     for (size_t i = 0; i < outputs.size(); ++i) {
       GstBuffer* feed = gst_buffer_new_allocate(nullptr, in.size, nullptr);
-      gst_buffer_copy_into(feed, sum, GstBufferCopyFlags(GST_BUFFER_COPY_FLAGS |
-                                                         GST_BUFFER_COPY_TIMESTAMPS),
+      gst_buffer_copy_into(feed, sum,
+                           GstBufferCopyFlags(GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS),
                            0, static_cast<gsize>(-1));
       std::span<const float> own;
       if (owns[i]) {
@@ -182,8 +184,8 @@ GstFlowReturn finish_buffer(GstAggregator* agg, GstBuffer* sum) {
       }
       GstMapInfo out;
       if (gst_buffer_map(feed, &out, GST_MAP_WRITE)) {
-        mixcast::subtract_and_limit(sum_samples,
-                                    own, std::span(reinterpret_cast<float*>(out.data), n),
+        mixcast::subtract_and_limit(sum_samples, own,
+                                    std::span(reinterpret_cast<float*>(out.data), n),
                                     outputs[i]->limiter);
         gst_buffer_unmap(feed, &out);
       }
@@ -269,11 +271,11 @@ void pad_finalize(GObject* object) {
   G_OBJECT_CLASS(mixcast_mix_minus_pad_parent_class)->finalize(object);
 }
 
-#define MIXCAST_MIX_CAPS \
+#define MIXCAST_MIX_CAPS                                                               \
   "audio/x-raw, format=(string)F32LE, layout=(string)interleaved, rate=(int)[1,MAX], " \
   "channels=(int)[1,MAX]"
-GstStaticPadTemplate sink_template =
-    GST_STATIC_PAD_TEMPLATE("sink_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS(MIXCAST_MIX_CAPS));
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS(MIXCAST_MIX_CAPS));
 GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(MIXCAST_MIX_CAPS));
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -59,10 +60,10 @@ struct Tap {
 
 // How an input misbehaves before it reaches the mix.
 struct Misbehaviour {
-  GstClockTime jitter = 0;           // each PTS moved by a uniform ±jitter
-  double late_every_s = 0;           // every so often the input stalls...
-  GstClockTime late_by = 0;          // ...and its next buffers arrive this late
-  std::mt19937 random{7};            // the same "network" every run
+  GstClockTime jitter = 0;   // each PTS moved by a uniform ±jitter
+  double late_every_s = 0;   // every so often the input stalls...
+  GstClockTime late_by = 0;  // ...and its next buffers arrive this late
+  std::mt19937 random{7};    // the same "network" every run
   gint64 next_stall_us = 0;
 };
 
@@ -93,7 +94,10 @@ GstPadProbeReturn misbehave(GstPad*, GstPadProbeInfo* info, gpointer data) {
 // participant's mix-minus.
 class MixBench {
  public:
-  explicit MixBench(int latency_ms = 40) {
+  // The mixer waits latency + max(upstream latency, min-upstream-latency)
+  // for an input: 2 × 20 ms here, so a burst 60 ms late really misses blocks
+  // (at the room's 40 ms it would take a burst over 80 ms).
+  explicit MixBench(int latency_ms = 20) {
     static bool initialised = [] {
       gst_init(nullptr, nullptr);
       return true;
@@ -113,12 +117,12 @@ class MixBench {
   // A live tone that joins now; `m` (kept alive by the bench) may misbehave.
   void join(const std::string& id, double freq, std::unique_ptr<Misbehaviour> m = nullptr) {
     GstElement* src = gst_element_factory_make("audiotestsrc", nullptr);
-    g_object_set(src, "is-live", TRUE, "freq", freq, "volume", 0.3, "samplesperbuffer",
-                 kRate / 100, nullptr);
+    g_object_set(src, "is-live", TRUE, "freq", freq, "volume", 0.3, "samplesperbuffer", kRate / 100,
+                 nullptr);
     GstElement* caps = gst_element_factory_make("capsfilter", nullptr);
-    MiniPtr<GstCaps> c(gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE",
-                                           "rate", G_TYPE_INT, kRate, "channels", G_TYPE_INT,
-                                           kChannels, nullptr));
+    MiniPtr<GstCaps> c(gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "rate",
+                                           G_TYPE_INT, kRate, "channels", G_TYPE_INT, kChannels,
+                                           nullptr));
     g_object_set(caps, "caps", c.get(), nullptr);
     gst_bin_add_many(GST_BIN(pipeline_), src, caps, nullptr);
     gst_element_link(src, caps);
@@ -130,6 +134,17 @@ class MixBench {
     mix_->add_input(id, out.get());
     gst_element_sync_state_with_parent(caps);
     gst_element_sync_state_with_parent(src);
+    sources_[id] = {src, caps};
+  }
+
+  // The participant's own elements go, after the mix let go of them (their
+  // not-linked error meanwhile is theirs alone and ignored).
+  void stop_source(const std::string& id) {
+    for (GstElement* e : sources_[id]) {
+      gst_element_set_state(e, GST_STATE_NULL);
+      gst_bin_remove(GST_BIN(pipeline_), e);
+    }
+    sources_.erase(id);
   }
 
   void tap_mix_minus(const std::string& id) {
@@ -144,7 +159,8 @@ class MixBench {
     GstPtr<GstBus> bus(gst_element_get_bus(pipeline_));
     while (std::chrono::steady_clock::now() < end) {
       MiniPtr<GstMessage> msg(gst_bus_timed_pop(bus.get(), 20 * GST_MSECOND));
-      if (msg && GST_MESSAGE_TYPE(msg.get()) == GST_MESSAGE_ERROR) {
+      if (msg && GST_MESSAGE_TYPE(msg.get()) == GST_MESSAGE_ERROR &&
+          GST_OBJECT_PARENT(GST_MESSAGE_SRC(msg.get()))) {
         GError* error = nullptr;
         gst_message_parse_error(msg.get(), &error, nullptr);
         ADD_FAILURE() << "pipeline error: " << error->message;
@@ -175,6 +191,7 @@ class MixBench {
   std::unique_ptr<AudioMix> mix_;
   Tap full_, mix_minus_;
   std::vector<std::unique_ptr<Misbehaviour>> misbehaviours_;
+  std::map<std::string, std::vector<GstElement*>> sources_;
 };
 
 std::unique_ptr<Misbehaviour> browser_like() {
@@ -218,9 +235,10 @@ TEST(AudioMix, JitteryParticipantNeverHearsThemselves) {
     const double margin = 10 * std::log10(others / std::max(own, 1e-30));
     if (margin < worst) worst = margin, worst_others = others;
   }
-  std::printf("mix-minus of the jittery participant: own tone >= %.1f dB below the others "
-              "(worst of %zu windows)\n",
-              worst, audio.size() / window);
+  std::printf(
+      "mix-minus of the jittery participant: own tone >= %.1f dB below the others "
+      "(worst of %zu windows)\n",
+      worst, audio.size() / window);
   EXPECT_GT(worst_others, 1e-3) << "the others are heard";
   EXPECT_GE(worst, 40.0) << "own tone at least 40 dB below the others in every window";
 }
@@ -228,29 +246,32 @@ TEST(AudioMix, JitteryParticipantNeverHearsThemselves) {
 TEST(AudioMix, MixMinusIsContiguousAndRealTime) {
   MixBench bench;
   bench.join("red", kRed);
-  bench.join("green", kGreen, browser_like());
+  // As with WebRTC: the return feed exists before the participant's media.
   bench.tap_mix_minus("green");
+  bench.run_for(0.3);
+  bench.join("green", kGreen, browser_like());
   bench.run_for(1.0);
   const gint64 start_us = g_get_monotonic_time();
   bench.run_for(5.0);
   const gint64 end_us = g_get_monotonic_time();
   std::lock_guard lock(bench.mix_minus().mutex);
   const auto& blocks = bench.mix_minus().blocks;
-  ASSERT_GT(blocks.size(), 100u);
+  ASSERT_GT(blocks.size(), 100u) << "full mix: " << bench.full().blocks.size() << " blocks";
   size_t gaps = 0, frames = 0;
   for (size_t i = 1; i < blocks.size(); ++i) {
     if (blocks[i].pts != blocks[i - 1].pts + blocks[i - 1].duration) {
       if (gaps++ < 5)
-        ADD_FAILURE() << "block " << i << " at " << blocks[i].pts << " after "
-                      << blocks[i - 1].pts << " + " << blocks[i - 1].duration;
+        ADD_FAILURE() << "block " << i << " at " << blocks[i].pts << " after " << blocks[i - 1].pts
+                      << " + " << blocks[i - 1].duration;
     }
     if (blocks[i].arrived_us >= start_us && blocks[i].arrived_us < end_us)
       frames += blocks[i].frames;
   }
   const double expected = (end_us - start_us) / 1e6 * kRate;
-  std::printf("mix-minus: %zu blocks, %zu discontinuities; %zu frames in %.3f s = %.2f %% of "
-              "real time\n",
-              blocks.size(), gaps, frames, (end_us - start_us) / 1e6, 100.0 * frames / expected);
+  std::printf(
+      "mix-minus: %zu blocks, %zu discontinuities; %zu frames in %.3f s = %.2f %% of "
+      "real time\n",
+      blocks.size(), gaps, frames, (end_us - start_us) / 1e6, 100.0 * frames / expected);
   EXPECT_EQ(gaps, 0u) << "each PTS is the previous PTS + duration";
   EXPECT_NEAR(frames / expected, 1.0, 0.02) << "real-time pace within 2 %";
 }
@@ -274,4 +295,41 @@ TEST(AudioMix, FullMixNeverBlanksWhileOneInputIsLate) {
   EXPECT_LE(longest, size_t(kRate * 40 / 1000)) << "no silence over 40 ms";
   EXPECT_GT(goertzel_power(audio, kChannels, 0, kRate, kRed), 1e-3);
   EXPECT_GT(goertzel_power(audio, kChannels, 0, kRate, kBlue), 1e-3);
+}
+
+TEST(AudioMix, ParticipantsLeaveWhileTheirMediaIsInFlight) {
+  MixBench bench;
+  bench.join("red", kRed);
+  bench.run_for(0.3);
+  // Each leaves at a different point of its stream: before its first
+  // buffer, during a late burst, while its mix-minus is being fed. Every
+  // remove must return (a hang fails by the test's timeout) and the mix
+  // must go on.
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = "guest-" + std::to_string(i);
+    auto m = browser_like();
+    m->late_every_s = 0.05 * (i % 3);
+    bench.join(id, kGreen, std::move(m));
+    if (i % 2) bench.tap_mix_minus(id);
+    bench.run_for(0.04 * (i % 4));
+    const auto started = std::chrono::steady_clock::now();
+    if (i % 4 == 1) {
+      bench.mix().remove_input(id);  // input first, as when media stops
+      bench.mix().remove_mix_minus(id);
+    } else {
+      bench.mix().remove_mix_minus(id);
+      bench.mix().remove_input(id);
+    }
+    bench.stop_source(id);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500)) << id;
+  }
+  const size_t before = after(bench.full(), 0).size();
+  bench.run_for(1.0);
+  const auto audio = after(bench.full(), 0);
+  EXPECT_NEAR(double(audio.size() - before) / kChannels, kRate, kRate * 0.1)
+      << "the full mix keeps real-time pace";
+  const std::span<const float> last(audio.data() + audio.size() - kRate / 2 * kChannels,
+                                    kRate / 2 * kChannels);
+  EXPECT_GT(goertzel_power(last, kChannels, 0, kRate, kRed), 1e-3);
+  EXPECT_LT(goertzel_power(last, kChannels, 0, kRate, kGreen), 1e-6) << "the guests are gone";
 }

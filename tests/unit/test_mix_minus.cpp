@@ -55,14 +55,19 @@ TEST_P(Accumulate, AddsIntoTheSumAndKeepsTheSameSamples) {
 INSTANTIATE_TEST_SUITE_P(
     Table, Accumulate,
     ::testing::Values(
-        AccumulateCase{"into_silence", {0, 0, 0, 0}, {0.5f, -0.25f, 1, 0}, 1, true,
-                       {0.5f, -0.25f, 1, 0}, {0.5f, -0.25f, 1, 0}},
-        AccumulateCase{"onto_others", {0.25f, 0.25f}, {0.5f, -0.5f}, 1, true,
-                       {0.75f, -0.25f}, {0.5f, -0.5f}},
+        AccumulateCase{"into_silence",
+                       {0, 0, 0, 0},
+                       {0.5f, -0.25f, 1, 0},
+                       1,
+                       true,
+                       {0.5f, -0.25f, 1, 0},
+                       {0.5f, -0.25f, 1, 0}},
+        AccumulateCase{
+            "onto_others", {0.25f, 0.25f}, {0.5f, -0.5f}, 1, true, {0.75f, -0.25f}, {0.5f, -0.5f}},
         // The operator's volume (dB) scales before the sum, so the own copy
         // is the scaled one too.
-        AccumulateCase{"with_gain", {0, 1}, {0.5f, 0.5f}, 0.5f, true, {0.25f, 1.25f},
-                       {0.25f, 0.25f}},
+        AccumulateCase{
+            "with_gain", {0, 1}, {0.5f, 0.5f}, 0.5f, true, {0.25f, 1.25f}, {0.25f, 0.25f}},
         AccumulateCase{"own_not_kept", {1, 1}, {1, -1}, 1, false, {2, 0}, {}}),
     [](const auto& p) { return p.param.name; });
 
@@ -82,15 +87,14 @@ TEST_P(SubtractAndLimit, LeavesEveryoneButTheListener) {
   std::vector<float> sum(frames * 2, 0.f), own(frames * 2, 0.f);
   for (double f : c.everyone) {
     const auto t = tone(f, 0.3, frames);
-    accumulate(sum, t, 1.f, f == c.own && c.own_in_block ? std::span<float>(own)
-                                                         : std::span<float>());
+    accumulate(sum, t, 1.f,
+               f == c.own && c.own_in_block ? std::span<float>(own) : std::span<float>());
   }
   std::vector<float> out(sum.size());
   Limiter limiter(48000, 2);
   subtract_and_limit(sum, c.own_in_block ? std::span<const float>(own) : std::span<const float>(),
                      out, limiter);
-  const double ref = goertzel_power(tone(c.everyone[0], 0.3, frames), 2, 0, 48000,
-                                    c.everyone[0]);
+  const double ref = goertzel_power(tone(c.everyone[0], 0.3, frames), 2, 0, 48000, c.everyone[0]);
   for (double f : c.everyone) {
     const double p = goertzel_power(out, 2, 0, 48000, f);
     if (f == c.own && c.own_in_block) {
@@ -102,17 +106,16 @@ TEST_P(SubtractAndLimit, LeavesEveryoneButTheListener) {
   EXPECT_LE(peak(out), 0.98 + 1e-6);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, SubtractAndLimit,
-    ::testing::Values(
-        // Float rounding of the sum is all that may remain: far under -100 dB.
-        SubtractCase{"three_guests", {440, 660, 880}, 660, true, -100},
-        SubtractCase{"listener_alone", {440}, 440, true, -100},
-        // The listener's samples missed the block: they are not in the sum
-        // either, and nothing is subtracted.
-        SubtractCase{"listener_late", {440, 660}, 660, false, 0},
-        SubtractCase{"not_a_guest", {440, 660}, 0, true, 0}),
-    [](const auto& p) { return p.param.name; });
+INSTANTIATE_TEST_SUITE_P(Table, SubtractAndLimit,
+                         ::testing::Values(
+                             // Float rounding of the sum is all that may remain: far under -100 dB.
+                             SubtractCase{"three_guests", {440, 660, 880}, 660, true, -100},
+                             SubtractCase{"listener_alone", {440}, 440, true, -100},
+                             // The listener's samples missed the block: they are not in the sum
+                             // either, and nothing is subtracted.
+                             SubtractCase{"listener_late", {440, 660}, 660, false, 0},
+                             SubtractCase{"not_a_guest", {440, 660}, 0, true, 0}),
+                         [](const auto& p) { return p.param.name; });
 
 TEST(SubtractAndLimitCeiling, LoudRemainderIsLimitedNotClipped) {
   const int frames = 4800;
@@ -126,8 +129,8 @@ TEST(SubtractAndLimitCeiling, LoudRemainderIsLimitedNotClipped) {
   EXPECT_GT(peak(out), 0.5);
   // The limiter's gain changes make a little intermodulation everywhere,
   // on their 220 Hz grid; the own tone (off that grid) is gone.
-  const double others = std::min({goertzel_power(out, 2, 0, 48000, 440),
-                                  goertzel_power(out, 2, 0, 48000, 660),
-                                  goertzel_power(out, 2, 0, 48000, 880)});
+  const double others =
+      std::min({goertzel_power(out, 2, 0, 48000, 440), goertzel_power(out, 2, 0, 48000, 660),
+                goertzel_power(out, 2, 0, 48000, 880)});
   EXPECT_LT(goertzel_power(out, 2, 0, 48000, 1000), others / 1e4) << "own tone 40 dB under";
 }
