@@ -182,9 +182,11 @@ class MixBench {
     callbacks.new_sample = &Tap::on_sample;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, tap, nullptr);
     gst_bin_add(GST_BIN(pipeline_), sink);
+    // Playing before it is linked: the feed's queue is already running, and
+    // one push into a flushing sink would pause it for good.
+    gst_element_sync_state_with_parent(sink);
     GstPtr<GstPad> sink_pad(gst_element_get_static_pad(sink, "sink"));
     gst_pad_link(pad, sink_pad.get());
-    gst_element_sync_state_with_parent(sink);
   }
 
   GstElement* pipeline_ = nullptr;
