@@ -1,22 +1,25 @@
-// The room's audio mix: audiomixer in F32 (integer formats saturate) with a
-// permanent live silence input, fixed output caps, and a limiter on the sum.
+// The room's audio mix: one mixer of our own (media/mix_minus_mixer.h), a
+// GstAudioAggregator in F32 (integer formats saturate) with a permanent live
+// silence input (see GSTREAMER-NOTES: a live mixer without one can reset its
+// timeline), fixed output caps, and a limiter on the full sum.
 // Each participant enters through audioconvert ! audioresample ! fixed caps
-// (audiomixer does not resample) ! tee ! level (for the active speaker).
+// (the mixer does not resample) ! level (for the active speaker) ! leaky
+// queue.
 //
-// Mix-minus (what a participant hears: everyone but themselves) costs O(N):
-// the unlimited sum is computed once; each participant's feed is a
-// two-input audiomixer of that sum and the participant's own samples
-// inverted (audioamplify -1), aligned by running time, then limited. (The
-// audiomixer pad volume cannot be negative, hence the amplifier.)
+// Mix-minus (what a participant hears: everyone but themselves) costs O(N)
+// per block: the mixer keeps, for the block it builds, each input's own
+// samples, and pushes each participant the sum less those, limited, with the
+// full mix's timestamps, on a src pad of its own into a leaky queue. Exact
+// by construction: the samples subtracted are the ones that were added.
 #pragma once
 
 #include <gst/gst.h>
 
 #include <map>
-#include <memory>
 #include <string>
 
 #include "core/audio_math.h"
+#include "media/gst_ptr.h"
 
 namespace mixcast {
 
@@ -37,12 +40,13 @@ class AudioMix {
   AudioMix& operator=(const AudioMix&) = delete;
 
   // F32 interleaved mix at the fixed rate and channel count.
-  GstPad* src_pad() const { return src_pad_; }
+  GstPad* src_pad() const { return src_pad_.get(); }
 
   void add_input(const std::string& participant_id, GstPad* audio_src);
   void remove_input(const std::string& participant_id);
 
-  // The participant's mix-minus feed (F32, limited); created on first call.
+  // The participant's mix-minus feed (F32, limited; a new reference); created
+  // on first call.
   GstPad* mix_minus_pad(const std::string& participant_id);
   void remove_mix_minus(const std::string& participant_id);
   // Level messages come from elements named "level-<participant id>".
@@ -51,30 +55,21 @@ class AudioMix {
  private:
   struct Input {
     GstElement* bin = nullptr;
-    GstPad* mixer_pad = nullptr;
-    GstElement* own_tee = nullptr;  // inside bin: the participant's samples
+    GstPtr<GstPad> mixer_pad;  // request pad on mixer_
   };
   struct MixMinus {
-    GstElement* bin = nullptr;      // sum + inverted own -> limiter
-    GstPad* sum_tee_pad = nullptr;  // on sum_tee_
-    GstPad* own_tee_pad = nullptr;  // on the input's own tee, while it exists
-    std::unique_ptr<Limiter> limiter;
-    gulong probe = 0;
+    GstPad* mixer_src = nullptr;  // on mixer_, owned by it
+    GstElement* queue = nullptr;  // leaky: a slow return never holds the mix
   };
-  void link_own(const std::string& participant_id);
-  void unlink_own(MixMinus& mm, Input* input);
-  struct SampleGrid;
-  static GstPadProbeReturn snap_to_sample_grid(GstPad* pad, GstPadProbeInfo* info, gpointer grid);
   // Runs a Limiter (the user data) over F32 buffers in place.
   static GstPadProbeReturn limit(GstPad* pad, GstPadProbeInfo* info, gpointer limiter);
 
   GstBin* pipeline_;
   AudioSpec spec_;
   GstElement* mixer_ = nullptr;
-  GstPad* src_pad_ = nullptr;
+  GstPtr<GstPad> src_pad_;
   gulong limiter_probe_ = 0;
   Limiter limiter_;  // touched only by the mixer's streaming thread
-  GstElement* sum_tee_ = nullptr;
   std::map<std::string, Input> inputs_;
   std::map<std::string, MixMinus> mix_minus_;
 };

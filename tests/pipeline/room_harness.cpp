@@ -162,12 +162,14 @@ void RoomHarness::tap_mix_minus(const std::string& id) {
   g_object_set(sink, "emit-signals", TRUE, "sync", FALSE, "async", FALSE, nullptr);
   g_signal_connect(sink, "new-sample", G_CALLBACK(&RoomHarness::on_mix_minus), this);
   gst_bin_add(GST_BIN(room_->pipeline()), sink);
+  // Playing before it is linked: the feed's queue is already running, and
+  // one push into a flushing sink would pause it for good.
+  gst_element_sync_state_with_parent(sink);
   GstPad* feed = room_->mix_minus_feed(id);
   GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
   gst_pad_link(feed, sink_pad);
   gst_object_unref(sink_pad);
   gst_object_unref(feed);
-  gst_element_sync_state_with_parent(sink);
 }
 
 double RoomHarness::mix_minus_tone_power(double freq, double seconds) {
