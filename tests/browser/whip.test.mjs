@@ -117,8 +117,8 @@ class Participant {
     await waitForFrames(this.page, '#mix', 30, 20000);
   }
 
-  stats() {
-    return this.page.evaluate(() => window.whip.stats());
+  async stats() {
+    return { ...(await this.page.evaluate(() => window.whip.stats())), at: Date.now() };
   }
 
   tones(frequencies, ms) {
@@ -218,6 +218,11 @@ async function checkRoster(label, present) {
     check(`${label}: ${me.name}'s own tone >= ${ownMarginDb} dB below the others`,
       margin >= ownMarginDb, `own ${me.tone} Hz at ${round1(own)} dB, ${round1(margin)} dB below the ` +
       `quietest other`, round1(margin));
+    const decoded = (last.video?.framesDecoded ?? 0) - (first.video?.framesDecoded ?? 0);
+    const seconds = (last.at - first.at) / 1000;
+    check(`${label}: ${me.name} decodes moving video`, decoded >= 10 * seconds,
+      `${decoded} frames decoded in ${seconds.toFixed(1)} s (want >= 10 fps of the 30)`,
+      Math.round(decoded / seconds));
     const a = first.audio;
     const b = last.audio;
     const samples = (b?.totalSamplesReceived ?? 0) - (a?.totalSamplesReceived ?? 0);
@@ -244,6 +249,8 @@ after(async () => {
   for (const p of participants) await killBrowser(p.chromium).catch(() => {});
   const exit = await server.stop();
   clientServer?.close();
+  if (process.env.MIXCAST_WHIP_RESULTS)
+    fs.copyFileSync(server.logFile, `${process.env.MIXCAST_WHIP_RESULTS}.server.log`);
   removeTempDir(mediaDir);
   removeTempDir(server.dir);
   // A server that had to be stopped here was already reported by a test.
@@ -271,10 +278,25 @@ test('a third Chromium participant joins; all three see the grid and hear the ot
     settle();
   }));
 
-test('the browsers are killed: the room keeps encoding and writing HLS, a new joiner sees itself',
+test('the browsers are killed, one then the rest: the room keeps encoding and writing HLS, a new joiner sees itself',
   { timeout: 100000 }, () => diagnosed(async () => {
-    const killedAt = Date.now();
-    await Promise.all([red, green, blue].map((p) => p.kill()));
+    // One goes first: the two who stay must get the reflowed grid, moving
+    // video and their mix-minus, with the room still encoding.
+    let killedAt = Date.now();
+    await blue.kill();
+    try {
+      await waitFor('Blue to leave', async () =>
+        !(await server.room(room)).participants.some((p) => p.name === 'Blue'), 4 * departureTimeoutS * 1000);
+      check('one departure: the killed participant leaves', true,
+        `after ${((Date.now() - killedAt) / 1000).toFixed(1)} s (departure timeout ${departureTimeoutS} s)`,
+        round1((Date.now() - killedAt) / 1000));
+      await checkRoster('after one departure', [red, green]);
+    } catch (e) {
+      check('one departure: the killed participant leaves', false, e.message);
+    }
+
+    killedAt = Date.now();
+    await Promise.all([red, green].map((p) => p.kill()));
     // They go after the departure timeout (no RTP), with no DELETE.
     let left = false;
     try {
@@ -286,7 +308,8 @@ test('the browsers are killed: the room keeps encoding and writing HLS, a new jo
     }
     if (left) {
       check('departures: the killed participants leave', true,
-        `after ${((Date.now() - killedAt) / 1000).toFixed(1)} s (departure timeout ${departureTimeoutS} s)`);
+        `after ${((Date.now() - killedAt) / 1000).toFixed(1)} s (departure timeout ${departureTimeoutS} s)`,
+        round1((Date.now() - killedAt) / 1000));
     }
     let answers = true;
     try {
