@@ -257,6 +257,23 @@ after(async () => {
   if (exit.signal === 'SIGKILL') console.log('[whip] the server had to be killed at the end');
 });
 
+// Stopped from outside (meson's timeout, the stress script's): the after
+// hook does not run then, so kill what this file started before exiting.
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => {
+    for (const p of participants) {
+      const pid = p.chromium?.process()?.pid;
+      try { if (pid) process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    server.process?.kill('SIGKILL');
+    if (process.env.MIXCAST_WHIP_RESULTS)
+      fs.copyFileSync(server.logFile, `${process.env.MIXCAST_WHIP_RESULTS}.server.log`);
+    console.error(`---- ${signal}: server log (${server.logFile}), last 30000 characters ----\n` +
+      `${server.log().slice(-30000)}`);
+    process.exit(1);
+  });
+}
+
 const red = new Participant(people.red);
 const green = new Participant(people.green);
 const blue = new Participant(people.blue);
