@@ -30,9 +30,13 @@ if (!binary) throw new Error('usage: whip.test.mjs MIXCAST_BINARY');
 // tests use this size too). No rooms: the WHIP join creates one with
 // webrtc.room_layout (grid) and default_outputs (HLS and recording on);
 // departure_timeout_s is its default, 5 s.
+// MIXCAST_WHIP_CANVAS=1280x720 (the server's default size, at its default
+// bitrate) runs the same scenario on the bigger canvas.
+const [width, height] = (process.env.MIXCAST_WHIP_CANVAS || '640x360').split('x').map(Number);
+const bitrate = process.env.MIXCAST_WHIP_CANVAS ? '' : ', video_bitrate_kbps: 800';
 const config = `log_level: info
 http: {address: 0.0.0.0, port: {port}}
-media: {width: 640, height: 360, fps: 30, video_bitrate_kbps: 800}
+media: {width: ${width}, height: ${height}, fps: 30${bitrate}}
 paths:
   layouts: {root}/config/layouts
   pipelines: {root}/pipelines
@@ -40,8 +44,6 @@ paths:
   recordings: {dir}/recordings
 `;
 const room = 'whip';
-const width = 640;
-const height = 360;
 const gap = Number(/^\s*gap:\s*(\d+)/m.exec(
   fs.readFileSync(path.join(sourceRoot, 'config/layouts/grid.yaml'), 'utf8'))[1]);
 const departureTimeoutS = 5;
