@@ -99,8 +99,11 @@ export class ServerUnderTest {
     );
   }
 
-  async room(name) {
-    const response = await fetch(`${this.url}/api/v1/rooms/${name}`);
+  // GET /api/v1/rooms/{name}; a server that does not answer within
+  // `timeoutMs` (a hung main loop) is an error too.
+  async room(name, timeoutMs = 5000) {
+    const response = await fetch(`${this.url}/api/v1/rooms/${name}`,
+      { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) throw new Error(`GET /api/v1/rooms/${name}: ${response.status}`);
     return response.json();
   }
@@ -124,16 +127,19 @@ export class ServerUnderTest {
   }
 }
 
-// A y4m file of one colour and a wav tone: Chromium's fake camera and
-// microphone play them in a loop.
-export function fakeMedia(dir, colour, frequency) {
+// A y4m file of one colour (a name or 0xRRGGBB) and a wav tone: Chromium's
+// fake camera and microphone play them in a loop. The tone is ffmpeg's
+// default sine (-18 dBFS) unless `levelDbfs` is given.
+export function fakeMedia(dir, colour, frequency, { levelDbfs } = {}) {
   const video = path.join(dir, `${colour}.y4m`);
-  const audio = path.join(dir, `tone${frequency}.wav`);
+  const audio = path.join(dir, `tone${frequency}${levelDbfs === undefined ? '' : `_${-levelDbfs}dB`}.wav`);
   const ffmpeg = ['-v', 'error', '-y', '-f', 'lavfi'];
   execFileSync('ffmpeg', [...ffmpeg, '-i', `color=c=${colour}:s=640x360:r=30`, '-t', '2',
     '-pix_fmt', 'yuv420p', video]);
-  execFileSync('ffmpeg', [...ffmpeg, '-i', `sine=frequency=${frequency}:sample_rate=48000`, '-t', '2',
-    audio]);
+  const tone = levelDbfs === undefined
+    ? `sine=frequency=${frequency}:sample_rate=48000`
+    : `aevalsrc=${(10 ** (levelDbfs / 20)).toFixed(6)}*sin(2*PI*${frequency}*t):s=48000:c=mono`;
+  execFileSync('ffmpeg', [...ffmpeg, '-i', tone, '-t', '2', audio]);
   return { video, audio };
 }
 
@@ -141,10 +147,10 @@ export const chromiumPath = process.env.MIXCAST_CHROMIUM || '/usr/bin/chromium';
 
 // Debian's Chromium, headless, with a fake camera and microphone (the
 // shared recipe: these flags work as root and without a display).
-export async function launchBrowser(media) {
+function browserOptions(media) {
   if (!fs.existsSync(chromiumPath))
     throw new Error(`no Chromium at ${chromiumPath}: run scripts/bootstrap (Debian package chromium)`);
-  return chromium.launch({
+  return {
     executablePath: chromiumPath,
     headless: true,
     args: [
@@ -155,7 +161,83 @@ export async function launchBrowser(media) {
       `--use-file-for-fake-video-capture=${media.video}`,
       `--use-file-for-fake-audio-capture=${media.audio}`,
     ],
-  });
+  };
+}
+
+export async function launchBrowser(media) {
+  return chromium.launch(browserOptions(media));
+}
+
+// The same Chromium, started as a playwright BrowserServer and connected to,
+// so that its process is at hand for killBrowser(): {browser, chromium}.
+export async function launchKillableBrowser(media) {
+  const server = await chromium.launchServer(browserOptions(media));
+  try {
+    return { browser: await chromium.connect(server.wsEndpoint()), chromium: server };
+  } catch (e) {
+    await server.kill();
+    throw e;
+  }
+}
+
+// Ends a browser from launchKillableBrowser() abruptly, as a crash or a
+// pulled plug would: SIGKILL to its whole process group (playwright starts
+// Chromium as a group leader), so no renderer or network process lingers to
+// say goodbye. Resolves once the main process is gone.
+export async function killBrowser(browserServer) {
+  const child = browserServer?.process();
+  if (!child || child.exitCode !== null || child.signalCode) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+  await gone;
+}
+
+// The cells of config/layouts/grid.yaml's one region (arrange: grid, the
+// whole canvas) for `n` participants, in slot order: the same integer
+// geometry as choose_grid() and arrange_cells() in src/core/layout_engine.cpp
+// (the API does not expose the tiles). [{x, y, width, height}] in pixels.
+export function gridCells(n, width, height, gap) {
+  let best = { cols: 1, rows: 1 };
+  let bestArea = -1;
+  let bestEmpty = 0;
+  for (let cols = 1; cols <= n; ++cols) {
+    const rows = Math.ceil(n / cols);
+    const cw = (width - (cols - 1) * gap) / cols;
+    const ch = (height - (rows - 1) * gap) / rows;
+    let area = 0;
+    if (cw > 0 && ch > 0) {
+      const pic = Math.min(cw, (ch * 16) / 9);
+      area = pic * ((pic * 9) / 16);
+    }
+    const empty = cols * rows - n;
+    const tolerance = 1e-9 * Math.max(1, bestArea);
+    if (area > bestArea + tolerance || (Math.abs(area - bestArea) <= tolerance && empty <= bestEmpty)) {
+      best = { cols, rows };
+      bestArea = area;
+      bestEmpty = empty;
+    }
+  }
+  // round(a / b), halves up, as div_round().
+  const divRound = (a, b) => Math.floor((2 * a + b) / (2 * b));
+  const spanW = width + gap;
+  const spanH = height + gap;
+  const cells = [];
+  for (let i = 0; i < n; ++i) {
+    const row = Math.floor(i / best.cols);
+    const col = i % best.cols;
+    const inRow = Math.min(best.cols, n - row * best.cols);
+    const shift = best.cols - inRow;
+    const left = divRound((2 * col + shift) * spanW, 2 * best.cols);
+    const right = divRound((2 * (col + 1) + shift) * spanW, 2 * best.cols) - gap;
+    const top = divRound(row * spanH, best.rows);
+    const bottom = divRound((row + 1) * spanH, best.rows) - gap;
+    cells.push({ x: left, y: top, width: right - left, height: bottom - top });
+  }
+  return cells;
 }
 
 // Collects what a page says (console, uncaught errors, failed requests and
@@ -209,8 +291,14 @@ export function patchColour(page, selector, fx, fy) {
 const colours = {
   red: (c) => c.r > 170 && c.g < 80 && c.b < 80,
   blue: (c) => c.b > 170 && c.r < 80 && c.g < 80,
+  green: (c) => c.g > 170 && c.r < 80 && c.b < 80,
   black: (c) => c.r < 40 && c.g < 40 && c.b < 40,
 };
+
+// Whether a patch {r, g, b} is `colour` (red, green, blue or black).
+export function isColour(seen, colour) {
+  return colours[colour](seen);
+}
 
 // Waits until the patch at (fx, fy) is `colour` (the mix may take a few
 // frames to reflow); returns the colour seen.
