@@ -255,6 +255,13 @@ Room* Server::room(const std::string& name) {
   return it == rooms_.end() ? nullptr : it->second.get();
 }
 
+bool Server::room_rebuild(const std::string& name) {
+  Room* r = room(name);
+  if (!r) return false;
+  r->rebuild_core("asked over the API");
+  return true;
+}
+
 std::vector<RoomStatus> Server::room_statuses() const {
   std::vector<RoomStatus> out;
   for (const auto& [name, room] : rooms_) out.push_back(room->status());

@@ -45,6 +45,7 @@ class Server : public HttpServer::Backend, public Room::Listener {
  private:
   std::vector<RoomStatus> room_statuses() const override;
   std::optional<RoomStatus> room_status(const std::string& name) const override;
+  bool room_rebuild(const std::string& name) override;
   void session_offer(Session kind, const std::string& room, const std::string& name,
                      std::string offer_sdp, SdpOffer offer, OfferReply reply) override;
   bool session_delete(Session kind, const std::string& room, const std::string& session) override;

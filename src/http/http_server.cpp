@@ -127,6 +127,20 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     serve_session(msg, Backend::Session::Viewer, method, path.substr(6), query);
     return;
   }
+  if (path.rfind("/api/v1/rooms/", 0) == 0 && path.size() > 22 &&
+      path.compare(path.size() - 8, 8, "/rebuild") == 0) {
+    const std::string name = path.substr(14, path.size() - 14 - 8);
+    if (method != "POST") {
+      send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use POST to rebuild a room's core");
+    } else if (!backend_.room_rebuild(name)) {
+      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no room named '" + name + "'");
+    } else {
+      JsonWriter out;
+      write_room(out, *backend_.room_status(name));
+      send_json(msg, SOUP_STATUS_ACCEPTED, out.text(true));
+    }
+    return;
+  }
   if (method != "GET" && method != "HEAD") {
     send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed");
     return;

@@ -28,6 +28,8 @@ class HttpServer final : private WebSocketClient::Handler {
    public:
     virtual std::vector<RoomStatus> room_statuses() const = 0;
     virtual std::optional<RoomStatus> room_status(const std::string& room) const = 0;
+    // Rebuilds the room's mixing core (as on a core error); false: no such room.
+    virtual bool room_rebuild(const std::string& room) = 0;
 
     // WHIP publishers and WHEP viewers. `reply` gets the HTTP status, the
     // body (an SDP answer, or an error message) and, on success, the session

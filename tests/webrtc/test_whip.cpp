@@ -13,6 +13,7 @@
 
 #include "core/audio_math.h"
 #include "core/layout.h"
+#include "integration_support.h"
 #include "live_room_config.h"
 #include "test_support.h"
 #include "webrtc_peer.h"
@@ -507,4 +508,87 @@ TEST_F(Whip, KeyframesOnJoinOnPliAndRateLimited) {
   std::printf("%d keyframes for 10 PLIs in 1 s (4 s window)\n", burst);
   EXPECT_GE(burst, 1);
   EXPECT_LE(burst, 3);
+}
+
+// The room's mixing core is rebuilt under a live WebRTC publisher and an
+// RTMP push (as after a compositor or encoder error): within 2 s the room
+// encodes again, the publisher is back in its tile of the mix it gets back
+// on the same connection, the push goes on, and the recording plays.
+TEST_F(Whip, ARebuiltCoreKeepsThePublisherItsReturnAndThePush) {
+  if (!mt::RtmpServer::available()) GTEST_SKIP() << "nginx with the RTMP module is not installed";
+  mt::TempDir nginx_dir("whip-rtmp");
+  mt::RtmpServer nginx(nginx_dir.path(), mt::free_tcp_port());
+  ASSERT_TRUE(nginx.start()) << nginx.log();
+  mt::ServerUnderTest server("whip-rebuild");
+  mt::LiveRoom room;
+  room.rtmp = "[{name: cdn, url: '" + nginx.url("heal") + "'}]";
+  ASSERT_TRUE(server.start(mt::live_room_config(room))) << server.log();
+  mt::WebRtcPeer publisher(0xff0000ff, 660);  // blue
+  ASSERT_EQ(publisher.publish(server.port(), "/whip/live?name=Blue").status, 201) << server.log();
+  ASSERT_TRUE(mt::wait_until([&] { return publisher.frames_received() > 60; }, 15)) << server.log();
+  ASSERT_TRUE(mt::wait_until(
+      [&] {
+        auto cdn = mt::output_info(server, "live", "cdn");
+        return cdn && cdn->state == "live" && cdn->bytes > 0;
+      },
+      15))
+      << mt::describe(mt::output_info(server, "live", "cdn")) << server.log();
+
+  auto frames_encoded = [&] {
+    const std::string body = server.get("/api/v1/rooms/live").body;
+    const auto at = body.find("\"video_frames_encoded\"");
+    return at == std::string::npos ? -1L : std::atol(body.c_str() + body.find(':', at) + 1);
+  };
+  const long before = frames_encoded();
+  const int64_t pushed_before = mt::output_info(server, "live", "cdn")->bytes;
+  const auto started = std::chrono::steady_clock::now();
+  const auto rebuilt = mt::http_request("POST", server.port(), "/api/v1/rooms/live/rebuild");
+  ASSERT_EQ(rebuilt.status, 202) << rebuilt.body;
+  EXPECT_NE(rebuilt.body.find("\"core_rebuilds\" : 1"), std::string::npos) << rebuilt.body;
+  ASSERT_TRUE(mt::wait_until([&] { return frames_encoded() > before + 15; }, 2.0))
+      << "encoding again within 2 s" << server.log();
+  std::printf("encoding again %.2f s after the rebuild\n", mt::seconds_since(started));
+
+  // The publisher's connection carried on: the mix comes back, with its tile.
+  const int received = publisher.frames_received();
+  ASSERT_TRUE(mt::wait_until([&] { return publisher.frames_received() > received + 30; }, 5))
+      << "the returned mix goes on" << server.log();
+  EXPECT_TRUE(publisher.connected());
+  int r = 0, g = 0, b = 0;
+  ASSERT_TRUE(publisher.colour_at(480, 180, r, g, b));
+  EXPECT_TRUE(b > 180 && r < 80) << "own tile in the returned mix after the rebuild: " << r << ","
+                                 << g << "," << b;
+  ASSERT_TRUE(publisher.colour_at(160, 180, r, g, b));
+  EXPECT_TRUE(r > 180 && b < 80) << "Red's tile after the rebuild: " << r << "," << g << "," << b;
+  const std::string room_json = server.get("/api/v1/rooms/live").body;
+  EXPECT_NE(room_json.find("\"Blue\""), std::string::npos) << "the publisher is still in the room";
+
+  // The push is live and still sending.
+  ASSERT_TRUE(mt::wait_until(
+      [&] {
+        auto cdn = mt::output_info(server, "live", "cdn");
+        return cdn && cdn->state == "live" && cdn->bytes > pushed_before + 50000;
+      },
+      5))
+      << mt::describe(mt::output_info(server, "live", "cdn"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(server.process()->stop(SIGTERM, 15), 0) << server.log();
+
+  // The recording plays across the rebuild: video as long as audio.
+  const std::string file = recording(server);
+  ASSERT_FALSE(file.empty());
+  const std::string durations = mt::run_command(
+      "ffprobe -v error -show_entries stream=codec_type,duration -of csv=p=0 '" + file + "'");
+  std::printf("recording streams (type,duration): %s\n", durations.c_str());
+  double v = 0, a = 0;
+  std::istringstream lines(durations);
+  for (std::string line; std::getline(lines, line);) {
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    const double d = std::atof(line.c_str() + comma + 1);
+    if (line.rfind("video", 0) == 0) v = d;
+    if (line.rfind("audio", 0) == 0) a = d;
+  }
+  EXPECT_GT(v, 5.0);
+  EXPECT_NEAR(v, a, 1.0) << "video as long as audio across the rebuild";
 }
