@@ -12,6 +12,18 @@
 #include <utility>
 
 namespace mixcast {
+
+const char* to_string(ReturnVideo video) {
+  switch (video) {
+    case ReturnVideo::H264:
+      return "h264";
+    case ReturnVideo::Vp8:
+      return "vp8";
+    case ReturnVideo::None:
+      break;
+  }
+  return "none";
+}
 namespace {
 
 constexpr int kPayloadCount = 128;  // RTP payload types are 7 bits

@@ -12,6 +12,11 @@
 
 namespace mixcast {
 
+// The video a WebRTC peer gets back: the room's one shared H.264 encode, the
+// shared VP8 encode for peers that take no H.264, or nothing.
+enum class ReturnVideo { None, H264, Vp8 };
+const char* to_string(ReturnVideo video);
+
 enum class Direction { SendRecv, SendOnly, RecvOnly, Inactive };
 
 struct OfferedCodec {

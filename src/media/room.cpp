@@ -70,9 +70,8 @@ Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), list
   settings.keyframe_interval_s = media.keyframe_interval_s;
   build_core(0);
 
-  GstBus* bus = gst_element_get_bus(pipeline_);
-  bus_watch_ = SourceId(gst_bus_add_watch(bus, &Room::on_bus, this));
-  gst_object_unref(bus);
+  GstPtr<GstBus> bus(gst_element_get_bus(pipeline_));
+  bus_watch_ = SourceId(gst_bus_add_watch(bus.get(), &Room::on_bus, this));
   relayout();
 }
 
@@ -135,9 +134,8 @@ void Room::build_encoders(const EncodeSettings& settings) {
   // Raw canvas -> tee (tests, and later per-codec encoders) -> H.264 -> tee.
   raw_video_tee_ = add_element(bin, "tee", "canvas-tee");
   g_object_set(raw_video_tee_, "allow-not-linked", TRUE, nullptr);
-  GstPad* canvas_sink = gst_element_get_static_pad(raw_video_tee_, "sink");
-  gst_pad_link(video_mix_->src_pad(), canvas_sink);
-  gst_object_unref(canvas_sink);
+  GstPtr<GstPad> canvas_sink(gst_element_get_static_pad(raw_video_tee_, "sink"));
+  gst_pad_link(video_mix_->src_pad(), canvas_sink.get());
   GstElement* vqueue = add_element(bin, "queue", "video-encode-queue");
   g_object_set(vqueue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
                nullptr);
@@ -154,9 +152,8 @@ void Room::build_encoders(const EncodeSettings& settings) {
   GstElement* video_tee = add_element(bin, "tee", "video-tee");
   g_object_set(video_tee, "allow-not-linked", TRUE, nullptr);
   encoded_video_tee_ = video_tee;
-  GstPad* video_tee_sink = gst_element_get_static_pad(video_tee, "sink");
-  limit_keyframe_requests(video_tee_sink, setup_.keyframe_min_interval_s);
-  gst_object_unref(video_tee_sink);
+  GstPtr<GstPad> video_tee_sink(gst_element_get_static_pad(video_tee, "sink"));
+  limit_keyframe_requests(video_tee_sink.get(), setup_.keyframe_min_interval_s);
   link_or_throw(raw_video_tee_, vqueue);
   link_or_throw(vqueue, venc);
   link_or_throw(venc, vparse);
@@ -165,9 +162,8 @@ void Room::build_encoders(const EncodeSettings& settings) {
 
   raw_audio_tee_ = add_element(bin, "tee", "mix-tee");
   g_object_set(raw_audio_tee_, "allow-not-linked", TRUE, nullptr);
-  GstPad* mix_sink = gst_element_get_static_pad(raw_audio_tee_, "sink");
-  gst_pad_link(audio_mix_->src_pad(), mix_sink);
-  gst_object_unref(mix_sink);
+  GstPtr<GstPad> mix_sink(gst_element_get_static_pad(raw_audio_tee_, "sink"));
+  gst_pad_link(audio_mix_->src_pad(), mix_sink.get());
   GstElement* aqueue = add_element(bin, "queue", "audio-encode-queue");
   GstElement* aconvert = add_element(bin, "audioconvert");
   GstElement* aenc = build_encoder_or_throw(setup_.audio_profile, settings);
@@ -217,11 +213,10 @@ void Room::start() {
   // base time from its first state change on. (Left to the pipeline, the
   // live mixers could start their clock waits before the base time was
   // distributed, with base 0, and stop their sources with EOS at once.)
-  GstClock* clock = gst_system_clock_obtain();
-  gst_pipeline_use_clock(GST_PIPELINE(pipeline_), clock);
+  GstPtr<GstClock> clock(gst_system_clock_obtain());
+  gst_pipeline_use_clock(GST_PIPELINE(pipeline_), clock.get());
   gst_element_set_start_time(pipeline_, GST_CLOCK_TIME_NONE);
-  gst_element_set_base_time(pipeline_, gst_clock_get_time(clock));
-  gst_object_unref(clock);
+  gst_element_set_base_time(pipeline_, gst_clock_get_time(clock.get()));
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     throw std::runtime_error("room " + name() + ": the pipeline does not start");
   build_outputs();
@@ -406,10 +401,10 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
 
 // The mix goes back to a WebRTC participant: the shared H.264 stream (one
 // encode for everyone) and its own mix-minus.
-void Room::force_keyframe(const std::string& codec) {
-  if (codec == "vp8") {
+void Room::force_keyframe(ReturnVideo codec) {
+  if (codec == ReturnVideo::Vp8) {
     if (vp8_) vp8_->request_keyframe();
-  } else if (!codec.empty()) {
+  } else if (codec == ReturnVideo::H264) {
     fanout_->request_keyframe();
   }
 }
@@ -421,7 +416,7 @@ void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
         if (Lifetime::alive(t)) force_keyframe(codec);
       });
   GstPad* video_sink = participant.return_video_sink();
-  if (video_sink && participant.return_video_codec() == "vp8") {
+  if (video_sink && participant.return_video_codec() == ReturnVideo::Vp8) {
     std::string error;
     if (vp8_) member.return_vp8_pad = vp8_->attach(video_sink, error);
     if (!member.return_vp8_pad)
@@ -437,10 +432,9 @@ void Room::link_return_feeds(Member& member, WebRtcParticipant& participant) {
     fanout_->request_keyframe();
   }
   if (GstPad* sink = participant.return_audio_sink()) {
-    GstPad* feed = mix_minus_feed(participant.id());
-    if (gst_pad_link(feed, sink) != GST_PAD_LINK_OK)
+    GstPtr<GstPad> feed(mix_minus_feed(participant.id()));
+    if (gst_pad_link(feed.get(), sink) != GST_PAD_LINK_OK)
       LOG_ERROR << "room " << name() << ": cannot send audio back to " << participant.id();
-    gst_object_unref(feed);
   }
 }
 
@@ -507,7 +501,7 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
 }
 
 bool Room::link_viewer_feeds(Viewer& v, std::string& error) {
-  if (GstPad* sink = v.viewer->video_sink(); sink && v.viewer->video_codec() == "vp8") {
+  if (GstPad* sink = v.viewer->video_sink(); sink && v.viewer->video_codec() == ReturnVideo::Vp8) {
     if (vp8_) v.vp8_pad = vp8_->attach(sink, error);
     if (!v.vp8_pad) {
       if (!vp8_) error = "no VP8 encoder profile";
@@ -861,9 +855,9 @@ void Room::rebuild_core(const std::string& why) {
   // 3. A new core on the same clock and timeline. The audio mix starts now
   //    (on the 10 ms grid every mixer of the room shares), not at 0: from 0
   //    a live mixer would first produce everything it missed.
-  GstClock* clock = gst_pipeline_get_clock(GST_PIPELINE(pipeline_));
-  const GstClockTime now_rt = gst_clock_get_time(clock) - gst_element_get_base_time(pipeline_);
-  gst_object_unref(clock);
+  GstPtr<GstClock> clock(gst_pipeline_get_clock(GST_PIPELINE(pipeline_)));
+  const GstClockTime now_rt =
+      gst_clock_get_time(clock.get()) - gst_element_get_base_time(pipeline_);
   const GstClockTime grid = 10 * GST_MSECOND;
   build_core((now_rt / grid + 1) * grid);
   // Sinks first, so that no new source pushes into an element still in NULL.
@@ -897,8 +891,8 @@ void Room::rebuild_core(const std::string& why) {
       LOG_ERROR << "room " << name() << ": viewer " << id << " not re-attached: " << error;
   }
   relayout();
-  force_keyframe("h264");
-  if (vp8_) force_keyframe("vp8");
+  force_keyframe(ReturnVideo::H264);
+  if (vp8_) force_keyframe(ReturnVideo::Vp8);
   const gint64 done = g_get_monotonic_time();
   video_progress_ = {fanout_->video_frames(), done};
   audio_progress_ = {fanout_->audio_buffers(), done};

@@ -188,8 +188,8 @@ class Room : public Participant::Listener, public Output::Listener {
   Member* find(const Participant& p);
   // The participant whose element `object` is (a bus message's source).
   Member* member_owning(GstObject* object);
-  // Forces a keyframe of the shared encode of `codec` ("h264", "vp8").
-  void force_keyframe(const std::string& codec);
+  // Forces a keyframe of the shared encode of `codec`.
+  void force_keyframe(ReturnVideo codec);
   void link_return_feeds(Member& member, WebRtcParticipant& participant);
   // After the participant's bin is in NULL: frees what fed its return path.
   void release_return_feeds(const std::string& id, Member& member);

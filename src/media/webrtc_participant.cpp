@@ -23,11 +23,11 @@ void WebRtcParticipant::build() {
     if (auto h264 = pick_h264(*video)) {
       return_video_ =
           session_.add_send_branch("return_video", {"queue", "rtph264pay"}, *h264, "video");
-      return_video_codec_ = "h264";
+      return_video_codec_ = ReturnVideo::H264;
     } else if (auto vp8 = pick_vp8(*video)) {
       return_video_ =
           session_.add_send_branch("return_video", {"queue", "rtpvp8pay"}, *vp8, "video");
-      return_video_codec_ = "vp8";
+      return_video_codec_ = ReturnVideo::Vp8;
     } else {
       LOG_WARN << "participant " << id() << " takes neither H.264 nor VP8: no video goes back";
     }

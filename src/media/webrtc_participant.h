@@ -28,9 +28,8 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   // does not take that media back, or offers no codec we send).
   GstPad* return_video_sink() const { return return_video_; }
   GstPad* return_audio_sink() const { return return_audio_; }
-  // "h264" (the room's shared encode) or "vp8" (the shared VP8 encode for
-  // peers that take no H.264); "" when no video goes back.
-  const std::string& return_video_codec() const { return return_video_codec_; }
+  // Which shared encode feeds return_video_sink().
+  ReturnVideo return_video_codec() const { return return_video_codec_; }
 
   // Runs on the main loop when the peer is connected (the room forces a
   // keyframe of the stream it sends back then: one forced at link time may
@@ -68,7 +67,7 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   WebRtcSession session_;
   GstPad* return_video_ = nullptr;  // owned by our bin
   GstPad* return_audio_ = nullptr;
-  std::string return_video_codec_;
+  ReturnVideo return_video_codec_ = ReturnVideo::None;
   std::function<void()> on_connected_;
   std::mutex mutex_;  // guards the two flags below (streaming threads)
   bool video_exposed_ = false;

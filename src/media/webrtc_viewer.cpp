@@ -37,10 +37,10 @@ bool WebRtcViewer::start(GstBin* pipeline, std::string& error) {
   if (const auto* video = offer.first("video"); video && offer.receives("video")) {
     if (auto h264 = pick_h264(*video)) {
       video_ = session_.add_send_branch("video", {"queue", "rtph264pay"}, *h264, "video");
-      video_codec_ = "h264";
+      video_codec_ = ReturnVideo::H264;
     } else if (auto vp8 = pick_vp8(*video)) {
       video_ = session_.add_send_branch("video", {"queue", "rtpvp8pay"}, *vp8, "video");
-      video_codec_ = "vp8";
+      video_codec_ = ReturnVideo::Vp8;
     }
   }
   if (const auto* audio = offer.first("audio"); audio && offer.receives("audio")) {

@@ -31,8 +31,8 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   // Sinks for the room's encoded streams (nullptr when not wanted).
   GstPad* video_sink() const { return video_; }
   GstPad* audio_sink() const { return audio_; }
-  // "h264" or "vp8" (video_sink() takes that codec), "" without video.
-  const std::string& video_codec() const { return video_codec_; }
+  // Which shared encode feeds video_sink().
+  ReturnVideo video_codec() const { return video_codec_; }
   const std::string& id() const { return id_; }
   // Runs on the main loop when the peer is connected.
   void set_on_connected(std::function<void()> on_connected) {
@@ -56,7 +56,7 @@ class WebRtcViewer final : private WebRtcSession::Listener {
   GstElement* bin_ = nullptr;
   GstPad* video_ = nullptr;
   GstPad* audio_ = nullptr;
-  std::string video_codec_;
+  ReturnVideo video_codec_ = ReturnVideo::None;
   std::function<void()> on_connected_;
   Lifetime lifetime_;
 };

@@ -106,6 +106,14 @@ class MixBench {
     pipeline_ = gst_pipeline_new("mix-bench");
     mix_ = std::make_unique<AudioMix>(GST_BIN(pipeline_), AudioSpec{kRate, kChannels, latency_ms});
     link_tap(mix_->src_pad(), &full_);
+    // As Room::start does: one clock and a base time fixed before anything
+    // runs. Left to the pipeline, the live mixer can start waiting on the
+    // clock with base time 0 before the base time reaches it, and then
+    // never produce a block (seen here about once in 13 runs).
+    GstPtr<GstClock> clock(gst_system_clock_obtain());
+    gst_pipeline_use_clock(GST_PIPELINE(pipeline_), clock.get());
+    gst_element_set_start_time(pipeline_, GST_CLOCK_TIME_NONE);
+    gst_element_set_base_time(pipeline_, gst_clock_get_time(clock.get()));
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
   }
   ~MixBench() {
