@@ -1,5 +1,7 @@
 #include "media/audio_mix.h"
 
+#include <gst/audio/audio.h>
+
 #include <span>
 
 #include "core/log.h"
@@ -9,9 +11,17 @@ namespace mixcast {
 
 namespace {
 GstCaps* mix_caps(const AudioSpec& spec) {
-  return gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "layout",
-                             G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT, spec.rate,
-                             "channels", G_TYPE_INT, spec.channels, nullptr);
+  GstCaps* caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "layout",
+                                      G_TYPE_STRING, "interleaved", "rate", G_TYPE_INT, spec.rate,
+                                      "channels", G_TYPE_INT, spec.channels, nullptr);
+  // The channel mask is fixed too: audioconvert sets it on the inputs, the
+  // silence source would not, and the mixer refuses a second input whose
+  // channel positions differ (not-negotiated). Whichever input came first
+  // decided, so a rebuilt core sometimes lost its background.
+  if (spec.channels > 1)
+    gst_caps_set_simple(caps, "channel-mask", GST_TYPE_BITMASK,
+                        gst_audio_channel_get_fallback_mask(spec.channels), nullptr);
+  return caps;
 }
 
 // A queue that never blocks whoever pushes into it: when full it drops its

@@ -25,6 +25,8 @@ GstElement* build_encoder_or_throw(const EncoderProfile& profile, const EncodeSe
   }
 }
 
+constexpr double kFirstOutputGraceS = 10.0;
+
 double monotonic_s() {
   return g_get_monotonic_time() / 1e6;
 }
@@ -760,10 +762,15 @@ bool Room::watch_programme() {
   const guint64 audio = fanout_->audio_buffers();
   if (frames != video_progress_.count) video_progress_ = {frames, now};
   if (audio != audio_progress_.count) audio_progress_ = {audio, now};
-  const gint64 timeout_us =
-      static_cast<gint64>(std::max(setup_.media.stall_timeout_s, rebuild_backoff_s_) * 1e6);
-  const bool video_stalled = now - video_progress_.since_us > timeout_us;
-  const bool audio_stalled = now - audio_progress_.since_us > timeout_us;
+  const double timeout_s = std::max(setup_.media.stall_timeout_s, rebuild_backoff_s_);
+  // Before its first frame a room gets longer (encoders start, a busy
+  // machine): a slow start is not a stall.
+  auto stalled = [&](const Progress& p) {
+    const double limit_s = p.count == 0 ? std::max(timeout_s, kFirstOutputGraceS) : timeout_s;
+    return now - p.since_us > static_cast<gint64>(limit_s * G_USEC_PER_SEC);
+  };
+  const bool video_stalled = stalled(video_progress_);
+  const bool audio_stalled = stalled(audio_progress_);
   if (!video_stalled && !audio_stalled) {
     // Healthy for a while again: the next stall is handled at once.
     if (now - last_rebuild_us_ > 30 * G_USEC_PER_SEC) rebuild_backoff_s_ = 0;
