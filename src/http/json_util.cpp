@@ -51,6 +51,20 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
     out.end_object().end_object();
   }
   out.end_array();
+  out.key("tiles").begin_array();
+  for (const auto& t : room.tiles) {
+    out.begin_object()
+        .field("participant", t.participant_id)
+        .field("region", t.region_id)
+        .field("x", t.rect.x)
+        .field("y", t.rect.y)
+        .field("width", t.rect.width)
+        .field("height", t.rect.height)
+        .field("z", t.z)
+        .field("placeholder", t.placeholder)
+        .end_object();
+  }
+  out.end_array();
   out.key("outputs").begin_array();
   for (const auto& o : room.outputs) {
     out.begin_object()

@@ -952,6 +952,7 @@ RoomStatus Room::status() const {
   s.fps = canvas_.fps;
   s.video_frames_encoded = fanout_ ? fanout_->video_frames() : 0;
   s.core_rebuilds = rebuilds_;
+  s.tiles = composition_.tiles;
   s.last_core_error = last_core_error_;
   for (const auto& [id, member] : members_) {
     ParticipantStatus p;

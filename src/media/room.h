@@ -57,6 +57,7 @@ struct RoomStatus {
   std::string last_core_error;  // why, the last time
   std::vector<ParticipantStatus> participants;
   std::vector<OutputStatus> outputs;
+  std::vector<Tile> tiles;  // where each participant is in the picture now
 };
 
 // Everything a room needs from the server's configuration.

@@ -29,6 +29,25 @@ TEST(Http, HealthApiErrorsAndPathTraversal) {
   EXPECT_TRUE(json_has_member(rooms.body, "rooms")) << rooms.body;
   EXPECT_NE(rooms.body.find("\"studio\""), std::string::npos) << rooms.body;
   EXPECT_EQ(server.get("/api/v1/rooms/studio").status, 200);
+  // The room says where its participants are in the picture, and what its
+  // input guards did (nothing, for clean synthetic sources).
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const std::string room = server.get("/api/v1/rooms/studio").body;
+        return room.find("\"tiles\"") != std::string::npos &&
+               room.find("\"participant\"", room.find("\"tiles\"")) != std::string::npos;
+      },
+      10))
+      << server.get("/api/v1/rooms/studio").body;
+  const std::string room = server.get("/api/v1/rooms/studio").body;
+  EXPECT_NE(room.find("\"dropped_untimestamped\" : 0"), std::string::npos) << room;
+  EXPECT_NE(room.find("\"core_rebuilds\" : 0"), std::string::npos) << room;
+
+  // Rebuilding a room's core is a POST; other methods and unknown rooms are refused.
+  EXPECT_EQ(http_request("GET", server.port(), "/api/v1/rooms/studio/rebuild").status, 405);
+  const HttpResponse unknown = http_request("POST", server.port(), "/api/v1/rooms/nope/rebuild");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_TRUE(json_has_member(unknown.body, "error")) << unknown.body;
 
   const HttpResponse missing = server.get("/api/v1/rooms/nope");
   EXPECT_EQ(missing.status, 404);
