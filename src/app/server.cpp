@@ -11,6 +11,7 @@
 #include "core/source_uri.h"
 #include "http/json_util.h"
 #include "media/encoder.h"
+#include "media/reaper.h"
 
 namespace mixcast {
 
@@ -234,6 +235,10 @@ int Server::run() {
       Supervisor::start(loaded_.config.shutdown_timeout_s, [this] { shutdown(); });
   g_main_loop_run(loop_);
   supervisor.main_loop_ended();
+  // Branches still going to NULL on their own threads (outputs, departed
+  // participants): a moment for them, within the supervisor's bound.
+  if (!reaper::wait_all(2.0))
+    LOG_WARN << reaper::in_flight() << " branch(es) still stopping at exit";
   return 0;
 }
 

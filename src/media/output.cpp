@@ -1,5 +1,7 @@
 #include "media/output.h"
 
+#include "media/reaper.h"
+
 #include <gst/app/gstappsrc.h>
 
 #include <chrono>
@@ -107,9 +109,11 @@ void Output::teardown() {
   bus_watch_.reset();
   if (pipeline_) {
     bytes_before_ = bytes_;
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
-    gst_object_unref(pipeline_);
-    pipeline_ = nullptr;
+    // Stopped off the main loop: a sink that blocks (rtmp2sink while it
+    // connects, a write to a stalled disk) must not hold every room with it.
+    // Nothing of ours refers to the old pipeline any more.
+    reaper::stop_in_background(GstPtr<GstElement>(std::exchange(pipeline_, nullptr)),
+                               "room " + room_ + ": output " + name_, nullptr);
   }
 }
 
