@@ -196,50 +196,6 @@ export async function killBrowser(browserServer) {
   await gone;
 }
 
-// The cells of config/layouts/grid.yaml's one region (arrange: grid, the
-// whole canvas) for `n` participants, in slot order: the same integer
-// geometry as choose_grid() and arrange_cells() in src/core/layout_engine.cpp
-// (the API does not expose the tiles). [{x, y, width, height}] in pixels.
-export function gridCells(n, width, height, gap) {
-  let best = { cols: 1, rows: 1 };
-  let bestArea = -1;
-  let bestEmpty = 0;
-  for (let cols = 1; cols <= n; ++cols) {
-    const rows = Math.ceil(n / cols);
-    const cw = (width - (cols - 1) * gap) / cols;
-    const ch = (height - (rows - 1) * gap) / rows;
-    let area = 0;
-    if (cw > 0 && ch > 0) {
-      const pic = Math.min(cw, (ch * 16) / 9);
-      area = pic * ((pic * 9) / 16);
-    }
-    const empty = cols * rows - n;
-    const tolerance = 1e-9 * Math.max(1, bestArea);
-    if (area > bestArea + tolerance || (Math.abs(area - bestArea) <= tolerance && empty <= bestEmpty)) {
-      best = { cols, rows };
-      bestArea = area;
-      bestEmpty = empty;
-    }
-  }
-  // round(a / b), halves up, as div_round().
-  const divRound = (a, b) => Math.floor((2 * a + b) / (2 * b));
-  const spanW = width + gap;
-  const spanH = height + gap;
-  const cells = [];
-  for (let i = 0; i < n; ++i) {
-    const row = Math.floor(i / best.cols);
-    const col = i % best.cols;
-    const inRow = Math.min(best.cols, n - row * best.cols);
-    const shift = best.cols - inRow;
-    const left = divRound((2 * col + shift) * spanW, 2 * best.cols);
-    const right = divRound((2 * (col + 1) + shift) * spanW, 2 * best.cols) - gap;
-    const top = divRound(row * spanH, best.rows);
-    const bottom = divRound((row + 1) * spanH, best.rows) - gap;
-    cells.push({ x: left, y: top, width: right - left, height: bottom - top });
-  }
-  return cells;
-}
-
 // Collects what a page says (console, uncaught errors, failed requests and
 // HTTP errors), to print when a test fails.
 export function recordPage(page, name, lines) {

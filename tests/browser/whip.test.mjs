@@ -18,8 +18,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  ServerUnderTest, fakeMedia, gridCells, isColour, killBrowser, launchKillableBrowser, patchColour,
-  recordPage, removeTempDir, sourceRoot, tempDir, waitFor, waitForFrames,
+  ServerUnderTest, fakeMedia, isColour, killBrowser, launchKillableBrowser, patchColour,
+  recordPage, removeTempDir, tempDir, waitFor, waitForFrames,
 } from './harness.mjs';
 
 const binary = process.argv[2];
@@ -44,8 +44,6 @@ paths:
   recordings: {dir}/recordings
 `;
 const room = 'whip';
-const gap = Number(/^\s*gap:\s*(\d+)/m.exec(
-  fs.readFileSync(path.join(sourceRoot, 'config/layouts/grid.yaml'), 'utf8'))[1]);
 const departureTimeoutS = 5;
 
 // Tones at -12 dBFS. The own tone must come back at least this far below the
@@ -164,12 +162,16 @@ async function diagnosed(fn) {
 const rgb = (c) => `rgb(${c.r},${c.g},${c.b})`;
 const round1 = (x) => Math.round(x * 10) / 10;
 
-// The tile of each participant in the room now: the grid cell of its rank in
-// slot order (as the layout engine orders them).
+// The tile of each participant in the room now, as the server's layout
+// engine placed it (the room status lists its tiles in canvas pixels).
 async function tiles() {
-  const list = (await server.room(room)).participants.slice().sort((a, b) => a.slot - b.slot);
-  const cells = gridCells(list.length, width, height, gap);
-  return list.map((p, i) => ({ name: p.name, slot: p.slot, cell: cells[i] }));
+  const state = await server.room(room);
+  const byId = new Map(state.participants.map((p) => [p.id, p]));
+  return state.tiles.filter((t) => !t.placeholder && byId.has(t.participant)).map((t) => ({
+    name: byId.get(t.participant).name,
+    slot: byId.get(t.participant).slot,
+    cell: { x: t.x, y: t.y, width: t.width, height: t.height },
+  }));
 }
 
 // Checks what each of `present` decodes: every tile's colour, the others'
