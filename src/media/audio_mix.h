@@ -27,9 +27,9 @@ struct AudioSpec {
   int rate = 48000;
   int channels = 2;
   int latency_ms = 100;
-  // The mix's timeline starts here (running time, on the 10 ms grid): 0 for
-  // a new room, "now" for a core rebuilt in a running room.
-  GstClockTime start_time = 0;
+  // A new room's mix starts at running time 0; a core rebuilt in a running
+  // room starts at its first input (its live silence, now).
+  bool joins_running_room = false;
 };
 
 class AudioMix {

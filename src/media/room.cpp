@@ -70,7 +70,7 @@ Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), list
   settings.audio_rate = media.audio_rate;
   settings.audio_channels = media.audio_channels;
   settings.keyframe_interval_s = media.keyframe_interval_s;
-  build_core(0);
+  build_core(false);
 
   GstPtr<GstBus> bus(gst_element_get_bus(pipeline_));
   bus_watch_ = SourceId(gst_bus_add_watch(bus.get(), &Room::on_bus, this));
@@ -121,12 +121,12 @@ static void disable_encoder_keyframe_limit(GstElement* encoder) {
   gst_iterator_free(it);
 }
 
-void Room::build_core(GstClockTime start_time) {
+void Room::build_core(bool rebuilt) {
   GstBin* bin = GST_BIN(pipeline_);
   video_mix_ = std::make_unique<VideoMix>(bin, canvas_);
   const auto& media = setup_.media;
   AudioSpec audio_spec{media.audio_rate, media.audio_channels, media.mixer_latency_ms};
-  audio_spec.start_time = start_time;
+  audio_spec.joins_running_room = rebuilt;
   audio_mix_ = std::make_unique<AudioMix>(bin, audio_spec);
   build_encoders(encode_settings_);
 }
@@ -797,6 +797,32 @@ static bool is_core_element(GstElement* element) {
          !g_str_has_prefix(element_name, "viewer-");
 }
 
+// The core elements of `bin` now.
+static std::vector<GstPtr<GstElement>> core_elements(GstBin* bin) {
+  std::vector<GstPtr<GstElement>> core;
+  GstIterator* it = gst_bin_iterate_elements(bin);
+  GValue item = G_VALUE_INIT;
+  for (bool done = false; !done;) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK:
+        if (is_core_element(GST_ELEMENT(g_value_get_object(&item))))
+          core.push_back(ref(GST_ELEMENT(g_value_get_object(&item))));
+        g_value_reset(&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        core.clear();
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return core;
+}
+
 void Room::rebuild_core(const std::string& why) {
   if (stopping_) return;
   const gint64 started = g_get_monotonic_time();
@@ -837,16 +863,7 @@ void Room::rebuild_core(const std::string& why) {
     if (v.vp8_pad) old->pads.emplace_back(std::exchange(v.vp8_pad, nullptr));
   }
   // 2. The old core leaves the pipeline and stops on a thread of its own.
-  std::vector<GstPtr<GstElement>> core;
-  GstIterator* it = gst_bin_iterate_elements(GST_BIN(pipeline_));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    if (is_core_element(element)) core.push_back(ref(element));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  std::vector<GstPtr<GstElement>> core = core_elements(GST_BIN(pipeline_));
   GstPtr<GstElement> graveyard = adopt(gst_bin_new(("old-core-" + name()).c_str()));
   for (auto& element : core) {
     gst_bin_remove(GST_BIN(pipeline_), element.get());
@@ -859,23 +876,37 @@ void Room::rebuild_core(const std::string& why) {
   reaper::stop_in_background(std::move(graveyard), "room " + name() + ": replaced mixing core",
                              [old] {});
 
-  // 3. A new core on the same clock and timeline. The audio mix starts now
-  //    (on the 10 ms grid every mixer of the room shares), not at 0: from 0
-  //    a live mixer would first produce everything it missed.
-  GstPtr<GstClock> clock(gst_pipeline_get_clock(GST_PIPELINE(pipeline_)));
-  const GstClockTime now_rt =
-      gst_clock_get_time(clock.get()) - gst_element_get_base_time(pipeline_);
-  const GstClockTime grid = 10 * GST_MSECOND;
-  build_core((now_rt / grid + 1) * grid);
+  // 3. A new core on the same clock and timeline (the audio mix starts at
+  //    its first input, now: see AudioMix).
+  build_core(true);
   // Sinks first, so that no new source pushes into an element still in NULL.
-  it = gst_bin_iterate_sorted(GST_BIN(pipeline_));
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    if (is_core_element(element)) gst_element_sync_state_with_parent(element);
-    g_value_reset(&item);
+  GValue item = G_VALUE_INIT;
+  GstIterator* it = gst_bin_iterate_sorted(GST_BIN(pipeline_));
+  for (bool done = false; !done;) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK: {
+        auto* element = GST_ELEMENT(g_value_get_object(&item));
+        if (is_core_element(element) && GST_STATE(element) != GST_STATE_PLAYING)
+          gst_element_sync_state_with_parent(element);
+        g_value_reset(&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync(it);  // the bin changed (another thread): again
+        break;
+      default:
+        done = true;
+        break;
+    }
   }
   g_value_unset(&item);
   gst_iterator_free(it);
+  for (auto& element : core_elements(GST_BIN(pipeline_))) {
+    if (GST_STATE(element.get()) == GST_STATE_PLAYING) continue;
+    LOG_WARN << "room " << name() << ": " << GST_OBJECT_NAME(element.get())
+             << " of the new core was not running; starting it";
+    gst_element_sync_state_with_parent(element.get());
+  }
 
   // 4. Everyone back in.
   for (auto& [id, member] : members_) {

@@ -196,8 +196,8 @@ class Room : public Participant::Listener, public Output::Listener {
   void release_return_feeds(const std::string& id, Member& member);
   std::string admit(std::unique_ptr<Participant> participant, const std::string& described,
                     const SourceConfig& source, std::string& error);
-  // The mixers and encoders; the audio mix's timeline starts at `start_time`.
-  void build_core(GstClockTime start_time);
+  // The mixers and encoders; `rebuilt`: into a pipeline already running.
+  void build_core(bool rebuilt);
   void build_encoders(const EncodeSettings& settings);
   // Main loop, twice a second: the programme advances, or the core is rebuilt.
   bool watch_programme();
