@@ -98,10 +98,9 @@ class Parser {
   const std::vector<std::string>& rejected() const { return rejected_; }
 
   void parse_root(const YAML::Node& root) {
-    auto fields =
-        mapping(root, "", to_pos(root.Mark()),
-                {"log_level", "shutdown_timeout_s", "http", "media", "paths", "default_outputs",
-                 "webrtc", "rooms"});
+    auto fields = mapping(root, "", to_pos(root.Mark()),
+                          {"log_level", "shutdown_timeout_s", "http", "media", "paths",
+                           "default_outputs", "webrtc", "rooms"});
     if (!fields) return;
     if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
     if (auto e = find(*fields, "shutdown_timeout_s")) read(*e, config_.shutdown_timeout_s);
