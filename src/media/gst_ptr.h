@@ -152,6 +152,36 @@ SourceId run_after(double seconds, Fn&& fn) {
   });
 }
 
+// Calls `fn(T*)` for each object `it` yields, then frees `it`. When the
+// collection changes underneath (a bin gained or lost a child), `restart()`
+// runs and the walk starts over.
+template <typename T, typename Fn, typename Restart>
+void for_each_object(GstIterator* it, Fn&& fn, Restart&& restart) {
+  GValue item = G_VALUE_INIT;
+  for (bool done = false; !done;) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK:
+        fn(static_cast<T*>(g_value_get_object(&item)));
+        g_value_reset(&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        restart();
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+// For walks that may simply go over some objects twice.
+template <typename T, typename Fn>
+void for_each_object(GstIterator* it, Fn&& fn) {
+  for_each_object<T>(it, std::forward<Fn>(fn), [] {});
+}
+
 // Makes an element or throws std::runtime_error naming the missing plugin.
 GstElement* make_element(const char* factory, const char* name = nullptr);
 // make_element, then adds it to `bin` (which owns it).

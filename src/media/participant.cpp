@@ -33,14 +33,7 @@ Participant::~Participant() {
 GstPtr<GstElement> Participant::detach() {
   ended_ = true;
   if (!bin_) return {};
-  GstIterator* it = gst_element_iterate_pads(bin_);
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    unlink_from_peer(GST_PAD(g_value_get_object(&item)));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  for_each_object<GstPad>(gst_element_iterate_pads(bin_), unlink_from_peer);
   auto held = ref(bin_);
   if (pipeline_ && GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_))
     gst_bin_remove(pipeline_, bin_);

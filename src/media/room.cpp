@@ -111,14 +111,7 @@ static void disable_encoder_keyframe_limit(GstElement* encoder) {
     disable(encoder);
     return;
   }
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(encoder));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    disable(GST_ELEMENT(g_value_get_object(&item)));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  for_each_object<GstElement>(gst_bin_iterate_recurse(GST_BIN(encoder)), disable);
 }
 
 void Room::build_core(bool rebuilt) {
@@ -566,20 +559,20 @@ void Room::on_participant_stream(Participant& p, Participant::Stream stream, Gst
   if (!member) return;
   // The guard is in place before the first buffer can pass (the pad is
   // blocked until it is linked).
-  if (stream == Participant::Stream::Video) {
-    member->video_guard =
-        std::make_unique<InputGuard>("room " + name() + ": participant " + p.id() + " video",
-                                     InputTimeline::Kind::Video, pad, pipeline_);
-    video_mix_->add_input(p.id(), pad);
-    member->video_linked = true;
-  } else {
-    member->audio_guard =
-        std::make_unique<InputGuard>("room " + name() + ": participant " + p.id() + " audio",
-                                     InputTimeline::Kind::Audio, pad, pipeline_);
-    audio_mix_->add_input(p.id(), pad);
-    member->audio_linked = true;
-  }
+  const bool video = stream == Participant::Stream::Video;
+  member->guard(stream) = std::make_unique<InputGuard>(
+      "room " + name() + ": participant " + p.id() + (video ? " video" : " audio"),
+      video ? InputTimeline::Kind::Video : InputTimeline::Kind::Audio, pad, pipeline_);
+  link_stream(p.id(), stream, pad);
+  member->linked(stream) = true;
   relayout();
+}
+
+void Room::link_stream(const std::string& id, Participant::Stream stream, GstPad* pad) {
+  if (stream == Participant::Stream::Video)
+    video_mix_->add_input(id, pad);
+  else
+    audio_mix_->add_input(id, pad);
 }
 
 void Room::on_participant_streams_complete(Participant& p) {
@@ -800,26 +793,12 @@ static bool is_core_element(GstElement* element) {
 // The core elements of `bin` now.
 static std::vector<GstPtr<GstElement>> core_elements(GstBin* bin) {
   std::vector<GstPtr<GstElement>> core;
-  GstIterator* it = gst_bin_iterate_elements(bin);
-  GValue item = G_VALUE_INIT;
-  for (bool done = false; !done;) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK:
-        if (is_core_element(GST_ELEMENT(g_value_get_object(&item))))
-          core.push_back(ref(GST_ELEMENT(g_value_get_object(&item))));
-        g_value_reset(&item);
-        break;
-      case GST_ITERATOR_RESYNC:
-        core.clear();
-        gst_iterator_resync(it);
-        break;
-      default:
-        done = true;
-        break;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  for_each_object<GstElement>(
+      gst_bin_iterate_elements(bin),
+      [&](GstElement* element) {
+        if (is_core_element(element)) core.push_back(ref(element));
+      },
+      [&] { core.clear(); });
   return core;
 }
 
@@ -835,9 +814,8 @@ void Room::rebuild_core(const std::string& why) {
   //    here). The guards keep each participant's data from an unlinked pad.
   auto old = std::make_shared<OldCore>();
   for (auto& [id, member] : members_) {
-    for (auto* guard : {member.video_guard.get(), member.audio_guard.get()})
-      if (guard) guard->suspend();
     for (auto stream : {Participant::Stream::Video, Participant::Stream::Audio}) {
+      if (auto& guard = member.guard(stream)) guard->suspend();
       auto pad = member.participant->stream_pad(stream);
       if (!pad) continue;
       GstPtr<GstPad> input(gst_pad_get_peer(pad.get()));
@@ -879,28 +857,12 @@ void Room::rebuild_core(const std::string& why) {
   // 3. A new core on the same clock and timeline (the audio mix starts at
   //    its first input, now: see AudioMix).
   build_core(true);
-  // Sinks first, so that no new source pushes into an element still in NULL.
-  GValue item = G_VALUE_INIT;
-  GstIterator* it = gst_bin_iterate_sorted(GST_BIN(pipeline_));
-  for (bool done = false; !done;) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto* element = GST_ELEMENT(g_value_get_object(&item));
-        if (is_core_element(element) && GST_STATE(element) != GST_STATE_PLAYING)
-          gst_element_sync_state_with_parent(element);
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it);  // the bin changed (another thread): again
-        break;
-      default:
-        done = true;
-        break;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  // Sinks first, so that no new source pushes into an element still in NULL
+  // (a walk started over skips what already runs).
+  for_each_object<GstElement>(gst_bin_iterate_sorted(GST_BIN(pipeline_)), [](GstElement* element) {
+    if (is_core_element(element) && GST_STATE(element) != GST_STATE_PLAYING)
+      gst_element_sync_state_with_parent(element);
+  });
   for (auto& element : core_elements(GST_BIN(pipeline_))) {
     if (GST_STATE(element.get()) == GST_STATE_PLAYING) continue;
     LOG_WARN << "room " << name() << ": " << GST_OBJECT_NAME(element.get())
@@ -910,16 +872,12 @@ void Room::rebuild_core(const std::string& why) {
 
   // 4. Everyone back in.
   for (auto& [id, member] : members_) {
-    if (member.video_linked)
-      if (auto pad = member.participant->stream_pad(Participant::Stream::Video)) {
-        if (member.video_guard) member.video_guard->resume();
-        video_mix_->add_input(id, pad.get());
-      }
-    if (member.audio_linked)
-      if (auto pad = member.participant->stream_pad(Participant::Stream::Audio)) {
-        if (member.audio_guard) member.audio_guard->resume();
-        audio_mix_->add_input(id, pad.get());
-      }
+    for (auto stream : {Participant::Stream::Video, Participant::Stream::Audio}) {
+      auto pad = member.participant->stream_pad(stream);
+      if (!member.linked(stream) || !pad) continue;
+      if (auto& guard = member.guard(stream)) guard->resume();
+      link_stream(id, stream, pad.get());
+    }
     if (auto* webrtc = dynamic_cast<WebRtcParticipant*>(member.participant.get()))
       link_return_feeds(member, *webrtc);
   }

@@ -162,6 +162,12 @@ class Room : public Participant::Listener, public Output::Listener {
     bool streams_known = false;               // all of the participant's streams have appeared
     std::unique_ptr<InputGuard> video_guard;  // between their streams and the mixers
     std::unique_ptr<InputGuard> audio_guard;
+    std::unique_ptr<InputGuard>& guard(Participant::Stream s) {
+      return s == Participant::Stream::Video ? video_guard : audio_guard;
+    }
+    bool& linked(Participant::Stream s) {
+      return s == Participant::Stream::Video ? video_linked : audio_linked;
+    }
     TeeFeed return_video;              // WebRTC return path, on encoded_video_tee_
     GstPad* return_vp8_pad = nullptr;  // or on the shared VP8 encode
     std::string source_uri;
@@ -191,6 +197,8 @@ class Room : public Participant::Listener, public Output::Listener {
   Member* member_owning(GstObject* object);
   // Forces a keyframe of the shared encode of `codec`.
   void force_keyframe(ReturnVideo codec);
+  // The participant's raw `stream` (its guarded pad) into its mixer.
+  void link_stream(const std::string& id, Participant::Stream stream, GstPad* pad);
   void link_return_feeds(Member& member, WebRtcParticipant& participant);
   // After the participant's bin is in NULL: frees what fed its return path.
   void release_return_feeds(const std::string& id, Member& member);

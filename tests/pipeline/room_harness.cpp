@@ -96,6 +96,11 @@ bool RoomHarness::run_until(const std::function<bool()>& condition, double timeo
   return condition();
 }
 
+std::string uri_for(const Guest& guest) {
+  return "test://color?color=%23" + Color(guest.colour).to_hex().substr(1) +
+         "&tone=" + std::to_string(int(guest.tone));
+}
+
 std::string RoomHarness::join(const std::string& name, const std::string& uri) {
   SourceConfig source;
   source.name = name;

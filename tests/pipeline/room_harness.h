@@ -16,6 +16,15 @@
 
 namespace mixcast::testing {
 
+// A synthetic participant of the pipeline tests: a solid colour and a tone.
+struct Guest {
+  const char* name;
+  Color colour;
+  double tone;
+};
+// Its test:// source URI.
+std::string uri_for(const Guest& guest);
+
 class RoomHarness {
  public:
   // `layout` names a file in config/layouts. Outputs are off unless the test

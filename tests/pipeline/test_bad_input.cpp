@@ -15,22 +15,14 @@
 #include "test_support.h"
 
 using namespace mixcast;
+using mixcast::testing::Guest;
 using mixcast::testing::RoomHarness;
+using mixcast::testing::uri_for;
 
 namespace {
 
-struct Guest {
-  const char* name;
-  Color colour;
-  double tone;
-};
 const Guest kVictim = {"Red", {255, 0, 0}, 440};
 const Guest kOthers[] = {{"Green", {0, 255, 0}, 660}, {"Blue", {0, 0, 255}, 880}};
-
-std::string uri_for(const Guest& g) {
-  return "test://color?color=%23" + Color(g.colour).to_hex().substr(1) +
-         "&tone=" + std::to_string(int(g.tone));
-}
 
 constexpr double kPresent = 1e-3;
 constexpr int kColourTolerance = 40;
@@ -178,17 +170,24 @@ void expect_room_unharmed(RoomHarness& h, const std::map<std::string, Color>& ot
   EXPECT_GT(quietest_window_rms(h, 1.5), 0.02) << "a hole in the mix";
 }
 
+// The victim and the two others in a room that mixes; `others` gets their
+// ids and colours.
+void start_room(RoomHarness& h, std::string& victim, std::map<std::string, Color>& others) {
+  h.start();
+  victim = h.join(kVictim.name, uri_for(kVictim));
+  for (const auto& g : kOthers) others[h.join(g.name, uri_for(g))] = g.colour;
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
+  h.run_for(1.0);
+}
+
 }  // namespace
 
 TEST_P(BadInput, TheRoomGoesOnAndTheOthersStayInTheMix) {
   const Fault& fault = GetParam();
   RoomHarness h("grid");
-  h.start();
-  const std::string victim = h.join(kVictim.name, uri_for(kVictim));
+  std::string victim;
   std::map<std::string, Color> others;
-  for (const auto& g : kOthers) others[h.join(g.name, uri_for(g))] = g.colour;
-  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
-  h.run_for(1.0);
+  ASSERT_NO_FATAL_FAILURE(start_room(h, victim, others));
 
   GstPtr<GstPad> pad = inner_pad(h.room(), victim, fault.stream);
   ASSERT_TRUE(pad) << "the victim's " << fault.stream << " pad";
@@ -227,12 +226,9 @@ TEST_P(BadInput, TheRoomGoesOnAndTheOthersStayInTheMix) {
 
 TEST(BadInput, APictureSizeChangeMidStreamKeepsTheRoomGoing) {
   RoomHarness h("grid");
-  h.start();
-  const std::string victim = h.join(kVictim.name, uri_for(kVictim));
+  std::string victim;
   std::map<std::string, Color> others;
-  for (const auto& g : kOthers) others[h.join(g.name, uri_for(g))] = g.colour;
-  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 45; }, 10));
-  h.run_for(1.0);
+  ASSERT_NO_FATAL_FAILURE(start_room(h, victim, others));
   GstPtr<GstPad> pad = inner_pad(h.room(), victim, "video");
   ASSERT_TRUE(pad);
   GstPtr<GstElement> caps_filter(gst_pad_get_parent_element(pad.get()));

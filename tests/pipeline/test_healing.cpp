@@ -9,22 +9,14 @@
 #include "test_support.h"
 
 using namespace mixcast;
+using mixcast::testing::Guest;
 using mixcast::testing::RoomHarness;
 using mixcast::testing::TempDir;
+using mixcast::testing::uri_for;
 
 namespace {
 
-struct Guest {
-  const char* name;
-  Color colour;
-  double tone;
-};
 const Guest kGuests[] = {{"Red", {255, 0, 0}, 440}, {"Green", {0, 255, 0}, 660}};
-
-std::string uri_for(const Guest& g) {
-  return "test://color?color=%23" + Color(g.colour).to_hex().substr(1) +
-         "&tone=" + std::to_string(int(g.tone));
-}
 
 constexpr double kPresent = 1e-3;
 constexpr int kColourTolerance = 40;

@@ -11,25 +11,16 @@
 #include "test_support.h"
 
 using namespace mixcast;
+using mixcast::testing::Guest;
 using mixcast::testing::RoomHarness;
+using mixcast::testing::uri_for;
 
 namespace {
-
-struct Guest {
-  const char* name;
-  Color colour;
-  double tone;
-};
 
 const Guest kGuests[] = {{"Red", {255, 0, 0}, 440},
                          {"Green", {0, 255, 0}, 660},
                          {"Blue", {0, 0, 255}, 880},
                          {"Yellow", {255, 255, 0}, 1100}};
-
-std::string uri_for(const Guest& g) {
-  return "test://color?color=" + std::string("%23") + Color(g.colour).to_hex().substr(1) +
-         "&tone=" + std::to_string(int(g.tone));
-}
 
 constexpr double kPresent = 1e-3;  // Goertzel power of a tone at volume 0.3 is ~0.02
 constexpr double kAbsent = 1e-5;
