@@ -200,6 +200,17 @@ std::optional<OutputInfo> output_info(const ServerUnderTest& server, const std::
   return std::nullopt;
 }
 
+int64_t frames_encoded(const ServerUnderTest& server, const std::string& room) {
+  const HttpResponse response = server.get("/api/v1/rooms/" + room);
+  if (response.status != 200) return -1;
+  Json json(response.body);
+  JsonNode* root = json.root();
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return -1;
+  JsonObject* object = json_node_get_object(root);
+  if (!json_object_has_member(object, "video_frames_encoded")) return -1;
+  return int_member(object, "video_frames_encoded");
+}
+
 std::string describe(const std::optional<OutputInfo>& info) {
   if (!info) return "(no such output in the API)";
   return info->state + " (attempt " + std::to_string(info->attempt) + ", bytes " +

@@ -64,6 +64,8 @@ struct OutputInfo {
 };
 std::optional<OutputInfo> output_info(const ServerUnderTest& server, const std::string& room,
                                       const std::string& output);
+// The room's `video_frames_encoded` in /api/v1/rooms/{room}, -1 without an answer.
+int64_t frames_encoded(const ServerUnderTest& server, const std::string& room);
 // "state (attempt N, bytes B, last_error E)" for assertion messages.
 std::string describe(const std::optional<OutputInfo>& info);
 

@@ -534,12 +534,8 @@ TEST_F(Whip, ARebuiltCoreKeepsThePublisherItsReturnAndThePush) {
       15))
       << mt::describe(mt::output_info(server, "live", "cdn")) << server.log();
 
-  auto frames_encoded = [&] {
-    const std::string body = server.get("/api/v1/rooms/live").body;
-    const auto at = body.find("\"video_frames_encoded\"");
-    return at == std::string::npos ? -1L : std::atol(body.c_str() + body.find(':', at) + 1);
-  };
-  const long before = frames_encoded();
+  auto frames_encoded = [&] { return mt::frames_encoded(server, "live"); };
+  const int64_t before = frames_encoded();
   const int64_t pushed_before = mt::output_info(server, "live", "cdn")->bytes;
   const auto started = std::chrono::steady_clock::now();
   const auto rebuilt = mt::http_request("POST", server.port(), "/api/v1/rooms/live/rebuild");

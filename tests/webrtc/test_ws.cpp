@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/layout.h"
+#include "integration_support.h"
 #include "live_room_config.h"
 #include "test_support.h"
 #include "webrtc_peer.h"
@@ -178,12 +179,8 @@ TEST_F(WebSocket, ClosingTheSocketLeavesEvenBeforeMedia) {
     EXPECT_EQ(left->get("reason"), "WebSocket closed");
   }
   // The room is still running: the encoder keeps producing frames.
-  auto frames = [&] {
-    const auto body = mt::http_get(server.port(), "/api/v1/rooms/live").body;
-    const size_t at = body.find("\"video_frames_encoded\"");
-    return at == std::string::npos ? -1L : std::stol(body.substr(body.find(':', at) + 1));
-  };
-  const long before = frames();
+  auto frames = [&] { return mt::frames_encoded(server, "live"); };
+  const int64_t before = frames();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_GT(frames(), before + 15) << server.log();
   EXPECT_TRUE(server.process()->running());
