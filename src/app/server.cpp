@@ -534,13 +534,12 @@ void Server::close_room(const std::string& room_name) {
 }
 
 void Server::on_room_event(const std::string& room, const RoomEvent& event) {
-  LOG_DEBUG << "room " << room << ": event " << event.type << " " << event.id << " " << event.name
-            << " " << event.detail;
-  if (event.type == "participant_joined" || event.type == "participant_left" ||
-      event.type == "viewer_joined" || event.type == "viewer_left")
-    check_idle(room);
+  LOG_DEBUG << "room " << room << ": event " << to_string(event.kind) << " " << event.id << " "
+            << event.name << " " << event.detail;
+  if (event.is_membership_change()) check_idle(room);
   const std::string message = room_event_message(event);
-  const bool departure = event.type == "participant_left" || event.type == "viewer_left";
+  const bool departure =
+      event.kind == RoomEventKind::ParticipantLeft || event.kind == RoomEventKind::ViewerLeft;
   for (auto& [id, peer] : ws_peers_) {
     if (peer.room != room) continue;
     if (departure && !peer.session.empty() && peer.session == event.id) {
@@ -552,7 +551,7 @@ void Server::on_room_event(const std::string& room, const RoomEvent& event) {
       peer.client->close();
       continue;
     }
-    if (event.type.rfind("viewer_", 0) == 0) continue;  // viewers are not shown to others
+    if (event.is_viewer_event()) continue;  // viewers are not shown to others
     peer.client->send(message);
   }
 }

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "base/glib_ptr.h"
+#include "base/lifetime.h"
 #include "core/config.h"
+#include "core/room_status.h"
 #include "core/sdp_offer.h"
 #include "http/websocket.h"
-#include "media/gst_ptr.h"
-#include "media/lifetime.h"
-#include "media/room.h"
 
 namespace mixcast {
 

@@ -104,31 +104,38 @@ std::string json_error(int status, const std::string& message) {
 
 std::string room_event_message(const RoomEvent& event) {
   JsonWriter out;
-  out.begin_object().field("type", event.type);
-  if (event.type == "participant_joined") {
-    out.field("id", event.id).field("name", event.name);
-  } else if (event.type == "participant_left") {
-    out.field("id", event.id).field("name", event.name).field("reason", event.detail);
-  } else if (event.type == "speaking") {
-    out.field("id", event.id).field("name", event.name);
-  } else if (event.type == "layout_changed") {
-    out.field("layout", event.name);
-  } else if (event.type == "layout_error") {
-    out.field("layout", event.name).field("error", event.detail);
-  } else if (event.type == "output_state") {
-    out.field("name", event.output.name)
-        .field("kind", event.output.kind)
-        .field("state", to_string(event.output.state))
-        .field("attempt", event.output.attempt)
-        .field("error", event.output.last_error);
-  } else if (event.type == "viewer_joined" || event.type == "viewer_left") {
-    out.field("id", event.id);
-  } else if (event.type == "room_error") {
-    out.field("element", event.name).field("error", event.detail);
-  } else if (event.type == "room_recovered") {
-    out.field("reason", event.detail);
-  } else {
-    out.field("id", event.id).field("name", event.name).field("detail", event.detail);
+  out.begin_object().field("type", std::string(to_string(event.kind)));
+  switch (event.kind) {
+    case RoomEventKind::ParticipantJoined:
+    case RoomEventKind::Speaking:
+      out.field("id", event.id).field("name", event.name);
+      break;
+    case RoomEventKind::ParticipantLeft:
+      out.field("id", event.id).field("name", event.name).field("reason", event.detail);
+      break;
+    case RoomEventKind::LayoutChanged:
+      out.field("layout", event.name);
+      break;
+    case RoomEventKind::LayoutError:
+      out.field("layout", event.name).field("error", event.detail);
+      break;
+    case RoomEventKind::OutputState:
+      out.field("name", event.output.name)
+          .field("kind", event.output.kind)
+          .field("state", to_string(event.output.state))
+          .field("attempt", event.output.attempt)
+          .field("error", event.output.last_error);
+      break;
+    case RoomEventKind::ViewerJoined:
+    case RoomEventKind::ViewerLeft:
+      out.field("id", event.id);
+      break;
+    case RoomEventKind::RoomError:
+      out.field("element", event.name).field("error", event.detail);
+      break;
+    case RoomEventKind::RoomRecovered:
+      out.field("reason", event.detail);
+      break;
   }
   out.end_object();
   return out.text();

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "media/gst_ptr.h"
-#include "media/room.h"
+#include "base/glib_ptr.h"
+#include "core/room_status.h"
 
 namespace mixcast {
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "base/glib_ptr.h"
 #include "http/json_util.h"
-#include "media/gst_ptr.h"
 
 namespace mixcast {
 

@@ -16,22 +16,6 @@
 
 namespace mixcast {
 
-std::string to_string(OutputState state) {
-  switch (state) {
-    case OutputState::Starting:
-      return "connecting";
-    case OutputState::Live:
-      return "live";
-    case OutputState::Retrying:
-      return "retrying";
-    case OutputState::Failed:
-      return "failed";
-    case OutputState::Stopped:
-      return "stopped";
-  }
-  return "unknown";
-}
-
 Output::Output(std::string room, std::string name, std::string kind, Backoff backoff,
                EncodedFanout& fanout, Listener& listener)
     : room_(std::move(room)),

@@ -12,26 +12,14 @@
 #include <mutex>
 #include <string>
 
+#include "base/lifetime.h"
 #include "core/backoff.h"
 #include "core/config.h"
+#include "core/room_status.h"
 #include "media/encoded_fanout.h"
 #include "media/gst_ptr.h"
-#include "media/lifetime.h"
 
 namespace mixcast {
-
-enum class OutputState { Starting, Live, Retrying, Failed, Stopped };
-std::string to_string(OutputState state);
-
-struct OutputStatus {
-  std::string name;
-  std::string kind;    // "rtmp", "hls", "recording"
-  std::string target;  // URL (credentials stripped), directory or file
-  OutputState state = OutputState::Starting;
-  int attempt = 0;  // reconnect attempts since the last time it was live
-  std::string last_error;
-  guint64 bytes = 0;  // bytes written or sent so far by this output
-};
 
 class Output : public EncodedSubscriber {
  public:

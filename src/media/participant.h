@@ -10,9 +10,9 @@
 #include <mutex>
 #include <string>
 
+#include "base/lifetime.h"
 #include "core/source_uri.h"
 #include "media/gst_ptr.h"
-#include "media/lifetime.h"
 
 namespace mixcast {
 

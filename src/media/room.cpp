@@ -343,7 +343,7 @@ std::string Room::admit(std::unique_ptr<Participant> participant, const std::str
     link_return_feeds(members_.at(id), *webrtc);
   LOG_INFO << "room " << name() << ": " << p->display_name() << " joined as " << id << " (slot "
            << members_.at(id).slot << ", " << described << ")";
-  emit({"participant_joined", id, p->display_name(), {}, {}});
+  emit({RoomEventKind::ParticipantJoined, id, p->display_name(), {}, {}});
   relayout();
   return id;
 }
@@ -381,10 +381,10 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
                              });
   slots_.leave(id);
   leave_timers_.erase(id);
-  if (speaker_.current() == id) emit({"speaking", "", "", {}, {}});
+  if (speaker_.current() == id) emit({RoomEventKind::Speaking, "", "", {}, {}});
   speaker_.remove(id);
   LOG_INFO << "room " << name() << ": " << id << " left (" << reason << ")";
-  emit({"participant_left", id, participant_name, reason, {}});
+  emit({RoomEventKind::ParticipantLeft, id, participant_name, reason, {}});
   relayout();
   const SourceConfig& source = gone->source;
   if (source.loop && reason == "end of stream" && !stopping_) {
@@ -491,7 +491,7 @@ std::string Room::add_webrtc_viewer(std::string offer_sdp, SdpOffer offer, WebRt
   viewers_.emplace(id, std::move(v));
   LOG_INFO << "room " << name() << ": viewer " << id << " joined (" << viewers_.size()
            << " watching)";
-  emit({"viewer_joined", id, "", {}, {}});
+  emit({RoomEventKind::ViewerJoined, id, "", {}, {}});
   return id;
 }
 
@@ -540,7 +540,7 @@ void Room::remove_viewer(const std::string& id, const std::string& reason) {
                                gone->viewer.reset();
                              });
   LOG_INFO << "room " << name() << ": viewer " << id << " left (" << reason << ")";
-  emit({"viewer_left", id, "", reason, {}});
+  emit({RoomEventKind::ViewerLeft, id, "", reason, {}});
 }
 
 Room::Member* Room::member_owning(GstObject* object) {
@@ -599,7 +599,7 @@ void Room::on_participant_ended(Participant& p, const std::string& reason) {
 
 void Room::on_output_state(const Output& output) {
   const OutputStatus s = output.status();
-  emit({"output_state", "", s.name, s.last_error, s});
+  emit({RoomEventKind::OutputState, "", s.name, s.last_error, s});
 }
 
 void Room::relayout() {
@@ -636,7 +636,7 @@ void Room::set_layout(Layout layout) {
   }
   setup_.layout = std::move(layout);
   relayout();
-  emit({"layout_changed", "", setup_.layout.name, {}, {}});
+  emit({RoomEventKind::LayoutChanged, "", setup_.layout.name, {}, {}});
 }
 
 void Room::watch_layout_file() {
@@ -675,7 +675,7 @@ void Room::reload_layout_file() {
     // A broken edit keeps the previous layout running.
     LOG_ERROR << "room " << name() << ": layout edit rejected, keeping the previous one:\n"
               << e.what();
-    emit({"layout_error", "", setup_.layout.name, e.what(), {}});
+    emit({RoomEventKind::LayoutError, "", setup_.layout.name, e.what(), {}});
   }
 }
 
@@ -745,7 +745,7 @@ void Room::handle_error(GstMessage* message) {
   // so its core is rebuilt.
   LOG_ERROR << "room " << name() << ": " << GST_OBJECT_NAME(src) << ": " << text << " ("
             << (debug ? debug : "") << ")";
-  emit({"room_error", "", GST_OBJECT_NAME(src), text, {}});
+  emit({RoomEventKind::RoomError, "", GST_OBJECT_NAME(src), text, {}});
   rebuild_core(std::string(GST_OBJECT_NAME(src)) + ": " + text);
 }
 
@@ -777,7 +777,7 @@ bool Room::watch_programme() {
       std::to_string(static_cast<int>(
           (now - std::min(video_progress_.since_us, audio_progress_.since_us)) / G_USEC_PER_SEC)) +
       " s";
-  emit({"room_error", "", "programme", why, {}});
+  emit({RoomEventKind::RoomError, "", "programme", why, {}});
   rebuild_core(why);
   return true;
 }
@@ -899,7 +899,7 @@ void Room::rebuild_core(const std::string& why) {
   last_rebuild_us_ = done;
   LOG_WARN << "room " << name() << ": mixing core rebuilt in " << (done - started) / 1000 << " ms; "
            << members_.size() << " participants and " << viewers_.size() << " viewers re-attached";
-  emit({"room_recovered", "", "", why, {}});
+  emit({RoomEventKind::RoomRecovered, "", "", why, {}});
   if (on_rebuilt_) on_rebuilt_();
 }
 
@@ -923,7 +923,7 @@ void Room::handle_level(GstMessage* message) {
   if (speaker_.update(id, loudest, monotonic_s())) {
     const std::string speaker = speaker_.current();
     auto it = members_.find(speaker);
-    emit({"speaking",
+    emit({RoomEventKind::Speaking,
           speaker,
           it == members_.end() ? "" : it->second.participant->display_name(),
           {},

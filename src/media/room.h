@@ -13,16 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "base/lifetime.h"
 #include "core/active_speaker.h"
 #include "core/config.h"
 #include "core/layout.h"
 #include "core/profile.h"
+#include "core/room_status.h"
 #include "media/audio_mix.h"
 #include "media/encoded_fanout.h"
 #include "media/encoder.h"
 #include "media/gst_ptr.h"
 #include "media/input_guard.h"
-#include "media/lifetime.h"
 #include "media/output.h"
 #include "media/participant.h"
 #include "media/shared_encode.h"
@@ -32,33 +33,6 @@
 #include "media/webrtc_viewer.h"
 
 namespace mixcast {
-
-struct ParticipantStatus {
-  std::string id;
-  std::string name;
-  std::string identity;
-  int slot = 0;
-  bool has_video = false;
-  bool speaking = false;
-  std::string source;  // the source URI for URI participants
-  // What the input guards kept from the mixers or repaired (media/input_guard).
-  InputCounters video_input;
-  InputCounters audio_input;
-};
-
-struct RoomStatus {
-  std::string name;
-  std::string layout;
-  int width = 0;
-  int height = 0;
-  int fps = 0;
-  guint64 video_frames_encoded = 0;
-  int core_rebuilds = 0;        // times the mixing core was rebuilt (errors, stalls)
-  std::string last_core_error;  // why, the last time
-  std::vector<ParticipantStatus> participants;
-  std::vector<OutputStatus> outputs;
-  std::vector<Tile> tiles;  // where each participant is in the picture now
-};
 
 // Everything a room needs from the server's configuration.
 struct RoomSetup {
@@ -73,18 +47,6 @@ struct RoomSetup {
   std::string sources_base_dir;          // relative source paths resolve here
   double keyframe_min_interval_s = 1.0;  // forced keyframes of the shared encode, at most
   EncoderProfile vp8_profile;            // for WebRTC peers without H.264 (empty launch: none)
-};
-
-// Something in the room changed; WebSocket clients get it as a message of
-// type `type` (see docs/http-api.md).
-struct RoomEvent {
-  std::string type;     // participant_joined, participant_left, speaking, layout_changed,
-                        // layout_error, output_state, viewer_joined, viewer_left, room_error,
-                        // room_recovered
-  std::string id;       // the participant or viewer (speaking: "" when nobody speaks)
-  std::string name;     // display name; layout name; output name
-  std::string detail;   // why someone left; an error's text
-  OutputStatus output;  // output_state only
 };
 
 class Room : public Participant::Listener, public Output::Listener {

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "base/lifetime.h"
 #include "core/sdp_offer.h"
 #include "media/gst_ptr.h"
-#include "media/lifetime.h"
 
 namespace mixcast {
 

@@ -1,0 +1,89 @@
+// What a room reports about itself: plain structs with no GStreamer in them,
+// so that the HTTP API, the WebSocket, webhooks and metrics can serialise
+// them without linking the media graph. Filled by media/room on the main loop.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/input_timeline.h"
+#include "core/layout.h"
+
+namespace mixcast {
+
+enum class OutputState { Starting, Live, Retrying, Failed, Stopped };
+// "connecting", "live", "retrying", "failed", "stopped" (the API's words).
+std::string to_string(OutputState state);
+
+struct OutputStatus {
+  std::string name;
+  std::string kind;    // "rtmp", "hls", "recording"
+  std::string target;  // URL (credentials stripped), directory or file
+  OutputState state = OutputState::Starting;
+  int attempt = 0;  // reconnect attempts since the last time it was live
+  std::string last_error;
+  uint64_t bytes = 0;  // bytes written or sent so far by this output
+};
+
+struct ParticipantStatus {
+  std::string id;
+  std::string name;
+  std::string identity;
+  int slot = 0;
+  bool has_video = false;
+  bool speaking = false;
+  std::string source;  // the source URI for URI participants
+  // What the input guards kept from the mixers or repaired (media/input_guard).
+  InputCounters video_input;
+  InputCounters audio_input;
+};
+
+struct RoomStatus {
+  std::string name;
+  std::string layout;
+  int width = 0;
+  int height = 0;
+  int fps = 0;
+  uint64_t video_frames_encoded = 0;
+  int core_rebuilds = 0;        // times the mixing core was rebuilt (errors, stalls)
+  std::string last_core_error;  // why, the last time
+  std::vector<ParticipantStatus> participants;
+  std::vector<OutputStatus> outputs;
+  std::vector<Tile> tiles;  // where each participant is in the picture now
+};
+
+// What changed in a room. WebSocket clients get each as a message whose
+// `type` is to_string(kind) (docs/http-api.md).
+enum class RoomEventKind {
+  ParticipantJoined,
+  ParticipantLeft,
+  Speaking,
+  LayoutChanged,
+  LayoutError,
+  OutputState,
+  ViewerJoined,
+  ViewerLeft,
+  RoomError,
+  RoomRecovered,
+};
+std::string_view to_string(RoomEventKind kind);
+
+struct RoomEvent {
+  RoomEventKind kind = RoomEventKind::RoomError;
+  std::string id;       // the participant or viewer (speaking: "" when nobody speaks)
+  std::string name;     // display name; layout name; output name; failing element
+  std::string detail;   // why someone left; an error's text
+  OutputStatus output;  // OutputState only
+
+  bool is_viewer_event() const {
+    return kind == RoomEventKind::ViewerJoined || kind == RoomEventKind::ViewerLeft;
+  }
+  bool is_membership_change() const {
+    return is_viewer_event() || kind == RoomEventKind::ParticipantJoined ||
+           kind == RoomEventKind::ParticipantLeft;
+  }
+};
+
+}  // namespace mixcast
