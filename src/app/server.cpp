@@ -15,15 +15,9 @@
 
 namespace mixcast {
 
-namespace {
-// Rooms made on demand each run a pipeline and an encoder: a bound on what
-// anonymous joins can start.
-constexpr size_t kMaxCreatedRooms = 16;
-
-std::string absolute(const std::string& path) {
+std::string absolute_path(const std::string& path) {
   return std::filesystem::absolute(path).lexically_normal().string();
 }
-}  // namespace
 
 LoadedConfig load_everything(const std::string& config_path) {
   LoadedConfig out;
@@ -98,17 +92,12 @@ LoadedConfig load_everything(const std::string& config_path) {
   return out;
 }
 
-Server::Server(LoadedConfig loaded) : loaded_(std::move(loaded)) {
+Server::Server(LoadedConfig loaded)
+    : loaded_(std::move(loaded)), registry_(loaded_.config, *this) {
   loop_ = g_main_loop_new(nullptr, FALSE);
 }
 
-Server::~Server() {
-  created_rooms_.clear();
-  closing_rooms_.clear();
-  rooms_.clear();
-  http_.reset();
-  g_main_loop_unref(loop_);
-}
+Server::~Server() { g_main_loop_unref(loop_); }
 
 RoomSetup Server::room_setup(const RoomConfig& room) const {
   const Config& c = loaded_.config;
@@ -119,8 +108,8 @@ RoomSetup Server::room_setup(const RoomConfig& room) const {
   setup.layout_file = loaded_.layout_files.at(room.layout);
   setup.video_profile = loaded_.profiles.at(c.media.video_encoder);
   setup.audio_profile = loaded_.profiles.at(c.media.audio_encoder);
-  setup.hls_dir = absolute(c.paths.hls + "/" + room.name);
-  setup.recordings_dir = absolute(c.paths.recordings + "/" + room.name);
+  setup.hls_dir = absolute_path(c.paths.hls + "/" + room.name);
+  setup.recordings_dir = absolute_path(c.paths.recordings + "/" + room.name);
   setup.sources_base_dir = std::filesystem::path(c.file).parent_path().string();
   setup.keyframe_min_interval_s = c.webrtc.keyframe_min_interval_s;
   if (auto vp8 = loaded_.profiles.find(c.webrtc.vp8_encoder); vp8 != loaded_.profiles.end())
@@ -142,54 +131,14 @@ WebRtcSettings Server::webrtc_settings() const {
   return s;
 }
 
-Room* Server::room_for_join(const std::string& name, int& status, std::string& error) {
-  if (Room* existing = room(name)) return existing;
-  const WebRtcConfig& w = loaded_.config.webrtc;
-  if (!w.auto_create_rooms) {
-    status = 404;
-    error = "no room named '" + name + "'";
-    return nullptr;
-  }
-  if (!valid_room_name(name)) {
-    status = 400;
-    error = "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -";
-    return nullptr;
-  }
-  if (created_rooms_.size() >= kMaxCreatedRooms) {
-    status = 503;
-    error = "too many rooms made on demand are open (" + std::to_string(kMaxCreatedRooms) + ")";
-    return nullptr;
-  }
-  RoomConfig config;
-  config.name = name;
-  config.layout = w.room_layout;
-  config.outputs = loaded_.config.default_outputs;
-  try {
-    auto created = std::make_unique<Room>(room_setup(config), this);
-    created->start();
-    Room* raw = created.get();
-    rooms_.emplace(name, std::move(created));
-    created_rooms_.emplace(name, SourceId());
-    LOG_INFO << "room " << name << " created on demand (layout " << config.layout << ")";
-    // Closes again if the join that made it fails and nobody comes.
-    check_idle(name);
-    return raw;
-  } catch (const std::exception& e) {
-    LOG_ERROR << "room " << name << ": " << e.what();
-    status = 503;
-    error = std::string("cannot create the room: ") + e.what();
-    return nullptr;
-  }
-}
-
 bool Server::start() {
   const Config& c = loaded_.config;
   for (const auto& warning : loaded_.warnings) LOG_WARN << warning;
   if (c.http.enabled) {
     HttpServer::Dirs dirs{
-        absolute(c.paths.hls), absolute(c.paths.recordings),
-        absolute(std::filesystem::path(c.file).parent_path().string() + "/../web")};
-    http_ = std::make_unique<HttpServer>(c.http, dirs, *this);
+        absolute_path(c.paths.hls), absolute_path(c.paths.recordings),
+        absolute_path(std::filesystem::path(c.file).parent_path().string() + "/../web")};
+    http_ = std::make_unique<HttpServer>(c.http, dirs, *this, *this);
     // RFC 9725: WHIP/WHEP clients learn the ICE servers from Link headers.
     std::vector<std::string> links;
     for (const auto& url : c.webrtc.stun_servers)
@@ -206,19 +155,16 @@ bool Server::start() {
     }
   }
   for (const auto& room_config : c.rooms) {
-    try {
-      auto room = std::make_unique<Room>(room_setup(room_config), this);
-      room->start();
-      rooms_.emplace(room_config.name, std::move(room));
-    } catch (const std::exception& e) {
-      LOG_ERROR << "room " << room_config.name << ": " << e.what();
+    if (auto failed = registry_.create(room_config, RoomRegistry::Origin::Config)) {
+      LOG_ERROR << "room " << room_config.name << ": " << failed->message;
       return false;
     }
   }
   if (http_) {
     const std::string base = http_->base_url();
     LOG_INFO << "HTTP on " << base << "  (state: " << base << "/api/v1/rooms)";
-    for (const auto& [name, room] : rooms_) {
+    for (const Room* room : registry_.rooms()) {
+      const std::string& name = room->name();
       LOG_INFO << "room " << name << ": watch " << base << "/?room=" << name << "  HLS " << base
                << "/hls/" << name << "/index.m3u8  recordings " << base << "/recordings/" << name
                << "/";
@@ -246,37 +192,25 @@ void Server::shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   LOG_INFO << "stopping: finishing recordings and playlists";
-  auto remaining = std::make_shared<size_t>(rooms_.size());
-  if (rooms_.empty()) g_main_loop_quit(loop_);
-  for (auto& [name, room] : rooms_) {
-    room->stop([this, remaining] {
-      if (--*remaining == 0) g_main_loop_quit(loop_);
-    });
-  }
+  registry_.close_all([this] { g_main_loop_quit(loop_); });
 }
 
-Room* Server::room(const std::string& name) {
-  auto it = rooms_.find(name);
-  return it == rooms_.end() ? nullptr : it->second.get();
+Room& Server::existing_room(const std::string& name) const {
+  Room* r = registry_.find(name);
+  if (!r) throw api_error(ErrorKind::NotFound, "no room named '" + name + "'");
+  return *r;
 }
 
-bool Server::room_rebuild(const std::string& name) {
-  Room* r = room(name);
-  if (!r) return false;
-  r->rebuild_core("asked over the API");
-  return true;
-}
-
-std::vector<RoomStatus> Server::room_statuses() const {
+std::vector<RoomStatus> Server::rooms() const {
   std::vector<RoomStatus> out;
-  for (const auto& [name, room] : rooms_) out.push_back(room->status());
+  for (const Room* r : registry_.rooms()) out.push_back(r->status());
   return out;
 }
 
-std::optional<RoomStatus> Server::room_status(const std::string& name) const {
-  auto it = rooms_.find(name);
-  if (it == rooms_.end()) return std::nullopt;
-  return it->second->status();
+std::optional<RoomStatus> Server::room(const std::string& name) const {
+  const Room* r = registry_.find(name);
+  if (!r) return std::nullopt;
+  return r->status();
 }
 
 void Server::session_offer(Session kind, const std::string& room_name, const std::string& name,
@@ -299,13 +233,29 @@ void Server::start_session(Session kind, const std::string& room_name, const std
     reply(503, "the server is stopping", "");
     return;
   }
-  int status = 0;
-  std::string error;
-  Room* room = room_for_join(room_name, status, error);
+  ApiError refused;
+  Room* room = registry_.for_join(room_name, refused);
   if (!room) {
-    reply(status, error, "");
+    reply(refused.status(), refused.message, "");
     return;
   }
+  if (room->stopping()) {
+    reply(503, "cannot join: the room is stopping", "");
+    return;
+  }
+  const RoomConfig& limits = room->config();
+  if (kind == Session::Publisher && limits.max_participants > 0 &&
+      room->participant_count() >= static_cast<size_t>(limits.max_participants)) {
+    reply(409, "the room is full (" + std::to_string(limits.max_participants) + " participants)",
+          "");
+    return;
+  }
+  if (kind == Session::Viewer && limits.max_viewers > 0 &&
+      room->viewer_count() >= static_cast<size_t>(limits.max_viewers)) {
+    reply(409, "the room has its most viewers (" + std::to_string(limits.max_viewers) + ")", "");
+    return;
+  }
+  std::string error;
   // The id is known only once the room admitted the session; the answer
   // comes later (after ICE gathering unless trickling) or, on failure, at once.
   auto id = std::make_shared<std::string>();
@@ -323,11 +273,8 @@ void Server::start_session(Session kind, const std::string& room_name, const std
             : room->add_webrtc_viewer(std::move(offer_sdp), std::move(offer), webrtc_settings(),
                                       std::move(callbacks), error);
   *admitting = false;
-  if (id->empty()) {
-    // A stopping room cannot take anyone; an offer we cannot serve is the client's.
-    const bool stopping = error.find("stopping") != std::string::npos;
-    reply(stopping ? 503 : 400, "cannot join: " + error, "");
-  }
+  // An offer the room cannot serve is the client's.
+  if (id->empty()) reply(400, "cannot join: " + error, "");
 }
 
 bool Server::session_delete(Session kind, const std::string& room_name,
@@ -338,7 +285,7 @@ bool Server::session_delete(Session kind, const std::string& room_name,
 
 bool Server::end_session(Session kind, const std::string& room_name, const std::string& session,
                          const std::string& reason) {
-  Room* room = this->room(room_name);
+  Room* room = registry_.find(room_name);
   if (!room) return false;
   if (kind == Session::Viewer) {
     if (!room->webrtc_viewer(session)) return false;
@@ -352,7 +299,7 @@ bool Server::end_session(Session kind, const std::string& room_name, const std::
 
 bool Server::session_trickle(Session kind, const std::string& room_name, const std::string& session,
                              const std::vector<std::pair<int, std::string>>& candidates) {
-  Room* room = this->room(room_name);
+  Room* room = registry_.find(room_name);
   if (!room) return false;
   WebRtcParticipant* participant =
       kind == Session::Publisher ? room->webrtc_participant(session) : nullptr;
@@ -380,14 +327,13 @@ void Server::ws_message(WebSocketClient& client, const WsMessage& message) {
       client.send_error(409, "this WebSocket is already in room '" + peer.room + "'");
       return;
     }
-    int code = 0;
-    std::string error;
-    if (!room_for_join(message.room, code, error)) {
-      client.send_error(code, error);
+    ApiError refused;
+    if (!registry_.for_join(message.room, refused)) {
+      client.send_error(refused.status(), refused.message);
       return;
     }
     peer.room = message.room;
-    if (auto status = room_status(message.room)) client.send(room_state_message(*status));
+    if (auto status = room(message.room)) client.send(room_state_message(*status));
   } else if (message.type == "candidate") {
     if (peer.session.empty() && !peer.joining) {
       client.send_error(409, "join before sending candidates");
@@ -469,7 +415,7 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
         answer.begin_object().field("type", "answer").field("room", room_name);
         p.client->send(answer.field("id", session).field("sdp", body).end_object().text());
         if (!had_room) {
-          if (auto state = room_status(room_name)) p.client->send(room_state_message(*state));
+          if (auto state = room(room_name)) p.client->send(room_state_message(*state));
         }
       });
 }
@@ -486,28 +432,7 @@ void Server::ws_closed(WebSocketClient& client) {
   ws_peers_.erase(client.id());
 }
 
-void Server::check_idle(const std::string& room_name) {
-  auto it = created_rooms_.find(room_name);
-  Room* room = this->room(room_name);
-  if (it == created_rooms_.end() || !room || shutting_down_) return;
-  const double idle_s = loaded_.config.webrtc.idle_room_close_s;
-  if (!room->deserted() || idle_s <= 0) {
-    it->second.reset();
-    return;
-  }
-  if (it->second) return;  // already counting
-  it->second = run_after(idle_s, [this, room_name] { close_room(room_name); });
-}
-
-void Server::close_room(const std::string& room_name) {
-  auto it = created_rooms_.find(room_name);
-  Room* room = this->room(room_name);
-  if (it == created_rooms_.end() || !room || shutting_down_) return;
-  it->second.reset();
-  if (!room->deserted()) return;
-  LOG_INFO << "room " << room_name << ": empty for " << loaded_.config.webrtc.idle_room_close_s
-           << " s, closing (it was made on demand)";
-  created_rooms_.erase(it);
+void Server::on_room_closing(const std::string& room_name, const std::string& why) {
   // Its watchers hear it, and the name is free for a new room at once.
   for (auto& [id, peer] : ws_peers_) {
     if (peer.room != room_name) continue;
@@ -515,28 +440,22 @@ void Server::close_room(const std::string& room_name) {
     peer.client->send(out.begin_object()
                           .field("type", "room_closed")
                           .field("room", room_name)
+                          .field("reason", why)
                           .end_object()
                           .text());
     peer.room.clear();
+    peer.session.clear();
     peer.client->close();
   }
-  auto node = rooms_.extract(room_name);
-  auto closing = std::make_shared<std::unique_ptr<Room>>(std::move(node.mapped()));
-  closing_rooms_.push_back(closing);
-  (*closing)->stop([this, closing] {
-    // Not inside the room's own callback: destroy it from the main loop.
-    post_to_main([this, closing] {
-      closing->reset();
-      closing_rooms_.erase(std::remove(closing_rooms_.begin(), closing_rooms_.end(), closing),
-                           closing_rooms_.end());
-    });
-  });
+}
+
+void Server::on_room_closed(const std::string& room_name) {
+  LOG_INFO << "room " << room_name << ": closed, recordings and playlist finished";
 }
 
 void Server::on_room_event(const std::string& room, const RoomEvent& event) {
   LOG_DEBUG << "room " << room << ": event " << to_string(event.kind) << " " << event.id << " "
             << event.name << " " << event.detail;
-  if (event.is_membership_change()) check_idle(room);
   const std::string message = room_event_message(event);
   const bool departure =
       event.kind == RoomEventKind::ParticipantLeft || event.kind == RoomEventKind::ViewerLeft;

@@ -11,7 +11,9 @@
 #include "core/config.h"
 #include "core/layout.h"
 #include "core/profile.h"
+#include "app/room_registry.h"
 #include "http/http_server.h"
+#include "http/operator_api.h"
 #include "media/room.h"
 
 namespace mixcast {
@@ -28,8 +30,12 @@ struct LoadedConfig {
 
 // Throws FileError listing every problem found.
 LoadedConfig load_everything(const std::string& config_path);
+// `path` made absolute against the working directory, normalised.
+std::string absolute_path(const std::string& path);
 
-class Server : public HttpServer::Backend, public Room::Listener {
+class Server : public HttpServer::Backend,
+               public OperatorApi,
+               private RoomRegistry::Listener {
  public:
   explicit Server(LoadedConfig loaded);
   virtual ~Server();
@@ -40,12 +46,34 @@ class Server : public HttpServer::Backend, public Room::Listener {
   void shutdown();
   int run();  // runs the main loop until shutdown
 
-  Room* room(const std::string& name);
+  Room* find_room(const std::string& name) { return registry_.find(name); }
 
  private:
-  std::vector<RoomStatus> room_statuses() const override;
-  std::optional<RoomStatus> room_status(const std::string& name) const override;
-  bool room_rebuild(const std::string& name) override;
+  // OperatorApi (the REST API)
+  std::vector<RoomStatus> rooms() const override;
+  std::optional<RoomStatus> room(const std::string& name) const override;
+  ApiResult create_room(const std::string& body, std::string& name) override;
+  void delete_room(const std::string& name, Done done) override;
+  ApiResult rebuild_room(const std::string& name) override;
+  ApiResult change_participant(const std::string& room, const std::string& id,
+                               const ParticipantChange& change) override;
+  ApiResult kick_participant(const std::string& room, const std::string& id,
+                             const std::string& reason) override;
+  ApiResult add_source(const std::string& room, const SourceConfig& source,
+                       std::string& id) override;
+  std::vector<LayoutInfo> layouts() const override;
+  ApiResult layout_text(const std::string& name, std::string& yaml) const override;
+  ApiResult validate_layout(const std::string& yaml) const override;
+  ApiResult apply_layout(const std::string& room, const std::string& name,
+                         const std::string& yaml) override;
+  ApiResult add_rtmp_output(const std::string& room, const RtmpConfig& rtmp) override;
+  void remove_output(const std::string& room, const std::string& name, Done done) override;
+  void output_action(const std::string& room, OutputAction action, Done done) override;
+  ApiResult recordings(const std::string& room, std::vector<RecordingInfo>& out) const override;
+  ApiResult delete_recording(const std::string& room, const std::string& file) override;
+  ApiResult mint_token(const TokenRequest& request, MintedToken& out) override;
+
+  // HttpServer::Backend (WHIP, WHEP, WebSocket)
   void session_offer(Session kind, const std::string& room, const std::string& name,
                      std::string offer_sdp, SdpOffer offer, OfferReply reply) override;
   bool session_delete(Session kind, const std::string& room, const std::string& session) override;
@@ -53,7 +81,12 @@ class Server : public HttpServer::Backend, public Room::Listener {
                        const std::vector<std::pair<int, std::string>>& candidates) override;
   void ws_message(WebSocketClient& client, const WsMessage& message) override;
   void ws_closed(WebSocketClient& client) override;
+
+  // RoomRegistry::Listener
+  std::unique_ptr<Room> make_room(const RoomConfig& config, Room::Listener& events) override;
   void on_room_event(const std::string& room, const RoomEvent& event) override;
+  void on_room_closing(const std::string& room, const std::string& why) override;
+  void on_room_closed(const std::string& room) override;
 
   // Starts a WebRTC session in `room_name` (WHIP, WHEP or WebSocket). The
   // reply runs exactly once with 201 and the answer, or an error status.
@@ -67,14 +100,14 @@ class Server : public HttpServer::Backend, public Room::Listener {
   // Ends a WebSocket client's own session, if it has one.
   void ws_leave(uint64_t client, const std::string& reason);
   void ws_send(uint64_t client, const std::string& json);
-  // For a room made on demand: (re)arms or cancels its idle close.
-  void check_idle(const std::string& room_name);
-  void close_room(const std::string& room_name);
   RoomSetup room_setup(const RoomConfig& room) const;
   WebRtcSettings webrtc_settings() const;
-  // The room a WebRTC join goes to, created on demand when the config allows
-  // it. nullptr with an HTTP status and message otherwise.
-  Room* room_for_join(const std::string& name, int& status, std::string& error);
+  // The layout `name` of the layouts directory, loaded once; NotFound
+  // (field `field`) when there is no such file, Unprocessable when it does
+  // not validate.
+  ApiResult ensure_layout(const std::string& name, const std::string& field);
+  // The room, or NotFound.
+  Room& existing_room(const std::string& name) const;
 
   // What a WebSocket client is doing in which room.
   struct WsPeer {
@@ -90,12 +123,8 @@ class Server : public HttpServer::Backend, public Room::Listener {
 
   LoadedConfig loaded_;
   std::map<uint64_t, WsPeer> ws_peers_;
-  // Rooms made on demand, open now; each closes after idle_room_close_s
-  // without participants or viewers (its recording and playlist finished).
-  std::map<std::string, SourceId> created_rooms_;                      // name -> pending close
-  std::vector<std::shared_ptr<std::unique_ptr<Room>>> closing_rooms_;  // finishing their outputs
   std::unique_ptr<HttpServer> http_;
-  std::map<std::string, std::unique_ptr<Room>> rooms_;
+  RoomRegistry registry_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;
 };

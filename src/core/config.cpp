@@ -300,6 +300,8 @@ void check_room(Checker& check, const std::string& at, const RoomConfig& room,
                  "width and height must be set together", line);
   }
   if (room.fps != 0) check.int_range(at + ".fps", room.fps, 1, kMaxFps, line);
+  check.int_range(at + ".max_participants", room.max_participants, 0, 1000, line);
+  check.int_range(at + ".max_viewers", room.max_viewers, 0, 100000, line);
 
   check_outputs(check, at + ".outputs", room.outputs, &defaults, line);
 
@@ -346,6 +348,14 @@ bool valid_room_name(std::string_view name) {
 void validate(const Config& config, IssueList& issues) {
   Checker check(config, issues);
   check_http(check, config.http);
+  for (std::size_t i = 0; i < config.auth.api_keys.size(); ++i)
+    if (config.auth.api_keys[i].size() < 16)
+      check.report("auth.api_keys[" + std::to_string(i) + "]",
+                   "an API key must be at least 16 characters (it is a password)");
+  if (!config.auth.token_secret.empty() && config.auth.token_secret.size() < 32)
+    check.report("auth.token_secret", "must be at least 32 characters (an HS256 key)");
+  if (config.auth.max_token_ttl_s < 60)
+    check.report("auth.max_token_ttl_s", "must be at least 60 seconds");
   check.positive("shutdown_timeout_s", config.shutdown_timeout_s);
   check_media(check, config.media);
   check_paths(check, config.paths);

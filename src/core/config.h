@@ -3,6 +3,7 @@
 // touches YAML. Key reference: docs/configuration.md.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -19,6 +20,19 @@ struct HttpConfig {
   std::string address = "127.0.0.1";
   int port = 8080;
   std::string public_url;  // base URL printed for operators; derived when empty
+};
+
+// Who may do what (docs/configuration.md, "auth"). With admin API keys, the
+// REST API, /recordings and /metrics need one; WHIP, WHEP, the WebSocket and
+// the pages need a join token (or an admin key).
+struct AuthConfig {
+  bool none = false;                  // `auth: none`: everything open, on any address
+  std::vector<std::string> api_keys;  // also MIXCAST_API_KEYS (comma-separated)
+  std::string token_secret;           // HS256 key of join tokens; also MIXCAST_TOKEN_SECRET
+  bool hls_public = true;             // `hls: public` (default) or `hls: token`
+  int64_t max_token_ttl_s = 7 * 24 * 3600;
+
+  bool enabled() const { return !none && !api_keys.empty(); }
 };
 
 // WebRTC participants and viewers (WHIP, WHEP, WebSocket).
@@ -111,6 +125,8 @@ struct RoomConfig {
   int fps = 0;
   OutputsConfig outputs;
   std::vector<SourceConfig> sources;
+  int max_participants = 0;  // WebRTC publishers at once; 0 = no limit of the room's own
+  int max_viewers = 0;       // WHEP/WebSocket viewers at once; 0 = no limit
   int line = 0;
 };
 
@@ -135,6 +151,7 @@ struct Config {
   // fragmented: at most the last fragment is lost).
   double shutdown_timeout_s = 10.0;
   HttpConfig http;
+  AuthConfig auth;
   MediaConfig media;
   PathsConfig paths;
   OutputsConfig default_outputs;  // used by rooms that do not set `outputs`
@@ -160,6 +177,10 @@ struct Config {
 // Parses and validates; throws FileError naming file, line and field.
 Config parse_config(const std::string& yaml_text, const std::string& file);
 Config load_config_file(const std::string& path);
+// One room written as YAML or JSON (the body of POST /api/v1/rooms), with the
+// defaults and rules of a room in `base`'s `rooms`. Throws FileError whose
+// fields are relative to the room ("outputs.rtmp[0].url").
+RoomConfig parse_room_config(const std::string& text, const Config& base);
 
 // Checks ranges and cross-field rules; appends to `issues`. Called by
 // parse_config; exposed for configs built in code (tests).

@@ -99,12 +99,13 @@ class Parser {
 
   void parse_root(const YAML::Node& root) {
     auto fields = mapping(root, "", to_pos(root.Mark()),
-                          {"log_level", "shutdown_timeout_s", "http", "media", "paths",
+                          {"log_level", "shutdown_timeout_s", "http", "auth", "media", "paths",
                            "default_outputs", "webrtc", "rooms"});
     if (!fields) return;
     if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
     if (auto e = find(*fields, "shutdown_timeout_s")) read(*e, config_.shutdown_timeout_s);
     if (auto e = find(*fields, "http")) parse_http(*e);
+    if (auto e = find(*fields, "auth")) parse_auth(*e);
     if (auto e = find(*fields, "media")) parse_media(*e);
     if (auto e = find(*fields, "paths")) parse_paths(*e);
     // Before rooms whatever the order in the file: rooms inherit from it.
@@ -250,6 +251,37 @@ class Parser {
     field(*f, "public_url", http.public_url);
   }
 
+  // `auth: none`, or a mapping.
+  void parse_auth(const Entry& entry) {
+    AuthConfig& auth = config_.auth;
+    if (entry.value.IsScalar()) {
+      if (entry.value.Scalar() == "none") {
+        auth.none = true;
+      } else {
+        reject(entry.pos, entry.path,
+               "expected 'none' or a mapping with api_keys and token_secret, got " +
+                   describe(entry.value));
+      }
+      return;
+    }
+    auto f = mapping(entry, {"api_keys", "token_secret", "hls", "max_token_ttl_s"});
+    if (!f) return;
+    field(*f, "api_keys", auth.api_keys);
+    field(*f, "token_secret", auth.token_secret);
+    if (const Entry* e = find(*f, "hls")) {
+      std::string hls;
+      if (decode(*e, hls, "public or token")) {
+        if (hls == "public" || hls == "token")
+          auth.hls_public = hls == "public";
+        else
+          issue(e->pos, e->path, "must be public or token (got \"" + hls + "\")");
+      }
+    }
+    int ttl = static_cast<int>(auth.max_token_ttl_s);
+    field(*f, "max_token_ttl_s", ttl);
+    auth.max_token_ttl_s = ttl;
+  }
+
   void parse_webrtc(const Entry& entry) {
     auto f =
         mapping(entry, {"auto_create_rooms", "room_layout", "stun_servers", "turn_servers",
@@ -354,24 +386,32 @@ class Parser {
 
   void parse_rooms(const Entry& entry) {
     if (!sequence(entry)) return;
-    for (std::size_t i = 0; i < entry.value.size(); ++i) {
-      Entry item = element(entry, i, entry.value[i]);
-      RoomConfig room;
-      room.line = item.pos.line;
-      room.outputs = config_.default_outputs;
-      if (auto f =
-              mapping(item, {"name", "layout", "width", "height", "fps", "outputs", "sources"})) {
-        field(*f, "name", room.name);
-        field(*f, "layout", room.layout);
-        field(*f, "width", room.width);
-        field(*f, "height", room.height);
-        field(*f, "fps", room.fps);
-        if (const Entry* e = find(*f, "outputs")) parse_outputs(*e, room.outputs);
-        if (const Entry* e = find(*f, "sources")) parse_sources(*e, room.sources);
-      }
-      config_.rooms.push_back(std::move(room));
-    }
+    for (std::size_t i = 0; i < entry.value.size(); ++i)
+      config_.rooms.push_back(parse_room(element(entry, i, entry.value[i])));
   }
+
+ public:
+  // One room: an element of `rooms`, or the body of POST /api/v1/rooms.
+  RoomConfig parse_room(const Entry& item) {
+    RoomConfig room;
+    room.line = item.pos.line;
+    room.outputs = config_.default_outputs;
+    if (auto f = mapping(item, {"name", "layout", "width", "height", "fps", "outputs", "sources",
+                                "max_participants", "max_viewers"})) {
+      field(*f, "name", room.name);
+      field(*f, "layout", room.layout);
+      field(*f, "width", room.width);
+      field(*f, "height", room.height);
+      field(*f, "fps", room.fps);
+      field(*f, "max_participants", room.max_participants);
+      field(*f, "max_viewers", room.max_viewers);
+      if (const Entry* e = find(*f, "outputs")) parse_outputs(*e, room.outputs);
+      if (const Entry* e = find(*f, "sources")) parse_sources(*e, room.sources);
+    }
+    return room;
+  }
+
+ private:
 
   void parse_sources(const Entry& entry, std::vector<SourceConfig>& sources) {
     if (!sequence(entry)) return;
@@ -458,6 +498,37 @@ Config parse_config(const std::string& yaml_text, const std::string& file) {
   });
   if (!sorted.empty()) throw FileError(std::move(sorted));
   return config;
+}
+
+RoomConfig parse_room_config(const std::string& text, const Config& base) {
+  Config config = base;
+  config.file = "<request>";
+  config.rooms.clear();
+  config.positions.clear();
+  IssueList issues;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    const FilePos pos = to_pos(e.mark);
+    throw FileError({FileIssue{config.file, pos.line, pos.column, "", "invalid body: " + e.msg}});
+  }
+  Parser parser(config, issues);
+  // The room is parsed as "rooms[0]" so that validate() judges it with the
+  // same rules as a room of the config file; the prefix is taken off after.
+  config.rooms.push_back(parser.parse_room(Entry{root, to_pos(root.Mark()), "rooms[0]"}));
+  IssueList semantic;
+  validate(config, semantic);
+  std::vector<FileIssue> all = issues.issues();
+  for (const FileIssue& issue : semantic.issues())
+    if (issue.field.starts_with("rooms[0]") && !covered(parser.rejected(), issue.field))
+      all.push_back(issue);
+  for (FileIssue& issue : all) {
+    if (issue.field.starts_with("rooms[0].")) issue.field.erase(0, 9);
+    else if (issue.field == "rooms[0]") issue.field.clear();
+  }
+  if (!all.empty()) throw FileError(std::move(all));
+  return config.rooms.front();
 }
 
 Config load_config_file(const std::string& path) {

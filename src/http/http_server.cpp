@@ -7,18 +7,11 @@
 
 #include "core/log.h"
 #include "http/json_util.h"
+#include "http/reply.h"
 
 namespace mixcast {
 
 namespace {
-
-void send_json(SoupServerMessage* msg, int status, const std::string& body) {
-  soup_server_message_set_status(msg, status, nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                               "Access-Control-Allow-Origin", "*");
-  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(),
-                                   body.size());
-}
 
 std::string content_type(const std::string& path) {
   const std::string ext = std::filesystem::path(path).extension().string();
@@ -46,12 +39,8 @@ bool safe_relative(const std::string& relative) {
 
 }  // namespace
 
-void send_json_error(SoupServerMessage* msg, int status, const std::string& message) {
-  send_json(msg, status, json_error(status, message));
-}
-
-HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend)
-    : config_(config), dirs_(std::move(dirs)), backend_(backend) {}
+HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api)
+    : config_(config), dirs_(std::move(dirs)), backend_(backend), rest_(api) {}
 
 HttpServer::~HttpServer() {
   ws_clients_.clear();
@@ -127,18 +116,8 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     serve_session(msg, Backend::Session::Viewer, method, path.substr(6), query);
     return;
   }
-  if (path.rfind("/api/v1/rooms/", 0) == 0 && path.size() > 22 &&
-      path.compare(path.size() - 8, 8, "/rebuild") == 0) {
-    const std::string name = path.substr(14, path.size() - 14 - 8);
-    if (method != "POST") {
-      send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use POST to rebuild a room's core");
-    } else if (!backend_.room_rebuild(name)) {
-      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no room named '" + name + "'");
-    } else {
-      JsonWriter out;
-      write_room(out, *backend_.room_status(name));
-      send_json(msg, SOUP_STATUS_ACCEPTED, out.text(true));
-    }
+  if (path.rfind("/api/v1/", 0) == 0) {
+    rest_.handle(msg, method, path.substr(8), query);
     return;
   }
   if (method != "GET" && method != "HEAD") {
@@ -147,8 +126,6 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
   }
   if (path == "/healthz") {
     send_json(msg, SOUP_STATUS_OK, "{\"status\": \"ok\"}");
-  } else if (path.rfind("/api/v1/", 0) == 0) {
-    serve_api(msg, path.substr(8));
   } else if (path.rfind("/hls/", 0) == 0) {
     serve_file(msg, dirs_.hls, path.substr(5));
   } else if (path.rfind("/recordings/", 0) == 0) {
@@ -255,28 +232,6 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
   send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed here");
 }
 
-void HttpServer::serve_api(SoupServerMessage* msg, const std::string& path) {
-  if (path == "rooms") {
-    JsonWriter out;
-    out.begin_object().key("rooms").begin_array();
-    for (const auto& room : backend_.room_statuses()) write_room(out, room);
-    out.end_array().end_object();
-    send_json(msg, SOUP_STATUS_OK, out.text(true));
-  } else if (path.rfind("rooms/", 0) == 0) {
-    const std::string name = path.substr(6);
-    auto room = backend_.room_status(name);
-    if (!room) {
-      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no room named '" + name + "'");
-      return;
-    }
-    JsonWriter out;
-    write_room(out, *room);
-    send_json(msg, SOUP_STATUS_OK, out.text(true));
-  } else {
-    send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint: /api/v1/" + path);
-  }
-}
-
 void HttpServer::on_websocket(SoupServer*, SoupServerMessage*, const char*,
                               SoupWebsocketConnection* connection, gpointer data) {
   auto* self = static_cast<HttpServer*>(data);
@@ -309,18 +264,26 @@ void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
     send_json_error(msg, SOUP_STATUS_NOT_FOUND, "not found: " + relative);
     return;
   }
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  const std::string body = content.str();
+  // Mapped, not read: a recording can be gigabytes, and a player asks for
+  // ranges of it (libsoup answers Range requests from the whole body).
+  GError* raw = nullptr;
+  std::unique_ptr<GMappedFile, decltype(&g_mapped_file_unref)> mapped(
+      g_mapped_file_new(file.c_str(), FALSE, &raw), &g_mapped_file_unref);
+  if (!mapped) {
+    GErrorPtr e(raw);
+    send_json_error(msg, SOUP_STATUS_NOT_FOUND, "cannot read " + relative);
+    return;
+  }
   auto* headers = soup_server_message_get_response_headers(msg);
   soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
   // Live playlists change every segment; segments never change.
   soup_message_headers_replace(headers, "Cache-Control",
                                file.extension() == ".m3u8" ? "no-cache" : "max-age=60");
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-  soup_server_message_set_response(msg, content_type(file.string()).c_str(), SOUP_MEMORY_COPY,
-                                   body.data(), body.size());
+  soup_message_headers_set_content_type(headers, content_type(file.string()).c_str(), nullptr);
+  std::unique_ptr<GBytes, decltype(&g_bytes_unref)> bytes(g_mapped_file_get_bytes(mapped.get()),
+                                                          &g_bytes_unref);
+  soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes.get());
 }
 
 void HttpServer::serve_listing(SoupServerMessage* msg, const std::string& room,

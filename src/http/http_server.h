@@ -17,20 +17,18 @@
 #include "core/config.h"
 #include "core/room_status.h"
 #include "core/sdp_offer.h"
+#include "http/operator_api.h"
+#include "http/rest_api.h"
 #include "http/websocket.h"
 
 namespace mixcast {
 
 class HttpServer final : private WebSocketClient::Handler {
  public:
-  // What the server asks of the rooms.
+  // What the WebRTC endpoints and the WebSocket ask of the rooms (the REST
+  // API has its own interface, OperatorApi).
   class Backend {
    public:
-    virtual std::vector<RoomStatus> room_statuses() const = 0;
-    virtual std::optional<RoomStatus> room_status(const std::string& room) const = 0;
-    // Rebuilds the room's mixing core (as on a core error); false: no such room.
-    virtual bool room_rebuild(const std::string& room) = 0;
-
     // WHIP publishers and WHEP viewers. `reply` gets the HTTP status, the
     // body (an SDP answer, or an error message) and, on success, the session
     // id; on the main loop.
@@ -59,7 +57,7 @@ class HttpServer final : private WebSocketClient::Handler {
     std::string web;         // static pages
   };
 
-  HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend);
+  HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -75,7 +73,6 @@ class HttpServer final : private WebSocketClient::Handler {
   static void on_request(SoupServer* server, SoupServerMessage* msg, const char* path,
                          GHashTable* query, gpointer self);
   void handle(SoupServerMessage* msg, const std::string& path, GHashTable* query);
-  void serve_api(SoupServerMessage* msg, const std::string& path);
   void serve_file(SoupServerMessage* msg, const std::string& root, const std::string& relative);
   void serve_listing(SoupServerMessage* msg, const std::string& dir, const std::string& prefix);
   void serve_session(SoupServerMessage* msg, Backend::Session kind, const std::string& method,
@@ -90,6 +87,7 @@ class HttpServer final : private WebSocketClient::Handler {
   HttpConfig config_;
   Dirs dirs_;
   Backend& backend_;
+  RestApi rest_;
   GObjectPtr<SoupServer> server_;
   int bound_port_ = 0;
   std::vector<std::string> ice_links_;
@@ -97,8 +95,5 @@ class HttpServer final : private WebSocketClient::Handler {
   uint64_t next_ws_client_ = 1;
   Lifetime lifetime_;
 };
-
-// {"error": {"code": <status>, "message": <message>}}
-void send_json_error(SoupServerMessage* msg, int status, const std::string& message);
 
 }  // namespace mixcast

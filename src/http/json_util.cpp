@@ -1,5 +1,7 @@
 #include "http/json_util.h"
 
+#include <algorithm>
+
 namespace mixcast {
 
 std::string JsonWriter::text(bool pretty) const {
@@ -36,20 +38,7 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
       .field("last_core_error", room.last_core_error)
       .field("hls", "/hls/" + room.name + "/index.m3u8");
   out.key("participants").begin_array();
-  for (const auto& p : room.participants) {
-    out.begin_object()
-        .field("id", p.id)
-        .field("name", p.name)
-        .field("identity", p.identity)
-        .field("slot", p.slot)
-        .field("has_video", p.has_video)
-        .field("speaking", p.speaking)
-        .field("source", p.source);
-    out.key("input").begin_object();
-    write_input(out, "video", p.video_input);
-    write_input(out, "audio", p.audio_input);
-    out.end_object().end_object();
-  }
+  for (const auto& p : room.participants) write_participant(out, p);
   out.end_array();
   out.key("tiles").begin_array();
   for (const auto& t : room.tiles) {
@@ -66,21 +55,38 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
   }
   out.end_array();
   out.key("outputs").begin_array();
-  for (const auto& o : room.outputs) {
-    out.begin_object()
-        .field("name", o.name)
-        .field("kind", o.kind)
-        .field("target", o.target)
-        .field("state", to_string(o.state))
-        .field("attempt", o.attempt)
-        .field("last_error", o.last_error)
-        .field("bytes", static_cast<int64_t>(o.bytes))
-        .end_object();
-  }
+  for (const auto& o : room.outputs) write_output(out, o);
   out.end_array();
 }
 
 }  // namespace
+
+void write_participant(JsonWriter& out, const ParticipantStatus& p) {
+  out.begin_object()
+      .field("id", p.id)
+      .field("name", p.name)
+      .field("identity", p.identity)
+      .field("slot", p.slot)
+      .field("has_video", p.has_video)
+      .field("speaking", p.speaking)
+      .field("source", p.source);
+  out.key("input").begin_object();
+  write_input(out, "video", p.video_input);
+  write_input(out, "audio", p.audio_input);
+  out.end_object().end_object();
+}
+
+void write_output(JsonWriter& out, const OutputStatus& o) {
+  out.begin_object()
+      .field("name", o.name)
+      .field("kind", o.kind)
+      .field("target", o.target)
+      .field("state", to_string(o.state))
+      .field("attempt", o.attempt)
+      .field("last_error", o.last_error)
+      .field("bytes", o.bytes)
+      .end_object();
+}
 
 void write_room(JsonWriter& out, const RoomStatus& room) {
   out.begin_object();
@@ -100,6 +106,96 @@ std::string json_error(int status, const std::string& message) {
   out.begin_object().key("error").begin_object();
   out.field("code", status).field("message", message).end_object().end_object();
   return out.text(true);
+}
+
+std::string json_error(const ApiError& error) {
+  JsonWriter out;
+  out.begin_object().key("error").begin_object();
+  out.field("code", error.status()).field("message", error.message);
+  if (!error.field.empty()) out.field("field", error.field);
+  if (!error.issues.empty()) {
+    out.key("issues").begin_array();
+    for (const FileIssue& issue : error.issues) {
+      out.begin_object()
+          .field("line", issue.line)
+          .field("column", issue.column)
+          .field("field", issue.field)
+          .field("message", issue.message)
+          .end_object();
+    }
+    out.end_array();
+  }
+  out.end_object().end_object();
+  return out.text(true);
+}
+
+JsonObjectReader::JsonObjectReader(std::string_view text) : parser_(json_parser_new()) {
+  GError* raw = nullptr;
+  if (!json_parser_load_from_data(parser_.get(), text.data(), static_cast<gssize>(text.size()),
+                                  &raw)) {
+    GErrorPtr e(raw);
+    throw api_error(ErrorKind::BadRequest, std::string("the body is not JSON: ") +
+                                               (e ? e->message : "?"));
+  }
+  JsonNode* root = json_parser_get_root(parser_.get());
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+    throw api_error(ErrorKind::BadRequest, "the body must be a JSON object");
+  object_ = json_node_get_object(root);
+}
+
+JsonNode* JsonObjectReader::member(const char* name) const {
+  JsonNode* node = json_object_get_member(object_, name);
+  return node && !JSON_NODE_HOLDS_NULL(node) ? node : nullptr;
+}
+
+std::optional<std::string> JsonObjectReader::string(const char* name) const {
+  JsonNode* node = member(name);
+  if (!node) return std::nullopt;
+  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+    throw api_error(ErrorKind::BadRequest, std::string("'") + name + "' must be a string", name);
+  return std::string(json_node_get_string(node));
+}
+
+std::optional<bool> JsonObjectReader::boolean(const char* name) const {
+  JsonNode* node = member(name);
+  if (!node) return std::nullopt;
+  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+    throw api_error(ErrorKind::BadRequest, std::string("'") + name + "' must be true or false",
+                    name);
+  return json_node_get_boolean(node) != FALSE;
+}
+
+std::optional<double> JsonObjectReader::number(const char* name) const {
+  JsonNode* node = member(name);
+  if (!node) return std::nullopt;
+  if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64)
+    return static_cast<double>(json_node_get_int(node));
+  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_DOUBLE)
+    throw api_error(ErrorKind::BadRequest, std::string("'") + name + "' must be a number", name);
+  return json_node_get_double(node);
+}
+
+std::optional<int64_t> JsonObjectReader::integer(const char* name) const {
+  JsonNode* node = member(name);
+  if (!node) return std::nullopt;
+  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+    throw api_error(ErrorKind::BadRequest, std::string("'") + name + "' must be an integer", name);
+  return json_node_get_int(node);
+}
+
+void JsonObjectReader::only(std::initializer_list<std::string_view> known) const {
+  GList* names = json_object_get_members(object_);
+  std::string unknown;
+  for (GList* n = names; n && unknown.empty(); n = n->next) {
+    const std::string_view name = static_cast<const char*>(n->data);
+    if (std::find(known.begin(), known.end(), name) == known.end()) unknown = name;
+  }
+  g_list_free(names);
+  if (unknown.empty()) return;
+  std::string list;
+  for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+  throw api_error(ErrorKind::BadRequest,
+                  "unknown field '" + unknown + "' (expected one of: " + list + ")", unknown);
 }
 
 std::string room_event_message(const RoomEvent& event) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/glib_ptr.h"
+#include "core/api_error.h"
 #include "core/room_status.h"
 
 namespace mixcast {
@@ -34,6 +35,8 @@ class JsonWriter {
   JsonWriter& value(int64_t v) { return json_builder_add_int_value(get(), v), *this; }
   JsonWriter& value(int v) { return value(static_cast<int64_t>(v)); }
   JsonWriter& value(bool v) { return json_builder_add_boolean_value(get(), v), *this; }
+  JsonWriter& value(double v) { return json_builder_add_double_value(get(), v), *this; }
+  JsonWriter& value(uint64_t v) { return value(static_cast<int64_t>(v)); }
   template <typename T>
   JsonWriter& field(const char* name, const T& v) {
     return key(name).value(v);
@@ -45,10 +48,35 @@ class JsonWriter {
 
 // {"name": ..., "layout": ..., "participants": [...], "outputs": [...]}
 void write_room(JsonWriter& out, const RoomStatus& room);
+void write_participant(JsonWriter& out, const ParticipantStatus& participant);
+void write_output(JsonWriter& out, const OutputStatus& output);
 // The WebSocket's {"type": "room", "room": <name>, ...the fields above}.
 std::string room_state_message(const RoomStatus& room);
 // {"error": {"code": <status>, "message": <message>}}
 std::string json_error(int status, const std::string& message);
+// The same with "field" (when the error names one) and "issues" (each with
+// line, column, field and message) for a body that does not validate.
+std::string json_error(const ApiError& error);
+
+// A JSON object sent as a request body, read field by field. Each getter
+// returns nullopt when the member is absent (or null), and throws ApiError
+// (BadRequest, naming the field) when it has another type.
+class JsonObjectReader {
+ public:
+  // Throws ApiError (BadRequest) when `text` is not a JSON object.
+  explicit JsonObjectReader(std::string_view text);
+  std::optional<std::string> string(const char* name) const;
+  std::optional<bool> boolean(const char* name) const;
+  std::optional<double> number(const char* name) const;
+  std::optional<int64_t> integer(const char* name) const;
+  // Throws ApiError (BadRequest) naming the first member not in `known`.
+  void only(std::initializer_list<std::string_view> known) const;
+
+ private:
+  JsonNode* member(const char* name) const;
+  GObjectPtr<JsonParser> parser_;
+  JsonObject* object_ = nullptr;
+};
 // A room event as the WebSocket message of the same type (docs/http-api.md).
 std::string room_event_message(const RoomEvent& event);
 

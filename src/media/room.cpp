@@ -639,6 +639,14 @@ void Room::set_layout(Layout layout) {
   emit({RoomEventKind::LayoutChanged, "", setup_.layout.name, {}, {}});
 }
 
+void Room::switch_layout(Layout layout, std::string file) {
+  layout_reload_.reset();
+  layout_monitor_.reset();
+  setup_.layout_file = std::move(file);
+  watch_layout_file();
+  set_layout(std::move(layout));
+}
+
 void Room::watch_layout_file() {
   if (setup_.layout_file.empty()) return;
   GObjectPtr<GFile> file(g_file_new_for_path(setup_.layout_file.c_str()));

@@ -92,14 +92,22 @@ class Room : public Participant::Listener, public Output::Listener {
 
   // Applies a layout at once. The canvas size stays what the room started with.
   void set_layout(Layout layout);
+  // The same, and from now on the room follows edits of `file` instead of
+  // its previous layout file ("" for a layout that has none: sent inline).
+  void switch_layout(Layout layout, std::string file);
+  const std::string& layout_file() const { return setup_.layout_file; }
   const Layout& layout() const { return setup_.layout; }
   Composition composition() const { return composition_; }
 
   RoomStatus status() const;
   size_t viewer_count() const { return viewers_.size(); }
+  size_t participant_count() const { return members_.size(); }
+  // stop() was called: the room takes nobody new.
+  bool stopping() const { return stopping_; }
   // Nobody in the room: no participant (of any kind) and no viewer.
   bool deserted() const { return members_.empty() && viewers_.empty(); }
   const std::string& name() const { return setup_.room.name; }
+  const RoomConfig& config() const { return setup_.room; }
   int width() const { return canvas_.width; }
   int height() const { return canvas_.height; }
   GstElement* pipeline() const { return pipeline_; }

@@ -1,0 +1,293 @@
+// The server's side of the REST API (OperatorApi): what each operation does
+// to the registry and the rooms. Routing and JSON are in http/rest_api.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "app/server.h"
+#include "core/log.h"
+#include "core/source_uri.h"
+
+namespace mixcast {
+
+namespace {
+
+// The issues of a file error as a typed error of `kind`, naming the first
+// field at fault.
+ApiError from_file_error(ErrorKind kind, const FileError& e, const std::string& what) {
+  ApiError error = api_error(kind, what);
+  error.issues = e.issues();
+  if (!e.issues().empty()) {
+    const FileIssue& first = e.issues().front();
+    error.field = first.field;
+    error.message += ": " + (first.field.empty() ? "" : first.field + ": ") + first.message;
+    if (e.issues().size() > 1)
+      error.message += " (and " + std::to_string(e.issues().size() - 1) + " more)";
+  }
+  return error;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A plain file name: no directories, nothing hidden.
+bool plain_file_name(const std::string& name) {
+  return !name.empty() && name[0] != '.' && name.find('/') == std::string::npos &&
+         name.find('\\') == std::string::npos && name != "..";
+}
+
+}  // namespace
+
+ApiResult Server::ensure_layout(const std::string& name, const std::string& field) {
+  if (loaded_.layouts.count(name)) return std::nullopt;
+  if (!plain_file_name(name) || name.find('.') != std::string::npos)
+    return api_error(ErrorKind::BadRequest, "a layout name is a file name without .yaml", field);
+  const std::string file = loaded_.config.layouts_dir() + "/" + name + ".yaml";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    return api_error(ErrorKind::NotFound, "no layout '" + name + "' (no file " + file + ")", field);
+  try {
+    loaded_.layouts.emplace(name, load_layout_file(file));
+    loaded_.layout_files.emplace(name, file);
+  } catch (const FileError& e) {
+    return from_file_error(ErrorKind::Unprocessable, e, "layout '" + name + "' does not validate");
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<Room> Server::make_room(const RoomConfig& config, Room::Listener& events) {
+  if (auto failed = ensure_layout(config.layout, "layout")) throw *failed;
+  return std::make_unique<Room>(room_setup(config), &events);
+}
+
+ApiResult Server::create_room(const std::string& body, std::string& name) {
+  if (shutting_down_) return api_error(ErrorKind::Unavailable, "the server is stopping");
+  RoomConfig config;
+  try {
+    config = parse_room_config(body, loaded_.config);
+  } catch (const FileError& e) {
+    return from_file_error(ErrorKind::BadRequest, e, "bad room");
+  }
+  if (auto failed = ensure_layout(config.layout, "layout")) {
+    // A layout the room names but that is not there is the request's fault.
+    if (failed->kind == ErrorKind::NotFound) failed->kind = ErrorKind::BadRequest;
+    return failed;
+  }
+  const std::string base = std::filesystem::path(loaded_.config.file).parent_path().string();
+  for (size_t i = 0; i < config.sources.size(); ++i) {
+    std::string error;
+    if (!parse_source_uri(config.sources[i].uri, base, error))
+      return api_error(ErrorKind::BadRequest, error, "sources[" + std::to_string(i) + "].uri");
+  }
+  if (auto failed = registry_.create(config, RoomRegistry::Origin::Api)) return failed;
+  name = config.name;
+  return std::nullopt;
+}
+
+void Server::delete_room(const std::string& name, Done done) {
+  if (auto failed = registry_.close(name, "deleted over the API", [done] { done(std::nullopt); }))
+    done(failed);
+}
+
+ApiResult Server::rebuild_room(const std::string& name) {
+  existing_room(name).rebuild_core("asked over the API");
+  return std::nullopt;
+}
+
+ApiResult Server::kick_participant(const std::string& room_name, const std::string& id,
+                                   const std::string& reason) {
+  Room& r = existing_room(room_name);
+  const RoomStatus status = r.status();
+  for (const auto& p : status.participants) {
+    if (p.id != id) continue;
+    r.remove_participant(id, reason);
+    return std::nullopt;
+  }
+  return api_error(ErrorKind::NotFound, "no participant '" + id + "' in room '" + room_name + "'");
+}
+
+ApiResult Server::add_source(const std::string& room_name, const SourceConfig& source,
+                             std::string& id) {
+  Room& r = existing_room(room_name);
+  if (r.stopping()) return api_error(ErrorKind::Unavailable, "the room is stopping");
+  std::string error;
+  const std::string base = std::filesystem::path(loaded_.config.file).parent_path().string();
+  if (!parse_source_uri(source.uri, base, error))
+    return api_error(ErrorKind::BadRequest, error, "uri");
+  id = r.add_source(source, error);
+  if (id.empty()) return api_error(ErrorKind::BadRequest, "cannot add the source: " + error, "uri");
+  return std::nullopt;
+}
+
+std::vector<LayoutInfo> Server::layouts() const {
+  std::vector<LayoutInfo> out;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(loaded_.config.layouts_dir(), ec)) {
+    const auto& path = entry.path();
+    if (!entry.is_regular_file() || path.extension() != ".yaml") continue;
+    if (path.filename().string()[0] == '.') continue;
+    out.push_back(LayoutInfo{path.stem().string(), path.string()});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const LayoutInfo& a, const LayoutInfo& b) { return a.name < b.name; });
+  return out;
+}
+
+ApiResult Server::layout_text(const std::string& name, std::string& yaml) const {
+  for (const auto& layout : layouts()) {
+    if (layout.name != name) continue;
+    yaml = read_text(layout.file);
+    return std::nullopt;
+  }
+  return api_error(ErrorKind::NotFound, "no layout '" + name + "'");
+}
+
+ApiResult Server::validate_layout(const std::string& yaml) const {
+  try {
+    parse_layout(yaml, "<request>");
+  } catch (const FileError& e) {
+    return from_file_error(ErrorKind::Unprocessable, e, "the layout does not validate");
+  }
+  return std::nullopt;
+}
+
+ApiResult Server::apply_layout(const std::string& room_name, const std::string& name,
+                               const std::string& yaml) {
+  Room& r = existing_room(room_name);
+  if (!name.empty()) {
+    // Read again from the file: it may have been edited since it was loaded.
+    if (auto failed = ensure_layout(name, "name")) return failed;
+    const std::string file = loaded_.layout_files.at(name);
+    try {
+      Layout layout = load_layout_file(file);
+      loaded_.layouts[name] = layout;
+      r.switch_layout(std::move(layout), file);
+    } catch (const FileError& e) {
+      return from_file_error(ErrorKind::Unprocessable, e, "layout '" + name + "' does not validate");
+    }
+    return std::nullopt;
+  }
+  try {
+    r.switch_layout(parse_layout(yaml, "<request>"), "");
+  } catch (const FileError& e) {
+    return from_file_error(ErrorKind::Unprocessable, e, "the layout does not validate");
+  }
+  return std::nullopt;
+}
+
+ApiResult Server::recordings(const std::string& room_name, std::vector<RecordingInfo>& out) const {
+  const std::string dir = absolute_path(loaded_.config.paths.recordings + "/" + room_name);
+  // A room that is gone may have left recordings: those are listed too.
+  const Room* r = registry_.find(room_name);
+  std::error_code ec;
+  if (!r && !std::filesystem::is_directory(dir, ec))
+    return api_error(ErrorKind::NotFound, "no room or recordings named '" + room_name + "'");
+  std::vector<std::string> writing;
+  if (r)
+    for (const auto& o : r->status().outputs)
+      if (o.kind == "recording" && o.state != OutputState::Stopped) writing.push_back(o.target);
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file() || !plain_file_name(entry.path().filename().string())) continue;
+    RecordingInfo info;
+    info.file = entry.path().filename().string();
+    info.size_bytes = entry.file_size(ec);
+    info.finished = std::find(writing.begin(), writing.end(), entry.path().string()) ==
+                    writing.end();
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const RecordingInfo& a, const RecordingInfo& b) { return a.file < b.file; });
+  return std::nullopt;
+}
+
+ApiResult Server::delete_recording(const std::string& room_name, const std::string& file) {
+  if (!plain_file_name(file))
+    return api_error(ErrorKind::BadRequest, "a recording is named by its file name", "file");
+  std::vector<RecordingInfo> files;
+  if (auto failed = recordings(room_name, files)) return failed;
+  for (const auto& f : files) {
+    if (f.file != file) continue;
+    if (!f.finished)
+      return api_error(ErrorKind::Conflict,
+                       "'" + file + "' is being recorded; stop or split the recording first");
+    std::error_code ec;
+    std::filesystem::remove(
+        absolute_path(loaded_.config.paths.recordings + "/" + room_name + "/" + file), ec);
+    if (ec) return api_error(ErrorKind::Internal, "cannot delete '" + file + "': " + ec.message());
+    LOG_INFO << "room " << room_name << ": recording " << file << " deleted over the API";
+    return std::nullopt;
+  }
+  return api_error(ErrorKind::NotFound, "no recording '" + file + "' in room '" + room_name + "'");
+}
+
+}  // namespace mixcast
+
+namespace mixcast {
+
+ApiResult Server::change_participant(const std::string& room_name, const std::string& id,
+                                     const ParticipantChange& change) {
+  Room& r = existing_room(room_name);
+  // Every value is checked before any is applied: a bad request changes nothing.
+  if (change.volume_db && (*change.volume_db < -60 || *change.volume_db > 20))
+    return api_error(ErrorKind::BadRequest, "'volume_db' must be between -60 and 20", "volume_db");
+  if (change.name && (change.name->empty() || change.name->size() > 64))
+    return api_error(ErrorKind::BadRequest, "'name' must be 1 to 64 bytes", "name");
+  if (change.name)
+    if (auto failed = r.rename_participant(id, *change.name)) return failed;
+  if (change.audio_muted)
+    if (auto failed = r.set_muted(id, Participant::Stream::Audio, *change.audio_muted))
+      return failed;
+  if (change.video_muted)
+    if (auto failed = r.set_muted(id, Participant::Stream::Video, *change.video_muted))
+      return failed;
+  if (change.volume_db)
+    if (auto failed = r.set_volume_db(id, *change.volume_db)) return failed;
+  if (change.pinned)
+    if (auto failed = r.set_pinned(id, *change.pinned)) return failed;
+  return std::nullopt;
+}
+
+ApiResult Server::add_rtmp_output(const std::string& room_name, const RtmpConfig& rtmp) {
+  return existing_room(room_name).add_rtmp_output(rtmp);
+}
+
+void Server::remove_output(const std::string& room_name, const std::string& name, Done done) {
+  Room* r = registry_.find(room_name);
+  if (!r) return done(api_error(ErrorKind::NotFound, "no room named '" + room_name + "'"));
+  if (auto failed = r->remove_output(name, [done] { done(std::nullopt); })) done(failed);
+}
+
+void Server::output_action(const std::string& room_name, OutputAction action, Done done) {
+  Room* r = registry_.find(room_name);
+  if (!r) return done(api_error(ErrorKind::NotFound, "no room named '" + room_name + "'"));
+  auto finished = [done] { done(std::nullopt); };
+  ApiResult failed;
+  switch (action) {
+    case OutputAction::HlsStart:
+      failed = r->start_hls();
+      if (!failed) finished();
+      break;
+    case OutputAction::HlsStop:
+      failed = r->stop_hls(finished);
+      break;
+    case OutputAction::RecordingStart:
+      failed = r->start_recording();
+      if (!failed) finished();
+      break;
+    case OutputAction::RecordingStop:
+      failed = r->stop_recording(finished);
+      break;
+    case OutputAction::RecordingSplit:
+      failed = r->split_recording();
+      if (!failed) finished();
+      break;
+  }
+  if (failed) done(failed);
+}
+
+}  // namespace mixcast
