@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/http_route.h"
 #include "core/metrics.h"
 
 using namespace mixcast;
@@ -279,4 +280,181 @@ TEST(MetricsWriter, DropsWhatItRefusesWhenAskedTo) {
             "mixcast_bytes_total{room=\"a\"} 5\n"
             "mixcast_bytes_total{room=\"b\"} 6\n");
   EXPECT_EQ(w.misuses().size(), 4u);
+}
+
+// ---------------------------------------------------------------- route labels
+
+TEST(RouteLabel, MapsEachRouteToItsTemplate) {
+  struct Case {
+    const char* method;
+    const char* path;
+    const char* route;
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/", "/"},
+      {"GET", "/metrics", "/metrics"},
+      {"GET", "/healthz", "/healthz"},
+      {"GET", "/ws", "/ws"},
+      {"GET", "/index.html", "/{page}"},
+      {"GET", "/join.html", "/{page}"},
+      {"GET", "/lib/page.js", "/{page}"},
+      {"GET", "/vendor/hls.min.js", "/{page}"},
+      {"POST", "/whip/r1", "/whip/{room}"},
+      {"PATCH", "/whip/r1/s5", "/whip/{room}/{session}"},
+      {"DELETE", "/whip/r1/s5", "/whip/{room}/{session}"},
+      {"OPTIONS", "/whip/r1", "/whip/{room}"},
+      {"POST", "/whep/r1", "/whep/{room}"},
+      {"DELETE", "/whep/r1/v2", "/whep/{room}/{session}"},
+      {"GET", "/hls/r1/index.m3u8", "/hls/{room}/{file}"},
+      {"GET", "/hls/r1/segment00012.ts", "/hls/{room}/{file}"},
+      {"GET", "/recordings/r1/", "/recordings/{room}/"},
+      {"GET", "/recordings/r1/x.mp4", "/recordings/{room}/{file}"},
+      {"GET", "/api/v1/rooms", "/api/v1/rooms"},
+      {"POST", "/api/v1/rooms", "/api/v1/rooms"},
+      {"GET", "/api/v1/rooms/abc", "/api/v1/rooms/{room}"},
+      {"DELETE", "/api/v1/rooms/abc", "/api/v1/rooms/{room}"},
+      {"POST", "/api/v1/rooms/abc/rebuild", "/api/v1/rooms/{room}/rebuild"},
+      {"GET", "/api/v1/rooms/abc/participants", "/api/v1/rooms/{room}/participants"},
+      {"GET", "/api/v1/rooms/abc/participants/p3", "/api/v1/rooms/{room}/participants/{id}"},
+      {"GET", "/api/v1/rooms/abc/sources", "/api/v1/rooms/{room}/sources"},
+      {"DELETE", "/api/v1/rooms/abc/sources/cam1", "/api/v1/rooms/{room}/sources/{id}"},
+      {"PUT", "/api/v1/rooms/abc/layout", "/api/v1/rooms/{room}/layout"},
+      {"GET", "/api/v1/rooms/abc/outputs", "/api/v1/rooms/{room}/outputs"},
+      {"PATCH", "/api/v1/rooms/abc/outputs/rtmp0", "/api/v1/rooms/{room}/outputs/{output}"},
+      {"POST", "/api/v1/rooms/abc/hls/start", "/api/v1/rooms/{room}/hls/{action}"},
+      {"POST", "/api/v1/rooms/abc/recording/stop", "/api/v1/rooms/{room}/recording/{action}"},
+      {"GET", "/api/v1/rooms/abc/recordings", "/api/v1/rooms/{room}/recordings"},
+      {"DELETE", "/api/v1/rooms/abc/recordings/x.mp4", "/api/v1/rooms/{room}/recordings/{file}"},
+      {"GET", "/api/v1/rooms/abc/stats", "/api/v1/rooms/{room}/stats"},
+      {"GET", "/api/v1/layouts", "/api/v1/layouts"},
+      {"GET", "/api/v1/layouts/grid", "/api/v1/layouts/{layout}"},
+      {"POST", "/api/v1/layouts/validate", "/api/v1/layouts/validate"},
+      {"POST", "/api/v1/tokens", "/api/v1/tokens"},
+      // The query is not part of the route.
+      {"POST", "/whip/r1?name=alice", "/whip/{room}"},
+      {"GET", "/api/v1/rooms?x=/y/z", "/api/v1/rooms"},
+      {"GET", "/index.html#top", "/{page}"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(route_label(c.method, c.path), c.route) << c.path;
+}
+
+TEST(RouteLabel, FallsBackToBoundedLabels) {
+  const std::string long_name(100000, 'a');
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += "/x";
+  struct Case {
+    std::string method, path, route;
+  };
+  const std::vector<Case> cases = {
+      // Under /api/v1 but no route of ours.
+      {"GET", "/api/v1", "/api/v1/other"},
+      {"GET", "/api/v1/", "/api/v1/other"},
+      {"GET", "/api/v1/rooms/", "/api/v1/other"},
+      {"GET", "/api/v1/rooms//stats", "/api/v1/other"},
+      {"GET", "/api/v1/rooms/abc/", "/api/v1/other"},
+      {"GET", "/api/v1/rooms/abc/unknown", "/api/v1/other"},
+      {"GET", "/api/v1/rooms/abc/participants/p3/extra", "/api/v1/other"},
+      {"GET", "/api/v1/rooms/abc/hls", "/api/v1/other"},
+      {"GET", "/api/v1/rooms/../stats", "/api/v1/other"},
+      {"GET", "/api/v1/rooms/./stats", "/api/v1/other"},
+      {"GET", "/api/v1/layouts/validate/x", "/api/v1/other"},
+      {"GET", "/api/v1/tokens/t1", "/api/v1/other"},
+      {"GET", "/api/v1/secret", "/api/v1/other"},
+      {"GET", "/api/v1" + deep, "/api/v1/other"},
+      {"GET", "/api/v1/rooms/" + long_name + "/x/y/z/w/v/u", "/api/v1/other"},
+      // Not ours at all.
+      {"GET", "/api", "other"},
+      {"GET", "/api/v2/rooms", "other"},
+      {"GET", "/whip", "other"},
+      {"GET", "/whip/", "other"},
+      {"POST", "/whip//s1", "other"},
+      {"POST", "/whip/r1/", "other"},
+      {"DELETE", "/whip/r1/s5/x", "other"},
+      {"GET", "/hls/r1", "other"},
+      {"GET", "/hls/../etc/passwd", "other"},
+      {"GET", "/hls/r1/../../etc/passwd", "other"},
+      {"GET", "/hls/../x", "other"},
+      {"GET", "/recordings/r1", "other"},
+      {"GET", "/recordings//x.mp4", "other"},
+      {"GET", "/recordings/r1/..", "other"},
+      {"GET", "/metrics/", "other"},
+      {"GET", "/metrics/x", "other"},
+      {"GET", "/healthz/deep", "other"},
+      {"GET", "/ws/x", "other"},
+      {"GET", "//", "other"},
+      {"GET", "//etc/passwd", "other"},
+      {"GET", "/a/b/c/d", "other"},
+      {"GET", "/..", "other"},
+      {"GET", "/lib/../../etc/passwd", "other"},
+      {"GET", deep, "other"},
+      {"GET", "", "other"},
+      {"GET", "*", "other"},
+      {"GET", "relative/path", "other"},
+      {"GET", "http://example.com/metrics", "other"},
+      // Percent-encoding is taken as sent: an encoded slash or dot is part of a name.
+      {"GET", "/api/v1/rooms/a%2Fb/stats", "/api/v1/rooms/{room}/stats"},
+      {"GET", "/api/v1/rooms/%2e%2e/stats", "/api/v1/rooms/{room}/stats"},
+      {"GET", "/hls/%2e%2e/index.m3u8", "/hls/{room}/{file}"},
+      {"GET", "/%6detrics", "/{page}"},
+      // Anything else of one to three segments goes to the web root: a page, found or not.
+      {"GET", "/API/v1/rooms", "/{page}"},
+      {"GET", "/api%2Fv1/rooms", "/{page}"},
+      {"GET", "/wp-admin/setup.php", "/{page}"},
+      // A long name is still one name.
+      {"GET", "/hls/" + long_name + "/index.m3u8", "/hls/{room}/{file}"},
+      {"GET", "/" + long_name, "/{page}"},
+      // Unknown methods route nowhere.
+      {"get", "/metrics", "other"},
+      {"BREW", "/api/v1/rooms", "other"},
+      {"", "/", "other"},
+      {"CONNECT", "/", "other"},
+      {"TRACE", "/healthz", "other"},
+      {std::string(1000, 'G'), "/", "other"},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(route_label(c.method, c.path), c.route) << c.method << " " << c.path.substr(0, 80);
+}
+
+TEST(RouteLabel, TenThousandRoomsAreOneLabel) {
+  std::set<std::string> routes;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string room = "room-" + std::to_string(i) + "-" + std::to_string(i * 7919);
+    routes.insert(
+        route_label("GET", "/api/v1/rooms/" + room + "/participants/p" + std::to_string(i)));
+  }
+  EXPECT_EQ(routes, std::set<std::string>{"/api/v1/rooms/{room}/participants/{id}"});
+}
+
+TEST(RouteLabel, EveryTemplateMapsToItself) {
+  // Filled with a name that is also a literal elsewhere.
+  for (std::string_view route : route_templates()) {
+    std::string path(route);
+    for (size_t open; (open = path.find('{')) != std::string::npos;)
+      path.replace(open, path.find('}') - open + 1, "stats");
+    EXPECT_EQ(route_label("GET", path), route) << path;
+    EXPECT_EQ(route_label("GET", route), route) << "the template itself";
+  }
+}
+
+TEST(RouteLabel, LabelsComeFromABoundedSet) {
+  std::set<std::string> allowed(route_templates().begin(), route_templates().end());
+  allowed.insert({"/api/v1/other", "/{page}", "other"});
+  // Random paths over an alphabet rich in separators.
+  const std::string alphabet = "/a.v1%?#{}";
+  std::uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+  for (int i = 0; i < 20000; ++i) {
+    std::string path = (i % 3 == 0) ? "/api/v1/rooms/" : "/";
+    const int length = static_cast<int>(next() % 24);
+    for (int j = 0; j < length; ++j) path += alphabet[next() % alphabet.size()];
+    const std::string route = route_label("GET", path);
+    EXPECT_TRUE(allowed.contains(route)) << path << " -> " << route;
+  }
+}
+
+TEST(RouteLabel, MethodLabel) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+    EXPECT_EQ(method_label(known), known);
+  for (const char* other : {"get", "Get", "CONNECT", "TRACE", "PROPFIND", "", "GET "})
+    EXPECT_EQ(method_label(other), "other") << other;
 }
