@@ -19,6 +19,7 @@
 
 #include "core/http_route.h"
 #include "core/metrics.h"
+#include "core/process_stats.h"
 
 using namespace mixcast;
 
@@ -457,4 +458,109 @@ TEST(RouteLabel, MethodLabel) {
     EXPECT_EQ(method_label(known), known);
   for (const char* other : {"get", "Get", "CONNECT", "TRACE", "PROPFIND", "", "GET "})
     EXPECT_EQ(method_label(other), "other") << other;
+}
+
+// ---------------------------------------------------------------- /proc
+
+// A /proc/[pid]/stat line (Linux 6.1) for the given command name.
+std::string stat_line(const std::string& comm) {
+  return "4242 (" + comm +
+         ") S 1 4242 4242 0 -1 4194560 2716 0 0 0 1234 567 0 0 20 0 7 0 98765 "
+         "1220608000 3012 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0 0 0 "
+         "0 0 0 0 0 0\n";
+}
+
+TEST(ProcStat, ParsesStatWhateverTheCommandName) {
+  for (const std::string comm : {"mixcast", "my (odd) name", "a) b (c", ")", "(", "((", "))",
+                                 "x y z 1 2 3", "", "R 1 2", "new\nline"}) {
+    const auto stat = parse_proc_stat(stat_line(comm));
+    ASSERT_TRUE(stat) << comm;
+    EXPECT_EQ(stat->utime_ticks, 1234u) << comm;
+    EXPECT_EQ(stat->stime_ticks, 567u) << comm;
+    EXPECT_EQ(stat->num_threads, 7u) << comm;
+    EXPECT_EQ(stat->starttime_ticks, 98765u) << comm;
+  }
+  // Older kernels write fewer fields at the end; the ones we read are there.
+  const auto short_line = parse_proc_stat("1 (init) S 0 1 1 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 5");
+  ASSERT_TRUE(short_line);
+  EXPECT_EQ(short_line->starttime_ticks, 5u);
+}
+
+TEST(ProcStat, RefusesWhatIsNotAStatLine) {
+  for (const std::string& bad : {
+           std::string(),
+           std::string("garbage"),
+           std::string("4242 mixcast S 1 2 3"),
+           std::string("4242 (mixcast S 1 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 7 0 9"),
+           std::string("4242 (mixcast) S 1 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 7 0"),  // short
+           std::string("4242 (mixcast) S 1 4242 4242 0 -1 0 0 0 0 0 x 2 0 0 20 0 7 0 9"),
+           std::string("4242 (mixcast) S 1 4242 4242 0 -1 0 0 0 0 0 -1 2 0 0 20 0 7 0 9"),
+           std::string("4242 (mixcast) S 1 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 7.5 0 9"),
+           std::string("4242 (mixcast) S 1 4242 4242 0 -1 0 0 0 0 0 1 2 0 0 20 0 7 0 "
+                       "99999999999999999999"),
+           std::string(") 4242 (mixcast"),
+       })
+    EXPECT_FALSE(parse_proc_stat(bad)) << bad;
+}
+
+TEST(ProcStat, ParsesStatmAndBootTime) {
+  struct StatmCase {
+    std::string text;
+    std::optional<std::uint64_t> pages;
+  };
+  const std::vector<StatmCase> statm = {
+      {"298002 3012 1710 312 0 51460 0\n", 3012},
+      {"1 2", 2},
+      {"298002\n", std::nullopt},
+      {"", std::nullopt},
+      {"a b c", std::nullopt},
+  };
+  for (const auto& c : statm) EXPECT_EQ(parse_statm_resident_pages(c.text), c.pages) << c.text;
+
+  struct BootCase {
+    std::string text;
+    std::optional<std::uint64_t> btime;
+  };
+  const std::vector<BootCase> boot = {
+      {"cpu  1 2 3 4 5 6 7 0 0 0\ncpu0 1 2 3 4 5 6 7 0 0 0\nintr 1 2 3\nctxt 99\n"
+       "btime 1700000000\nprocesses 1234\nprocs_running 2\n",
+       1700000000},
+      {"btime 1700000000", 1700000000},
+      {"cpu 1 2\nbtimex 5\nbtime  42  \n", 42},
+      {"cpu 1 2\nprocesses 3\n", std::nullopt},
+      {"btime\n", std::nullopt},
+      {"btime abc\n", std::nullopt},
+      {"", std::nullopt},
+  };
+  for (const auto& c : boot) EXPECT_EQ(parse_boot_time(c.text), c.btime) << c.text;
+}
+
+TEST(ProcStat, PutsThePiecesTogether) {
+  const auto stat = parse_proc_stat(stat_line("my (odd) name"));
+  ASSERT_TRUE(stat);
+  const auto stats = make_process_stats(*stat, 3012, 4096, 100, 1700000000, 12);
+  EXPECT_DOUBLE_EQ(stats.cpu_seconds, 18.01);  // (1234 + 567) / 100
+  EXPECT_EQ(stats.resident_bytes, 3012u * 4096u);
+  EXPECT_EQ(stats.open_fds, 12u);
+  EXPECT_EQ(stats.threads, 7u);
+  EXPECT_DOUBLE_EQ(stats.start_time_seconds, 1700000987.65);  // + 98765 / 100
+}
+
+TEST(ProcStat, ReadsThisProcess) {
+  const auto before = read_process_stats();
+  ASSERT_TRUE(before);
+  EXPECT_GT(before->resident_bytes, 0u);
+  EXPECT_GE(before->threads, 1u);
+  EXPECT_GE(before->cpu_seconds, 0);
+  const double now = static_cast<double>(std::time(nullptr));
+  EXPECT_LE(before->start_time_seconds, now + 1);
+  EXPECT_GT(before->start_time_seconds, now - 24 * 3600) << "a test process started today";
+
+  // Exactly one more when we open one: the count leaves out its own descriptor.
+  const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const auto after = read_process_stats();
+  close(fd);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->open_fds, before->open_fds + 1);
 }
