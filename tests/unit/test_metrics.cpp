@@ -564,3 +564,132 @@ TEST(ProcStat, ReadsThisProcess) {
   ASSERT_TRUE(after);
   EXPECT_EQ(after->open_fds, before->open_fds + 1);
 }
+
+// ---------------------------------------------------------------- promtool
+
+// promtool on PATH (Debian's prometheus package puts it in /usr/bin), or empty.
+std::string find_promtool() {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  dirs += ":/usr/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    const size_t colon = dirs.find(':', start);
+    const std::string dir = dirs.substr(start, colon - start);
+    const std::string candidate = (dir.empty() ? "." : dir) + "/promtool";
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return {};
+}
+
+struct PromtoolResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// `promtool check metrics` with the exposition on its stdin.
+PromtoolResult promtool_check(const std::string& promtool, const std::string& exposition) {
+  char name[] = "/tmp/mixcast-metrics-XXXXXX";
+  const int fd = mkstemp(name);
+  if (fd < 0) return {};
+  {
+    std::ofstream out(name, std::ios::binary);
+    out << exposition;
+  }
+  close(fd);
+  const std::string command = "'" + promtool + "' check metrics < '" + name + "' 2>&1";
+  PromtoolResult result;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+      result.output.append(buffer, n);
+    const int status = pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  unlink(name);
+  return result;
+}
+
+// What the server's /metrics will hold, with awkward values where they can be.
+std::string realistic_exposition() {
+  MetricsWriter w;
+  w.family("mixcast_build_info", "The version of mixcast running.", MetricType::Gauge);
+  w.sample({{"version", "0.1.0"}}, 1);
+  w.family("mixcast_rooms", "Rooms open now.", MetricType::Gauge);
+  w.sample({}, 2);
+  w.family("mixcast_participants", "Participants in a room now.", MetricType::Gauge);
+  w.sample({{"room", "demo"}}, 3);
+  w.sample({{"room", "caf\xc3\xa9 \"quoted\" back\\slash\nnew line"}}, 0);
+  w.sample({{"room", "bad\xff utf-8"}}, 1);
+  w.family("mixcast_output_state", "1 for the state each output of a room is in, else 0.",
+           MetricType::Gauge);
+  for (const char* output : {"rtmp0", "hls"})
+    for (const char* state : {"starting", "running", "retrying", "stopped"})
+      w.sample({{"room", "demo"}, {"output", output}, {"state", state}},
+               std::string(state) == "running" ? 1 : 0);
+  w.family("mixcast_output_bytes_total", "Bytes an output has sent.", MetricType::Counter);
+  w.sample({{"room", "demo"}, {"output", "rtmp0"}, {"kind", "rtmp"}}, std::uint64_t{1234567890123});
+  w.sample({{"room", "demo"}, {"output", "hls"}, {"kind", "hls"}}, 0);
+  w.family("mixcast_recordings_active", "Recordings running now.", MetricType::Gauge);
+  w.family("mixcast_http_requests_total", "HTTP requests by route, method and status.",
+           MetricType::Counter);
+  w.sample({{"route", route_label("GET", "/api/v1/rooms/demo/stats")},
+            {"method", method_label("GET")},
+            {"status", "200"}},
+           17);
+  w.sample({{"route", route_label("BREW", "/../../etc/passwd")},
+            {"method", method_label("BREW")},
+            {"status", "405"}},
+           1);
+  w.family("mixcast_audio_level_dbfs", "Mixed audio level of a room, dBFS.", MetricType::Gauge);
+  w.sample({{"room", "demo"}}, -23.25);
+  w.sample({{"room", "silent"}}, -std::numeric_limits<double>::infinity());
+  w.sample({{"room", "new"}}, std::numeric_limits<double>::quiet_NaN());
+  write_process_metrics(w, read_process_stats());
+  return w.text();
+}
+
+TEST(Promtool, AcceptsTheWritersExposition) {
+  const std::string promtool = find_promtool();
+  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  const std::string text = realistic_exposition();
+  const auto result = promtool_check(promtool, text);
+  EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- exposition:\n" << text;
+  EXPECT_EQ(result.output, "") << "\n--- exposition:\n" << text;
+  // The process families are there with their samples.
+  for (const char* name :
+       {"\nprocess_cpu_seconds_total ", "\nprocess_resident_memory_bytes ", "\nprocess_open_fds ",
+        "\nprocess_threads ", "\nprocess_start_time_seconds "})
+    EXPECT_NE(text.find(name), std::string::npos) << name;
+}
+
+TEST(Promtool, AcceptsProcessFamiliesWithoutSamples) {
+  const std::string promtool = find_promtool();
+  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  MetricsWriter w;
+  write_process_metrics(w, std::nullopt);
+  const auto result = promtool_check(promtool, w.text());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "");
+}
+
+// The check above is only worth something if promtool does complain.
+TEST(Promtool, ComplainsAboutABadExposition) {
+  const std::string promtool = find_promtool();
+  if (promtool.empty()) GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  const auto lint = promtool_check(promtool,
+                                   "# HELP mixcast_output_bytes Bytes sent.\n"
+                                   "# TYPE mixcast_output_bytes counter\n"
+                                   "mixcast_output_bytes 5\n");
+  EXPECT_NE(lint.exit_code, 0) << lint.output;
+  EXPECT_NE(lint.output.find("_total"), std::string::npos) << lint.output;
+
+  const auto parse = promtool_check(promtool,
+                                    "# HELP mixcast_rooms Rooms.\n"
+                                    "# TYPE mixcast_rooms gauge\n"
+                                    "mixcast_rooms{room=\"a\nb\"} 1\n");
+  EXPECT_NE(parse.exit_code, 0) << parse.output;
+  EXPECT_NE(parse.output.find("pars"), std::string::npos) << parse.output;
+}
