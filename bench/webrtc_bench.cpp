@@ -63,6 +63,7 @@ regions:
 std::string config(bool recording, const std::vector<std::string>& files) {
   std::string yaml = R"(log_level: warning
 http: {address: 0.0.0.0, port: {port}}
+auth: none  # inside the bench's own network namespace
 media: {width: 1280, height: 720, fps: 30, video_bitrate_kbps: 2500, audio_bitrate_kbps: 128,
         keyframe_interval_s: 2, video_encoder: x264, audio_encoder: aac{mixer}}
 paths:

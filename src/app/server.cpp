@@ -93,7 +93,10 @@ LoadedConfig load_everything(const std::string& config_path) {
 }
 
 Server::Server(LoadedConfig loaded)
-    : loaded_(std::move(loaded)), registry_(loaded_.config, *this) {
+    : loaded_(std::move(loaded)),
+      access_(with_environment(loaded_.config.auth, g_getenv("MIXCAST_API_KEYS"),
+                               g_getenv("MIXCAST_TOKEN_SECRET"), generated_secret_)),
+      registry_(loaded_.config, *this) {
   loop_ = g_main_loop_new(nullptr, FALSE);
 }
 
@@ -138,7 +141,31 @@ bool Server::start() {
     HttpServer::Dirs dirs{
         absolute_path(c.paths.hls), absolute_path(c.paths.recordings),
         absolute_path(std::filesystem::path(c.file).parent_path().string() + "/../web")};
-    http_ = std::make_unique<HttpServer>(c.http, dirs, *this, *this);
+    // With no admin keys nothing is protected: only this machine may reach
+    // it, unless the config says so in as many words.
+    const AuthConfig& auth = access_.config();
+    if (!access_.enabled() && !auth.none && !is_loopback_address(c.http.address)) {
+      LOG_ERROR << "http.address " << c.http.address
+                << " is not a loopback address and no admin API keys are configured: set "
+                   "auth.api_keys (or MIXCAST_API_KEYS), or write 'auth: none' to serve "
+                   "everyone without credentials";
+      return false;
+    }
+    if (access_.enabled())
+      LOG_INFO << "auth: " << auth.api_keys.size()
+               << " admin API key(s); join tokens required on WHIP, WHEP, the WebSocket and the "
+                  "pages; HLS "
+               << (auth.hls_public ? "public" : "needs a token")
+               << (generated_secret_ ? "; no token_secret set: tokens minted now are valid until "
+                                       "the server restarts"
+                                     : "");
+    else if (auth.none)
+      LOG_WARN << "auth: none (as configured): every endpoint is open to whoever reaches "
+               << c.http.address;
+    else
+      LOG_INFO << "auth: off (no admin API keys): serving " << c.http.address
+               << " only, every endpoint open to local clients";
+    http_ = std::make_unique<HttpServer>(c.http, dirs, *this, *this, access_);
     // RFC 9725: WHIP/WHEP clients learn the ICE servers from Link headers.
     std::vector<std::string> links;
     for (const auto& url : c.webrtc.stun_servers)
@@ -327,6 +354,8 @@ void Server::ws_message(WebSocketClient& client, const WsMessage& message) {
       client.send_error(409, "this WebSocket is already in room '" + peer.room + "'");
       return;
     }
+    std::string display_name;
+    if (!ws_authorize(client, message, AccessNeed::subscribe(message.room), display_name)) return;
     ApiError refused;
     if (!registry_.for_join(message.room, refused)) {
       client.send_error(refused.status(), refused.message);
@@ -378,6 +407,12 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
     return;
   }
   const Session kind = message.role == "viewer" ? Session::Viewer : Session::Publisher;
+  std::string display_name = message.name;
+  if (!ws_authorize(client, message,
+                    kind == Session::Viewer ? AccessNeed::subscribe(message.room)
+                                            : AccessNeed::publish(message.room),
+                    display_name))
+    return;
   const uint64_t id = client.id();
   peer.joining = true;
   peer.kind = kind;
@@ -388,7 +423,7 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
   };
   const std::string room_name = message.room;
   start_session(
-      kind, room_name, message.name, message.sdp, std::move(*offer), on_candidate,
+      kind, room_name, display_name, message.sdp, std::move(*offer), on_candidate,
       [this, id, room_name, kind](int status, const std::string& body, const std::string& session) {
         auto it = ws_peers_.find(id);
         if (it == ws_peers_.end()) {
@@ -418,6 +453,24 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
           if (auto state = room(room_name)) p.client->send(room_state_message(*state));
         }
       });
+}
+
+bool Server::ws_authorize(WebSocketClient& client, const WsMessage& message,
+                          const AccessNeed& need, std::string& display_name) {
+  if (!access_.enabled()) return true;
+  const std::string& token = client.url_token().empty() ? message.token : client.url_token();
+  std::optional<std::string_view> credential;
+  if (!token.empty()) credential = token;
+  const AccessDecision decision =
+      access_.check(credential, need, static_cast<int64_t>(g_get_real_time() / 1000000));
+  if (!decision.allowed) {
+    client.send_error(decision.status, decision.message);
+    return false;
+  }
+  // The token names its bearer; the message's name is only a fallback.
+  if (decision.grant)
+    display_name = decision.grant->name.empty() ? decision.grant->identity : decision.grant->name;
+  return true;
 }
 
 void Server::ws_leave(uint64_t client, const std::string& reason) {

@@ -121,7 +121,15 @@ class Server : public HttpServer::Backend,
     std::vector<std::pair<int, std::string>> early_candidates;
   };
 
+  // Whether the WebSocket client may do `need`: its URL's token, else the
+  // message's. Sends the error and returns false when not.
+  bool ws_authorize(WebSocketClient& client, const WsMessage& message, const AccessNeed& need,
+                    std::string& display_name);
+  std::string metrics_text() override;
+
   LoadedConfig loaded_;
+  bool generated_secret_ = false;
+  AccessControl access_;
   std::map<uint64_t, WsPeer> ws_peers_;
   std::unique_ptr<HttpServer> http_;
   RoomRegistry registry_;

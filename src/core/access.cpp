@@ -1,5 +1,7 @@
 #include "core/access.h"
 
+#include <openssl/rand.h>
+
 namespace mixcast {
 
 namespace {
@@ -57,6 +59,39 @@ AccessDecision AccessControl::check(std::optional<std::string_view> credential,
 std::string AccessControl::mint(const JoinGrant& grant, int64_t now, int64_t ttl_s,
                                 std::string& error) const {
   return mint_join_token(grant, config_.token_secret, now, ttl_s, error);
+}
+
+AuthConfig with_environment(AuthConfig config, const char* env_keys, const char* env_secret,
+                            bool& generated_secret) {
+  generated_secret = false;
+  if (env_keys) {
+    std::string_view rest = env_keys;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view key = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      while (!key.empty() && (key.front() == ' ' || key.front() == '\t')) key.remove_prefix(1);
+      while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.remove_suffix(1);
+      if (!key.empty()) config.api_keys.emplace_back(key);
+    }
+  }
+  if (config.token_secret.empty() && env_secret && *env_secret) config.token_secret = env_secret;
+  if (config.enabled() && config.token_secret.empty()) {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) == 1) {
+      static const char* hex = "0123456789abcdef";
+      for (unsigned char b : bytes) {
+        config.token_secret += hex[b >> 4];
+        config.token_secret += hex[b & 15];
+      }
+      generated_secret = true;
+    }
+  }
+  return config;
+}
+
+bool is_loopback_address(std::string_view address) {
+  return address == "::1" || address == "localhost" || address.rfind("127.", 0) == 0;
 }
 
 std::string www_authenticate(const AccessDecision& refused) {

@@ -58,6 +58,16 @@ class AccessControl {
   AuthConfig config_;
 };
 
+// `config` with the keys of the environment added (MIXCAST_API_KEYS,
+// comma-separated; MIXCAST_TOKEN_SECRET when the config has no secret), and
+// a random secret for this run when keys are set but no secret is.
+// `generated_secret` says whether that happened.
+AuthConfig with_environment(AuthConfig config, const char* env_keys, const char* env_secret,
+                            bool& generated_secret);
+
+// 127.0.0.0/8, ::1 and "localhost": addresses only this machine reaches.
+bool is_loopback_address(std::string_view address);
+
 // The WWW-Authenticate header of a 401 (RFC 6750).
 std::string www_authenticate(const AccessDecision& refused);
 

@@ -22,6 +22,15 @@ struct InputCounters {
   uint64_t absorbed_events = 0;         // EOS, flushes, segments kept from the mixers
 
   uint64_t dropped() const { return dropped_untimestamped + dropped_backwards; }
+  InputCounters& operator+=(const InputCounters& o) {
+    passed += o.passed;
+    dropped_untimestamped += o.dropped_untimestamped;
+    dropped_backwards += o.dropped_backwards;
+    repaired_untimestamped += o.repaired_untimestamped;
+    rebased += o.rebased;
+    absorbed_events += o.absorbed_events;
+    return *this;
+  }
   uint64_t repaired() const { return repaired_untimestamped + rebased; }
 };
 

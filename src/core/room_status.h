@@ -52,6 +52,10 @@ struct RoomStatus {
   std::vector<ParticipantStatus> participants;
   std::vector<OutputStatus> outputs;
   std::vector<Tile> tiles;  // where each participant is in the picture now
+  size_t viewers = 0;       // WHEP and WebSocket viewers now
+  // Since the room started, everyone who was or is in it (metrics counters).
+  InputCounters video_input_total;
+  InputCounters audio_input_total;
 };
 
 // What changed in a room. WebSocket clients get each as a message whose

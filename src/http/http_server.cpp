@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/http_route.h"
 #include "core/log.h"
 #include "http/json_util.h"
 #include "http/reply.h"
@@ -39,8 +40,9 @@ bool safe_relative(const std::string& relative) {
 
 }  // namespace
 
-HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api)
-    : config_(config), dirs_(std::move(dirs)), backend_(backend), rest_(api) {}
+HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api,
+                       const AccessControl& access)
+    : config_(config), dirs_(std::move(dirs)), backend_(backend), rest_(api), access_(access) {}
 
 HttpServer::~HttpServer() {
   ws_clients_.clear();
@@ -51,6 +53,9 @@ bool HttpServer::start(std::string& error) {
   server_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixcast", nullptr)));
   soup_server_add_handler(server_.get(), nullptr, &HttpServer::on_request, this, nullptr);
   soup_server_add_early_handler(server_.get(), nullptr, &HttpServer::on_early, this, nullptr);
+  request_finished_.emplace(server_.get(),
+                            g_signal_connect(server_.get(), "request-finished",
+                                             G_CALLBACK(&HttpServer::on_request_finished), this));
   // Any origin: the pages may be served from elsewhere, and joining needs an
   // offer anyway (no cookies or credentials are involved).
   soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr,
@@ -83,6 +88,78 @@ void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* pat
   static_cast<HttpServer*>(data)->handle(msg, path ? path : "/", query);
 }
 
+void HttpServer::on_request_finished(SoupServer*, SoupServerMessage* msg, gpointer data) {
+  auto* self = static_cast<HttpServer*>(data);
+  GUri* uri = soup_server_message_get_uri(msg);
+  const char* path = uri ? g_uri_get_path(uri) : "/";
+  const char* method = soup_server_message_get_method(msg);
+  RequestKey key{route_label(method ? method : "", path ? path : "/"),
+                 std::string(method_label(method ? method : "")),
+                 static_cast<int>(soup_server_message_get_status(msg))};
+  ++self->request_counts_[key];
+}
+
+namespace {
+
+std::string query_value(GHashTable* query, const char* name) {
+  const char* value = query ? static_cast<const char*>(g_hash_table_lookup(query, name)) : nullptr;
+  return value ? value : "";
+}
+
+// The room named by a path's first segment after `prefix` ("/whip/r1/s" -> "r1").
+std::string room_after(const std::string& path, size_t prefix) {
+  const size_t slash = path.find('/', prefix);
+  return path.substr(prefix, slash == std::string::npos ? std::string::npos : slash - prefix);
+}
+
+bool is_page(const std::string& path) {
+  return path == "/" || (path.size() > 5 && path.compare(path.size() - 5, 5, ".html") == 0);
+}
+
+}  // namespace
+
+bool HttpServer::authorize(SoupServerMessage* msg, const std::string& path, GHashTable* query,
+                           AccessDecision& decision) {
+  decision = AccessDecision::allow();
+  if (!access_.enabled()) return true;
+  std::optional<AccessNeed> need;
+  if (path.rfind("/api/v1/", 0) == 0 || path.rfind("/recordings/", 0) == 0 || path == "/metrics")
+    need = AccessNeed::admin();
+  else if (path.rfind("/whip/", 0) == 0)
+    need = AccessNeed::publish(room_after(path, 6));
+  else if (path.rfind("/whep/", 0) == 0)
+    need = AccessNeed::subscribe(room_after(path, 6));
+  else if (path.rfind("/hls/", 0) == 0 && !access_.hls_public())
+    need = AccessNeed::subscribe(room_after(path, 5));
+  else if (is_page(path))
+    need = AccessNeed::page(query_value(query, "room"));
+  if (!need) return true;  // health, scripts, styles: nothing to protect
+
+  // RFC 6750: the Authorization header; ?token= where a browser cannot set
+  // headers (a page's URL, a player's segment requests).
+  const char* header = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+                                                    "Authorization");
+  std::optional<std::string_view> credential;
+  const std::string from_query = query_value(query, "token");
+  if (header) {
+    credential = bearer_token(header);
+    if (!credential) {
+      decision = AccessDecision{false, 401, "the Authorization header must be 'Bearer <token>'",
+                                false, std::nullopt};
+    }
+  } else if (!from_query.empty() && need->kind != AccessNeed::Kind::Admin) {
+    credential = from_query;
+  }
+  if (!header || credential)
+    decision = access_.check(credential, *need, static_cast<int64_t>(g_get_real_time() / 1000000));
+  if (decision.allowed) return true;
+  if (decision.status == 401)
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                                 "WWW-Authenticate", www_authenticate(decision).c_str());
+  send_json_error(msg, decision.status, decision.message);
+  return false;
+}
+
 // Runs once the headers are in: a body over the cap is refused before it is read.
 void HttpServer::on_early(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer) {
   const goffset length =
@@ -108,12 +185,14 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     return;
   }
+  AccessDecision access;
+  if (!authorize(msg, path, query, access)) return;
   if (path.rfind("/whip/", 0) == 0) {
-    serve_session(msg, Backend::Session::Publisher, method, path.substr(6), query);
+    serve_session(msg, Backend::Session::Publisher, method, path.substr(6), query, access);
     return;
   }
   if (path.rfind("/whep/", 0) == 0) {
-    serve_session(msg, Backend::Session::Viewer, method, path.substr(6), query);
+    serve_session(msg, Backend::Session::Viewer, method, path.substr(6), query, access);
     return;
   }
   if (path.rfind("/api/v1/", 0) == 0) {
@@ -126,6 +205,11 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
   }
   if (path == "/healthz") {
     send_json(msg, SOUP_STATUS_OK, "{\"status\": \"ok\"}");
+  } else if (path == "/metrics") {
+    const std::string text = backend_.metrics_text();
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    soup_server_message_set_response(msg, "text/plain; version=0.0.4; charset=utf-8",
+                                     SOUP_MEMORY_COPY, text.data(), text.size());
   } else if (path.rfind("/hls/", 0) == 0) {
     serve_file(msg, dirs_.hls, path.substr(5));
   } else if (path.rfind("/recordings/", 0) == 0) {
@@ -145,7 +229,7 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
 // then PATCH (trickle ICE) and DELETE the session URL from Location.
 void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
                                const std::string& method, const std::string& rest,
-                               GHashTable* query) {
+                               GHashTable* query, const AccessDecision& access) {
   const std::string prefix = kind == Backend::Session::Publisher ? "/whip/" : "/whep/";
   const std::string protocol = kind == Backend::Session::Publisher ? "WHIP" : "WHEP";
   const size_t slash = rest.find('/');
@@ -168,13 +252,14 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
       send_json_error(msg, SOUP_STATUS_BAD_REQUEST, "bad SDP offer: " + error);
       return;
     }
-    const char* name =
-        query ? static_cast<const char*>(g_hash_table_lookup(query, "name")) : nullptr;
+    // A join token names its bearer; without one, ?name= does.
+    std::string name = query_value(query, "name");
+    if (access.grant) name = access.grant->name.empty() ? access.grant->identity : access.grant->name;
     // The answer waits for ICE gathering: hold the request until then.
     soup_server_message_pause(msg);
     g_object_ref(msg);
     backend_.session_offer(
-        kind, room, name ? name : "", text, std::move(*offer),
+        kind, room, name, text, std::move(*offer),
         [msg, room, prefix, links = ice_links_](int status, const std::string& answer,
                                                 const std::string& id) {
           if (status == SOUP_STATUS_CREATED) {
@@ -232,12 +317,21 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
   send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed here");
 }
 
-void HttpServer::on_websocket(SoupServer*, SoupServerMessage*, const char*,
+void HttpServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
                               SoupWebsocketConnection* connection, gpointer data) {
   auto* self = static_cast<HttpServer*>(data);
   const uint64_t id = self->next_ws_client_++;
   WebSocketClient::Handler& handler = *self;
-  self->ws_clients_.emplace(id, std::make_unique<WebSocketClient>(id, connection, handler));
+  auto client = std::make_unique<WebSocketClient>(id, connection, handler);
+  // A browser cannot set headers on a WebSocket: its token comes in the URL
+  // (or later in the join message). It is checked per message, by room.
+  GUri* uri = soup_server_message_get_uri(msg);
+  if (const char* query = uri ? g_uri_get_query(uri) : nullptr) {
+    std::unique_ptr<GHashTable, decltype(&g_hash_table_unref)> fields(
+        g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr), &g_hash_table_unref);
+    if (fields) client->set_url_token(query_value(fields.get(), "token"));
+  }
+  self->ws_clients_.emplace(id, std::move(client));
 }
 
 void HttpServer::on_ws_message(WebSocketClient& client, const WsMessage& message) {

@@ -14,6 +14,7 @@
 
 #include "base/glib_ptr.h"
 #include "base/lifetime.h"
+#include "core/access.h"
 #include "core/config.h"
 #include "core/room_status.h"
 #include "core/sdp_offer.h"
@@ -43,6 +44,10 @@ class HttpServer final : private WebSocketClient::Handler {
     virtual bool session_trickle(Session kind, const std::string& room, const std::string& session,
                                  const std::vector<std::pair<int, std::string>>& candidates) = 0;
 
+    // The Prometheus exposition of /metrics (`http` holds this server's own
+    // request counts).
+    virtual std::string metrics_text() = 0;
+
     // WebSocket clients of /ws. `client` stays valid until ws_closed returns.
     virtual void ws_message(WebSocketClient& client, const WsMessage& message) = 0;
     virtual void ws_closed(WebSocketClient& client) = 0;
@@ -57,7 +62,8 @@ class HttpServer final : private WebSocketClient::Handler {
     std::string web;         // static pages
   };
 
-  HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api);
+  HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api,
+             const AccessControl& access);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -69,6 +75,16 @@ class HttpServer final : private WebSocketClient::Handler {
   // The URL operators open (public_url or http://address:port).
   std::string base_url() const;
 
+  // Requests answered so far, by route template (core/http_route), method
+  // and status: bounded whatever clients send.
+  struct RequestKey {
+    std::string route;
+    std::string method;
+    int status = 0;
+    auto operator<=>(const RequestKey&) const = default;
+  };
+  const std::map<RequestKey, uint64_t>& request_counts() const { return request_counts_; }
+
  private:
   static void on_request(SoupServer* server, SoupServerMessage* msg, const char* path,
                          GHashTable* query, gpointer self);
@@ -76,18 +92,26 @@ class HttpServer final : private WebSocketClient::Handler {
   void serve_file(SoupServerMessage* msg, const std::string& root, const std::string& relative);
   void serve_listing(SoupServerMessage* msg, const std::string& dir, const std::string& prefix);
   void serve_session(SoupServerMessage* msg, Backend::Session kind, const std::string& method,
-                     const std::string& rest, GHashTable* query);
+                     const std::string& rest, GHashTable* query, const AccessDecision& access);
   static void on_websocket(SoupServer* server, SoupServerMessage* msg, const char* path,
                            SoupWebsocketConnection* connection, gpointer self);
   void on_ws_message(WebSocketClient& client, const WsMessage& message) override;
   void on_ws_closed(WebSocketClient& client) override;
   static void on_early(SoupServer* server, SoupServerMessage* msg, const char* path,
                        GHashTable* query, gpointer self);
+  static void on_request_finished(SoupServer* server, SoupServerMessage* msg, gpointer self);
+  // Answers 401/403 and returns false unless the request may go on; the
+  // decision (with the join token's grant) is kept in `decision`.
+  bool authorize(SoupServerMessage* msg, const std::string& path, GHashTable* query,
+                 AccessDecision& decision);
 
   HttpConfig config_;
   Dirs dirs_;
   Backend& backend_;
   RestApi rest_;
+  const AccessControl& access_;
+  std::map<RequestKey, uint64_t> request_counts_;
+  std::optional<SignalConnection> request_finished_;
   GObjectPtr<SoupServer> server_;
   int bound_port_ = 0;
   std::vector<std::string> ice_links_;

@@ -278,7 +278,8 @@ std::optional<WsMessage> parse_ws_message(std::string_view text, std::string& er
                              {"name", &m.name},
                              {"role", &m.role},
                              {"sdp", &m.sdp},
-                             {"candidate", &m.candidate}})
+                             {"candidate", &m.candidate},
+                             {"token", &m.token}})
     if (!read_string(object, name, *field, error)) return std::nullopt;
   if (m.type.empty()) {
     error = "a message needs a string 'type'";

@@ -89,6 +89,7 @@ struct WsMessage {
   std::string sdp;
   int mline = 0;
   std::string candidate;
+  std::string token;  // join/watch: a join token, when the URL had none
 };
 // Messages over this size are refused with an error (413).
 constexpr size_t kMaxWsMessageBytes = 64 * 1024;

@@ -31,6 +31,9 @@ class WebSocketClient {
   WebSocketClient& operator=(const WebSocketClient&) = delete;
 
   uint64_t id() const { return id_; }
+  // The join token of the connection's URL (?token=), "" when none.
+  const std::string& url_token() const { return url_token_; }
+  void set_url_token(std::string token) { url_token_ = std::move(token); }
   bool open() const;
   void send(const std::string& json);
   // {"type": "error", "code": <code>, "message": <message>}
@@ -48,6 +51,7 @@ class WebSocketClient {
   SignalConnection message_signal_;
   SignalConnection closed_signal_;
   bool closed_reported_ = false;
+  std::string url_token_;
 };
 
 }  // namespace mixcast

@@ -368,6 +368,8 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
   members_.erase(it);
   for (auto* guard : {gone->video_guard.get(), gone->audio_guard.get()})
     if (guard) guard->close();
+  if (gone->video_guard) departed_video_input_ += gone->video_guard->counters();
+  if (gone->audio_guard) departed_audio_input_ += gone->audio_guard->counters();
   gone->return_video.unlink();
   unlink_from_peer(gone->return_vp8_pad);
   video_mix_->remove_input(id);
@@ -962,8 +964,13 @@ RoomStatus Room::status() const {
     p.source = member.source_uri;
     if (member.video_guard) p.video_input = member.video_guard->counters();
     if (member.audio_guard) p.audio_input = member.audio_guard->counters();
+    s.video_input_total += p.video_input;
+    s.audio_input_total += p.audio_input;
     s.participants.push_back(p);
   }
+  s.video_input_total += departed_video_input_;
+  s.audio_input_total += departed_audio_input_;
+  s.viewers = viewers_.size();
   for (const auto& output : outputs_) s.outputs.push_back(output->status());
   return s;
 }

@@ -240,6 +240,9 @@ class Room : public Participant::Listener, public Output::Listener {
   GObjectPtr<GFileMonitor> layout_monitor_;
   SourceId layout_reload_;
   bool stopping_ = false;
+  // What the input guards of participants who left counted (metrics).
+  InputCounters departed_video_input_;
+  InputCounters departed_audio_input_;
   Lifetime lifetime_;
 };
 

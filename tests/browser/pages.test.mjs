@@ -19,6 +19,7 @@ if (!binary) throw new Error('usage: pages.test.mjs MIXCAST_BINARY');
 // and seat 1 the right half. Red, a test source, takes seat 0.
 const config = `log_level: info
 http: {address: 0.0.0.0, port: {port}}
+auth: none  # inside the test's own network namespace
 media: {width: 640, height: 360, fps: 30, video_bitrate_kbps: 800}
 paths:
   layouts: {root}/config/layouts

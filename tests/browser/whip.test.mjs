@@ -36,6 +36,7 @@ const [width, height] = (process.env.MIXCAST_WHIP_CANVAS || '640x360').split('x'
 const bitrate = process.env.MIXCAST_WHIP_CANVAS ? '' : ', video_bitrate_kbps: 800';
 const config = `log_level: info
 http: {address: 0.0.0.0, port: {port}}
+auth: none  # inside the test's own network namespace
 media: {width: ${width}, height: ${height}, fps: 30${bitrate}}
 paths:
   layouts: {root}/config/layouts

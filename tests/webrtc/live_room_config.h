@@ -23,7 +23,9 @@ inline std::string live_room_config(const LiveRoom& room = {}) {
                         (room.recording ? "true" : "false") + "}";
   if (!room.rtmp.empty()) outputs += ", rtmp: " + room.rtmp;
   return "log_level: info\n"
+         // Inside the test's own network namespace: nobody else can reach it.
          "http: {address: 0.0.0.0, port: {port}}\n"
+         "auth: none\n"
          "media: {" +
          media +
          "}\n"

@@ -1,0 +1,79 @@
+// /metrics: the Prometheus exposition of the rooms, outputs, HTTP requests,
+// webhooks and the process. Labels are rooms, outputs and route templates,
+// all bounded (rooms made on demand are capped; routes are templates).
+#include "app/server.h"
+#include "core/metrics.h"
+#include "core/process_stats.h"
+
+namespace mixcast {
+
+std::string Server::metrics_text() {
+  const std::vector<RoomStatus> statuses = rooms();
+  MetricsWriter w;
+  w.family("mixcast_rooms", "Rooms open now.", MetricType::Gauge);
+  w.sample({}, statuses.size());
+
+  w.family("mixcast_participants", "Participants (WebRTC guests and sources) in the room now.",
+           MetricType::Gauge);
+  for (const auto& r : statuses) w.sample({{"room", r.name}}, r.participants.size());
+  w.family("mixcast_viewers", "WHEP and WebSocket viewers of the room now.", MetricType::Gauge);
+  for (const auto& r : statuses) w.sample({{"room", r.name}}, r.viewers);
+
+  w.family("mixcast_video_frames_encoded_total", "Frames of the room's programme encoded.",
+           MetricType::Counter);
+  for (const auto& r : statuses) w.sample({{"room", r.name}}, r.video_frames_encoded);
+  w.family("mixcast_core_rebuilds_total",
+           "Times the room's mixing core was rebuilt after an error or a stall.",
+           MetricType::Counter);
+  for (const auto& r : statuses) w.sample({{"room", r.name}}, r.core_rebuilds);
+
+  w.family("mixcast_input_dropped_total",
+           "Buffers of participants kept from the mixers (no timestamp, or going backwards).",
+           MetricType::Counter);
+  for (const auto& r : statuses) {
+    w.sample({{"room", r.name}, {"stream", "video"}}, r.video_input_total.dropped());
+    w.sample({{"room", r.name}, {"stream", "audio"}}, r.audio_input_total.dropped());
+  }
+  w.family("mixcast_input_repaired_total",
+           "Buffers of participants given a timestamp or moved back to the room's clock.",
+           MetricType::Counter);
+  for (const auto& r : statuses) {
+    w.sample({{"room", r.name}, {"stream", "video"}}, r.video_input_total.repaired());
+    w.sample({{"room", r.name}, {"stream", "audio"}}, r.audio_input_total.repaired());
+  }
+
+  static const OutputState kStates[] = {OutputState::Starting, OutputState::Live,
+                                        OutputState::Retrying, OutputState::Failed,
+                                        OutputState::Stopped};
+  w.family("mixcast_output_state", "1 for the state each output is in, 0 for the others.",
+           MetricType::Gauge);
+  for (const auto& r : statuses)
+    for (const auto& o : r.outputs)
+      for (OutputState state : kStates) {
+        const std::string name = to_string(state);
+        w.sample({{"room", r.name}, {"output", o.name}, {"kind", o.kind}, {"state", name}},
+                 o.state == state ? 1 : 0);
+      }
+  w.family("mixcast_output_bytes_total", "Bytes an output wrote or sent.", MetricType::Counter);
+  for (const auto& r : statuses)
+    for (const auto& o : r.outputs)
+      w.sample({{"room", r.name}, {"output", o.name}, {"kind", o.kind}}, o.bytes);
+  w.family("mixcast_output_reconnect_attempt",
+           "Reconnect attempts of an output since it was last live.", MetricType::Gauge);
+  for (const auto& r : statuses)
+    for (const auto& o : r.outputs)
+      w.sample({{"room", r.name}, {"output", o.name}, {"kind", o.kind}}, o.attempt);
+
+  w.family("mixcast_http_requests_total", "HTTP requests answered, by route template.",
+           MetricType::Counter);
+  if (http_)
+    for (const auto& [key, count] : http_->request_counts()) {
+      const std::string status = std::to_string(key.status);
+      w.sample({{"route", key.route}, {"method", key.method}, {"status", status}}, count);
+    }
+
+  write_process_metrics(w, read_process_stats());
+  return w.text();
+}
+
+}  // namespace mixcast
