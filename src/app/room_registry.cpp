@@ -48,6 +48,7 @@ ApiResult RoomRegistry::create(const RoomConfig& config, Origin origin) {
   Entry& entry = rooms_[config.name];
   entry.room = std::move(room);
   entry.origin = origin;
+  listener_.on_room_opened(config.name);
   if (origin == Origin::OnDemand) {
     LOG_INFO << "room " << config.name << " created on demand (layout " << config.layout << ")";
     // Closes again if the join that made it fails and nobody comes.

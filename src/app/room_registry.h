@@ -26,6 +26,8 @@ class RoomRegistry : private Room::Listener {
     // Builds a room (not started); throws ApiError or std::exception.
     virtual std::unique_ptr<Room> make_room(const RoomConfig& config, Room::Listener& events) = 0;
     virtual void on_room_event(const std::string& room, const RoomEvent& event) = 0;
+    // The room started (from the config, the API or a join).
+    virtual void on_room_opened(const std::string& room) = 0;
     // The room is leaving the registry (deleted, idle, or the server stops);
     // its outputs are being finished. The name is free again at once.
     virtual void on_room_closing(const std::string& room, const std::string& why) = 0;

@@ -15,6 +15,31 @@
 
 namespace mixcast {
 
+namespace {
+
+// The webhook of a room event (Standard Webhooks' dotted names), or nullptr
+// for events that are only of interest to the room's WebSocket clients.
+const char* webhook_type(RoomEventKind kind) {
+  switch (kind) {
+    case RoomEventKind::ParticipantJoined:
+      return "participant.joined";
+    case RoomEventKind::ParticipantLeft:
+      return "participant.left";
+    case RoomEventKind::OutputState:
+      return "output.state_changed";
+    case RoomEventKind::LayoutChanged:
+      return "layout.changed";
+    case RoomEventKind::RoomError:
+      return "room.error";
+    case RoomEventKind::RoomRecovered:
+      return "room.recovered";
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
 std::string absolute_path(const std::string& path) {
   return std::filesystem::absolute(path).lexically_normal().string();
 }
@@ -88,6 +113,16 @@ LoadedConfig load_everything(const std::string& config_path) {
       }
     }
   }
+  // Webhook URLs and secrets are checked with the sender's own rules.
+  IssueList webhook_issues;
+  validate(out.config.webhooks, webhook_issues);
+  for (FileIssue issue : webhook_issues.issues()) {
+    const FilePos pos = out.config.position_of(issue.field);
+    issue.file = out.config.file;
+    issue.line = pos.line;
+    issue.column = pos.column;
+    issues.add(std::move(issue));
+  }
   issues.throw_if_any();
   return out;
 }
@@ -137,6 +172,11 @@ WebRtcSettings Server::webrtc_settings() const {
 bool Server::start() {
   const Config& c = loaded_.config;
   for (const auto& warning : loaded_.warnings) LOG_WARN << warning;
+  if (!c.webhooks.targets.empty()) {
+    webhooks_ = std::make_unique<WebhookSender>(c.webhooks);
+    LOG_INFO << "webhooks: " << c.webhooks.targets.size() << " target(s), at most "
+             << c.webhooks.queue_limit << " events queued per target";
+  }
   if (c.http.enabled) {
     HttpServer::Dirs dirs{
         absolute_path(c.paths.hls), absolute_path(c.paths.recordings),
@@ -502,13 +542,27 @@ void Server::on_room_closing(const std::string& room_name, const std::string& wh
   }
 }
 
+void Server::on_room_opened(const std::string& room_name) {
+  if (!webhooks_) return;
+  JsonWriter out;
+  webhooks_->enqueue(room_name, "room.started",
+                     out.begin_object().field("room", room_name).end_object().text());
+}
+
 void Server::on_room_closed(const std::string& room_name) {
   LOG_INFO << "room " << room_name << ": closed, recordings and playlist finished";
+  if (!webhooks_) return;
+  JsonWriter out;
+  webhooks_->enqueue(room_name, "room.finished",
+                     out.begin_object().field("room", room_name).end_object().text());
 }
 
 void Server::on_room_event(const std::string& room, const RoomEvent& event) {
   LOG_DEBUG << "room " << room << ": event " << to_string(event.kind) << " " << event.id << " "
             << event.name << " " << event.detail;
+  if (webhooks_)
+    if (const char* type = webhook_type(event.kind))
+      webhooks_->enqueue(room, type, room_event_data(room, event));
   const std::string message = room_event_message(event);
   const bool departure =
       event.kind == RoomEventKind::ParticipantLeft || event.kind == RoomEventKind::ViewerLeft;

@@ -12,6 +12,7 @@
 #include "core/layout.h"
 #include "core/profile.h"
 #include "app/room_registry.h"
+#include "app/webhook_sender.h"
 #include "http/http_server.h"
 #include "http/operator_api.h"
 #include "media/room.h"
@@ -85,6 +86,7 @@ class Server : public HttpServer::Backend,
   // RoomRegistry::Listener
   std::unique_ptr<Room> make_room(const RoomConfig& config, Room::Listener& events) override;
   void on_room_event(const std::string& room, const RoomEvent& event) override;
+  void on_room_opened(const std::string& room) override;
   void on_room_closing(const std::string& room, const std::string& why) override;
   void on_room_closed(const std::string& room) override;
 
@@ -132,6 +134,7 @@ class Server : public HttpServer::Backend,
   AccessControl access_;
   std::map<uint64_t, WsPeer> ws_peers_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<WebhookSender> webhooks_;  // when the config has targets
   RoomRegistry registry_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;

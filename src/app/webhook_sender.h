@@ -17,23 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
 #include "core/errors.h"
 
 namespace mixcast {
-
-struct WebhookTarget {
-  std::string url;     // http:// or https://
-  std::string secret;  // whsec_<base64 key>; never logged
-};
-
-struct WebhookConfig {
-  std::vector<WebhookTarget> targets;
-  // Pending events per target; past it the oldest pending event is dropped.
-  size_t queue_limit = 1000;
-  double backoff_initial_s = 1;
-  double backoff_max_s = 30;
-  double timeout_s = 5;  // one attempt, connect to response headers
-};
 
 // Appends one issue per bad field, named under `field` ("webhooks.targets[0].secret").
 void validate(const WebhookConfig& config, IssueList& issues,

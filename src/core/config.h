@@ -35,6 +35,21 @@ struct AuthConfig {
   bool enabled() const { return !none && !api_keys.empty(); }
 };
 
+// Webhooks (app/webhook_sender): signed POSTs of room events.
+struct WebhookTarget {
+  std::string url;     // http:// or https://
+  std::string secret;  // whsec_<base64 key>; never logged
+};
+
+struct WebhookConfig {
+  std::vector<WebhookTarget> targets;
+  // Pending events per target; past it the oldest pending event is dropped.
+  size_t queue_limit = 1000;
+  double backoff_initial_s = 1;
+  double backoff_max_s = 30;
+  double timeout_s = 5;  // one attempt, connect to response headers
+};
+
 // WebRTC participants and viewers (WHIP, WHEP, WebSocket).
 struct WebRtcConfig {
   bool auto_create_rooms = true;     // a join to an unknown room creates it (else 404)
@@ -152,6 +167,7 @@ struct Config {
   double shutdown_timeout_s = 10.0;
   HttpConfig http;
   AuthConfig auth;
+  WebhookConfig webhooks;
   MediaConfig media;
   PathsConfig paths;
   OutputsConfig default_outputs;  // used by rooms that do not set `outputs`

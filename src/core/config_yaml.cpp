@@ -99,13 +99,14 @@ class Parser {
 
   void parse_root(const YAML::Node& root) {
     auto fields = mapping(root, "", to_pos(root.Mark()),
-                          {"log_level", "shutdown_timeout_s", "http", "auth", "media", "paths",
-                           "default_outputs", "webrtc", "rooms"});
+                          {"log_level", "shutdown_timeout_s", "http", "auth", "webhooks", "media",
+                           "paths", "default_outputs", "webrtc", "rooms"});
     if (!fields) return;
     if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
     if (auto e = find(*fields, "shutdown_timeout_s")) read(*e, config_.shutdown_timeout_s);
     if (auto e = find(*fields, "http")) parse_http(*e);
     if (auto e = find(*fields, "auth")) parse_auth(*e);
+    if (auto e = find(*fields, "webhooks")) parse_webhooks(*e);
     if (auto e = find(*fields, "media")) parse_media(*e);
     if (auto e = find(*fields, "paths")) parse_paths(*e);
     // Before rooms whatever the order in the file: rooms inherit from it.
@@ -280,6 +281,30 @@ class Parser {
     int ttl = static_cast<int>(auth.max_token_ttl_s);
     field(*f, "max_token_ttl_s", ttl);
     auth.max_token_ttl_s = ttl;
+  }
+
+  void parse_webhooks(const Entry& entry) {
+    auto f =
+        mapping(entry, {"targets", "queue_limit", "backoff_initial_s", "backoff_max_s", "timeout_s"});
+    if (!f) return;
+    WebhookConfig& w = config_.webhooks;
+    if (const Entry* list = find(*f, "targets"); list && sequence(*list)) {
+      for (std::size_t i = 0; i < list->value.size(); ++i) {
+        Entry item = element(*list, i, list->value[i]);
+        WebhookTarget target;
+        if (auto t = mapping(item, {"url", "secret"})) {
+          field(*t, "url", target.url);
+          field(*t, "secret", target.secret);
+        }
+        w.targets.push_back(std::move(target));
+      }
+    }
+    int limit = static_cast<int>(w.queue_limit);
+    field(*f, "queue_limit", limit);
+    w.queue_limit = limit < 0 ? 0 : static_cast<size_t>(limit);  // validate() says why 0 is wrong
+    field(*f, "backoff_initial_s", w.backoff_initial_s);
+    field(*f, "backoff_max_s", w.backoff_max_s);
+    field(*f, "timeout_s", w.timeout_s);
   }
 
   void parse_webrtc(const Entry& entry) {

@@ -198,9 +198,9 @@ void JsonObjectReader::only(std::initializer_list<std::string_view> known) const
                   "unknown field '" + unknown + "' (expected one of: " + list + ")", unknown);
 }
 
-std::string room_event_message(const RoomEvent& event) {
-  JsonWriter out;
-  out.begin_object().field("type", std::string(to_string(event.kind)));
+namespace {
+
+void write_event_fields(JsonWriter& out, const RoomEvent& event) {
   switch (event.kind) {
     case RoomEventKind::ParticipantJoined:
     case RoomEventKind::Speaking:
@@ -233,6 +233,22 @@ std::string room_event_message(const RoomEvent& event) {
       out.field("reason", event.detail);
       break;
   }
+}
+
+}  // namespace
+
+std::string room_event_message(const RoomEvent& event) {
+  JsonWriter out;
+  out.begin_object().field("type", std::string(to_string(event.kind)));
+  write_event_fields(out, event);
+  out.end_object();
+  return out.text();
+}
+
+std::string room_event_data(const std::string& room, const RoomEvent& event) {
+  JsonWriter out;
+  out.begin_object().field("room", room);
+  write_event_fields(out, event);
   out.end_object();
   return out.text();
 }

@@ -79,6 +79,8 @@ class JsonObjectReader {
 };
 // A room event as the WebSocket message of the same type (docs/http-api.md).
 std::string room_event_message(const RoomEvent& event);
+// The same fields with "room" instead of "type": the data of a webhook.
+std::string room_event_data(const std::string& room, const RoomEvent& event);
 
 // A message from a WebSocket client. Fields a type does not use stay empty.
 struct WsMessage {
