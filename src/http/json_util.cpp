@@ -44,7 +44,11 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
         .field("slot", p.slot)
         .field("has_video", p.has_video)
         .field("speaking", p.speaking)
-        .field("source", p.source);
+        .field("source", p.source)
+        .field("audio_muted", p.audio_muted)
+        .field("video_muted", p.video_muted)
+        .field("volume_db", p.volume_db)
+        .field("pinned", p.pinned);
     out.key("input").begin_object();
     write_input(out, "video", p.video_input);
     write_input(out, "audio", p.audio_input);
@@ -135,6 +139,14 @@ std::string room_event_message(const RoomEvent& event) {
       break;
     case RoomEventKind::RoomRecovered:
       out.field("reason", event.detail);
+      break;
+    case RoomEventKind::ParticipantUpdated:
+      out.field("id", event.id)
+          .field("name", event.name)
+          .field("audio_muted", event.audio_muted)
+          .field("video_muted", event.video_muted)
+          .field("volume_db", event.volume_db)
+          .field("pinned", event.pinned);
       break;
   }
   out.end_object();
