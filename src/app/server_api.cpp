@@ -6,6 +6,7 @@
 
 #include "app/server.h"
 #include "core/log.h"
+#include "core/participant_controls.h"
 #include "core/source_uri.h"
 
 namespace mixcast {
@@ -95,6 +96,34 @@ void Server::delete_room(const std::string& name, Done done) {
 
 ApiResult Server::rebuild_room(const std::string& name) {
   existing_room(name).rebuild_core("asked over the API");
+  return std::nullopt;
+}
+
+ApiResult Server::change_participant(const std::string& room_name, const std::string& id,
+                                     const ParticipantChange& change) {
+  Room& r = existing_room(room_name);
+  // Every value is checked before any is applied: a bad request changes nothing.
+  // (the room checks them again, with the same rules).
+  if (change.name)
+    if (auto bad = validate_display_name(*change.name)) return bad;
+  if (change.volume_db)
+    if (auto bad = validate_volume_db(*change.volume_db)) return bad;
+  bool known = false;
+  for (const auto& p : r.status().participants) known = known || p.id == id;
+  if (!known)
+    return api_error(ErrorKind::NotFound, "no participant '" + id + "' in room '" + room_name + "'");
+  if (change.name)
+    if (auto failed = r.rename_participant(id, *change.name)) return failed;
+  if (change.audio_muted)
+    if (auto failed = r.set_muted(id, Participant::Stream::Audio, *change.audio_muted))
+      return failed;
+  if (change.video_muted)
+    if (auto failed = r.set_muted(id, Participant::Stream::Video, *change.video_muted))
+      return failed;
+  if (change.volume_db)
+    if (auto failed = r.set_volume_db(id, *change.volume_db)) return failed;
+  if (change.pinned)
+    if (auto failed = r.set_pinned(id, *change.pinned)) return failed;
   return std::nullopt;
 }
 

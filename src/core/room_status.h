@@ -35,6 +35,11 @@ struct ParticipantStatus {
   bool has_video = false;
   bool speaking = false;
   std::string source;  // the source URI for URI participants
+  // The operator's controls (core/participant_controls.h).
+  bool audio_muted = false;
+  bool video_muted = false;
+  double volume_db = 0;
+  bool pinned = false;
   // What the input guards kept from the mixers or repaired (media/input_guard).
   InputCounters video_input;
   InputCounters audio_input;
@@ -71,6 +76,7 @@ enum class RoomEventKind {
   ViewerLeft,
   RoomError,
   RoomRecovered,
+  ParticipantUpdated,  // renamed, muted, volume or pin changed
 };
 std::string_view to_string(RoomEventKind kind);
 
@@ -80,6 +86,11 @@ struct RoomEvent {
   std::string name;     // display name; layout name; output name; failing element
   std::string detail;   // why someone left; an error's text
   OutputStatus output;  // OutputState only
+  // ParticipantUpdated only: the participant's controls after the change.
+  bool audio_muted = false;
+  bool video_muted = false;
+  double volume_db = 0;
+  bool pinned = false;
 
   bool is_viewer_event() const {
     return kind == RoomEventKind::ViewerJoined || kind == RoomEventKind::ViewerLeft;

@@ -69,7 +69,11 @@ void write_participant(JsonWriter& out, const ParticipantStatus& p) {
       .field("slot", p.slot)
       .field("has_video", p.has_video)
       .field("speaking", p.speaking)
-      .field("source", p.source);
+      .field("source", p.source)
+      .field("audio_muted", p.audio_muted)
+      .field("video_muted", p.video_muted)
+      .field("volume_db", p.volume_db)
+      .field("pinned", p.pinned);
   out.key("input").begin_object();
   write_input(out, "video", p.video_input);
   write_input(out, "audio", p.audio_input);
@@ -231,6 +235,14 @@ void write_event_fields(JsonWriter& out, const RoomEvent& event) {
       break;
     case RoomEventKind::RoomRecovered:
       out.field("reason", event.detail);
+      break;
+    case RoomEventKind::ParticipantUpdated:
+      out.field("id", event.id)
+          .field("name", event.name)
+          .field("audio_muted", event.audio_muted)
+          .field("video_muted", event.video_muted)
+          .field("volume_db", event.volume_db)
+          .field("pinned", event.pinned);
       break;
   }
 }

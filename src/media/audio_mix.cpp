@@ -88,7 +88,7 @@ std::string AudioMix::level_element_name(const std::string& participant_id) {
   return "level-" + participant_id;
 }
 
-void AudioMix::add_input(const std::string& participant_id, GstPad* audio_src) {
+void AudioMix::add_input(const std::string& participant_id, GstPad* audio_src, float gain) {
   if (inputs_.count(participant_id)) remove_input(participant_id);
   Input input;
   input.bin = gst_bin_new(("audio-input-" + participant_id).c_str());
@@ -117,6 +117,7 @@ void AudioMix::add_input(const std::string& participant_id, GstPad* audio_src) {
   gst_bin_add(pipeline_, input.bin);
 
   input.mixer_pad.reset(gst_element_request_pad_simple(mixer_, "sink_%u"));
+  mix_minus_mixer::set_input_gain(input.mixer_pad.get(), gain);  // before any sample arrives
   GstPtr<GstPad> bin_src(gst_element_get_static_pad(input.bin, "src"));
   GstPtr<GstPad> bin_sink(gst_element_get_static_pad(input.bin, "sink"));
   if (gst_pad_link(bin_src.get(), input.mixer_pad.get()) != GST_PAD_LINK_OK ||
@@ -127,6 +128,11 @@ void AudioMix::add_input(const std::string& participant_id, GstPad* audio_src) {
   if (mm != mix_minus_.end())
     mix_minus_mixer::set_own_input(mixer_, mm->second.mixer_src, input.mixer_pad.get());
   inputs_.emplace(participant_id, std::move(input));
+}
+
+void AudioMix::set_gain(const std::string& participant_id, float gain) {
+  auto it = inputs_.find(participant_id);
+  if (it != inputs_.end()) mix_minus_mixer::set_input_gain(it->second.mixer_pad.get(), gain);
 }
 
 // Teardown order (main loop). A streaming thread of the participant may be

@@ -42,8 +42,13 @@ class AudioMix {
   // F32 interleaved mix at the fixed rate and channel count.
   GstPad* src_pad() const { return src_pad_.get(); }
 
-  void add_input(const std::string& participant_id, GstPad* audio_src);
+  // `gain`: the participant's volume (0: muted), in effect from its first sample.
+  void add_input(const std::string& participant_id, GstPad* audio_src, float gain = 1.f);
   void remove_input(const std::string& participant_id);
+  // The participant's gain before the sum (0: muted), for the full mix and
+  // every mix-minus alike; their own mix-minus still loses exactly what they
+  // put in. No input yet: nothing to do (add_input takes the gain).
+  void set_gain(const std::string& participant_id, float gain);
 
   // The participant's mix-minus feed (F32, limited; a new reference); created
   // on first call.

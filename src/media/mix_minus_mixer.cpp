@@ -4,6 +4,7 @@
 #include <gst/audio/gstaudioaggregator.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -18,11 +19,18 @@ namespace {
 using mixcast::GCharPtr;
 using mixcast::GstPtr;
 
-// Per input pad. Touched only by the mixer's streaming thread.
+// A gain change is a 10 ms ramp: short enough to feel immediate, long
+// enough not to click.
+constexpr double kGainRampS = 0.01;
+
+// Per input pad. Touched only by the mixer's streaming thread, but for
+// target_gain.
 struct PadState {
-  // Room for the operator's per-input volume (applied before the sum, so the
-  // own samples subtracted are the scaled ones); 1 until that exists.
-  float gain = 1.f;
+  // The operator's volume and mute (set_input_gain, any thread), applied
+  // before the sum, so that the own samples subtracted are the scaled ones.
+  std::atomic<float> target_gain{1.f};
+  // Streaming thread only from here on.
+  mixcast::GainRamp gain;  // towards target_gain, over kGainRampS
   std::vector<float> own;  // this input's samples in block `block` of the sum
   guint64 block = 0;       // 0: none yet
 };
@@ -120,9 +128,11 @@ gboolean aggregate_one_buffer(GstAudioAggregator* aagg, GstAudioAggregatorPad* p
   const bool fits = (in_at + n) * sizeof(float) <= in.size &&
                     (out_at + n) * sizeof(float) <= out.size && out_at + n <= ps->own.size();
   if (fits) {
+    ps->gain.set_target(ps->target_gain.load(std::memory_order_relaxed),
+                        static_cast<int>(st->room_rate * kGainRampS));
     mixcast::accumulate(std::span(reinterpret_cast<float*>(out.data) + out_at, n),
-                        std::span(reinterpret_cast<const float*>(in.data) + in_at, n), ps->gain,
-                        std::span(ps->own.data() + out_at, n));
+                        std::span(reinterpret_cast<const float*>(in.data) + in_at, n), channels,
+                        ps->gain, std::span(ps->own.data() + out_at, n));
   }
   gst_buffer_unmap(outbuf, &out);
   gst_buffer_unmap(inbuf, &in);
@@ -343,6 +353,10 @@ void set_own_input(GstElement* mixer, GstPad* output, GstPad* own_input) {
   std::lock_guard lock(st->mutex);
   for (auto& o : st->outputs)
     if (o->pad.get() == output) o->own_input = ref(own_input);
+}
+
+void set_input_gain(GstPad* input, float gain) {
+  state_of_pad(input)->target_gain.store(gain, std::memory_order_relaxed);
 }
 
 void remove_output(GstElement* mixer, GstPad* output) {

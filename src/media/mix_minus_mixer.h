@@ -35,6 +35,13 @@ GstPad* add_output(GstElement* mixer, const std::string& name, GstPad* own_input
 // Which input an output leaves out (nullptr: none). Releasing that input's
 // request pad clears it as well.
 void set_own_input(GstElement* mixer, GstPad* output, GstPad* own_input);
+// The operator's gain of input `input` (a sink pad of the mixer), applied to
+// its samples before the sum: the sum and every mix-minus get the scaled
+// samples, and the participant's own feed loses exactly those (0: muted,
+// out of everyone's mix). Takes effect from the next block over a 10 ms ramp;
+// set before the input's first buffer, it applies from that buffer on.
+// Any thread.
+void set_input_gain(GstPad* input, float gain);
 // Stops feeding `output` (waits for a push in flight, which a leaky queue
 // returns at once), deactivates and removes it (which unlinks it).
 void remove_output(GstElement* mixer, GstPad* output);

@@ -62,6 +62,8 @@ class Participant {
 
   const std::string& id() const { return id_; }
   const std::string& display_name() const { return display_name_; }
+  // The operator renames the participant (main loop; the room relayouts).
+  void set_display_name(std::string name) { display_name_ = std::move(name); }
   const std::string& identity() const { return identity_; }
   bool ended() const { return ended_; }
 

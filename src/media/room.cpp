@@ -574,7 +574,7 @@ void Room::link_stream(const std::string& id, Participant::Stream stream, GstPad
   if (stream == Participant::Stream::Video)
     video_mix_->add_input(id, pad);
   else
-    audio_mix_->add_input(id, pad);
+    audio_mix_->add_input(id, pad, input_gain(members_.at(id).controls));
 }
 
 void Room::on_participant_streams_complete(Participant& p) {
@@ -615,9 +615,10 @@ void Room::relayout() {
     view.identity = member.participant->identity();
     view.display_name = member.participant->display_name();
     view.slot = member.slot;
-    view.has_video = member.video_linked;
+    view.has_video = member.video_linked && !member.controls.video_muted;
     view.video_width = member.video_width;
     view.video_height = member.video_height;
+    view.pinned = member.controls.pinned;
     input.participants.push_back(view);
   }
   composition_ = compose(setup_.layout, input);
@@ -930,6 +931,7 @@ void Room::handle_level(GstMessage* message) {
   for (guint i = 0; channels && i < channels->n_values; ++i)
     loudest = std::max(loudest, g_value_get_double(g_value_array_get_nth(channels, i)));
   G_GNUC_END_IGNORE_DEPRECATIONS
+  loudest = heard_level_db(members_.at(id).controls, loudest);
   if (speaker_.update(id, loudest, monotonic_s())) {
     const std::string speaker = speaker_.current();
     auto it = members_.find(speaker);
@@ -964,6 +966,10 @@ RoomStatus Room::status() const {
     p.source = member.source_uri;
     if (member.video_guard) p.video_input = member.video_guard->counters();
     if (member.audio_guard) p.audio_input = member.audio_guard->counters();
+    p.audio_muted = member.controls.audio_muted;
+    p.video_muted = member.controls.video_muted;
+    p.volume_db = member.controls.volume_db;
+    p.pinned = member.controls.pinned;
     s.video_input_total += p.video_input;
     s.audio_input_total += p.audio_input;
     s.participants.push_back(p);

@@ -15,8 +15,10 @@
 
 #include "base/lifetime.h"
 #include "core/active_speaker.h"
+#include "core/api_error.h"
 #include "core/config.h"
 #include "core/layout.h"
+#include "core/participant_controls.h"
 #include "core/profile.h"
 #include "core/room_status.h"
 #include "media/audio_mix.h"
@@ -90,6 +92,21 @@ class Room : public Participant::Listener, public Output::Listener {
   GstPad* mix_minus_feed(const std::string& id) { return audio_mix_->mix_minus_pad(id); }
   void remove_participant(const std::string& id, const std::string& reason);
 
+  // Operator controls of participants (REST API). Main loop only. Each is
+  // visible or audible in the programme at once, survives a core rebuild and
+  // emits ParticipantUpdated when something changed. NotFound for an unknown
+  // participant, BadRequest (with `field`) for a bad value; nullopt: done.
+  // The display name, and so the label drawn in their tiles (field "name").
+  ApiResult rename_participant(const std::string& id, const std::string& name);
+  // Audio: out of the mix and of everyone's mix-minus (gain 0 before the
+  // sum). Video: their tiles show the placeholder.
+  ApiResult set_muted(const std::string& id, Participant::Stream stream, bool muted);
+  // Gain before the sum, -60..+20 dB (field "volume_db").
+  ApiResult set_volume_db(const std::string& id, double gain_db);
+  // Into the layout's speaker (focus) region; at most one per room, so
+  // pinning someone unpins whoever was pinned.
+  ApiResult set_pinned(const std::string& id, bool pinned);
+
   // Applies a layout at once. The canvas size stays what the room started with.
   void set_layout(Layout layout);
   // The same, and from now on the room follows edits of `file` instead of
@@ -141,7 +158,8 @@ class Room : public Participant::Listener, public Output::Listener {
     TeeFeed return_video;              // WebRTC return path, on encoded_video_tee_
     GstPad* return_vp8_pad = nullptr;  // or on the shared VP8 encode
     std::string source_uri;
-    SourceConfig source;  // to rejoin looping files
+    SourceConfig source;           // to rejoin looping files
+    ParticipantControls controls;  // the operator's; re-applied on every link and relayout
   };
 
   // Participant::Listener

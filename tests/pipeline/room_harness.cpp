@@ -65,7 +65,7 @@ RoomHarness::~RoomHarness() {
 }
 
 void RoomHarness::start() {
-  room_ = std::make_unique<Room>(setup_, nullptr);
+  room_ = std::make_unique<Room>(setup_, this);
   add_taps();
   // A rebuilt core has new tees (the taps went with the old core).
   room_->set_on_rebuilt([this] { add_taps(); });
@@ -127,15 +127,22 @@ GstFlowReturn RoomHarness::on_video(GstElement* sink, gpointer data) {
 }
 
 // Keeps the last two seconds (stereo) of an audio tap. Caller holds mutex_.
-void RoomHarness::append(std::deque<float>& to, GstSample* sample) {
+size_t RoomHarness::append(std::deque<float>& to, GstSample* sample) {
   GstBuffer* buffer = gst_sample_get_buffer(sample);
   GstMapInfo map;
+  size_t frames = 0;
   if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     const auto* samples = reinterpret_cast<const float*>(map.data);
     to.insert(to.end(), samples, samples + map.size / sizeof(float));
     while (to.size() > 48000 * 2 * 2) to.pop_front();
+    frames = map.size / sizeof(float) / 2;
     gst_buffer_unmap(buffer, &map);
   }
+  return frames;
+}
+
+void RoomHarness::on_room_event(const std::string&, const RoomEvent& event) {
+  events_.push_back(event);
 }
 
 GstFlowReturn RoomHarness::on_audio(GstElement* sink, gpointer data) {
@@ -144,28 +151,37 @@ GstFlowReturn RoomHarness::on_audio(GstElement* sink, gpointer data) {
   if (!sample) return GST_FLOW_OK;
   {
     std::lock_guard lock(self->mutex_);
-    append(self->audio_, sample);
+    self->audio_frames_ += append(self->audio_, sample);
   }
   gst_sample_unref(sample);
   return GST_FLOW_OK;
 }
 
 GstFlowReturn RoomHarness::on_mix_minus(GstElement* sink, gpointer data) {
-  auto* self = static_cast<RoomHarness*>(data);
+  auto* tap = static_cast<MixMinusTap*>(data);
   GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
   if (!sample) return GST_FLOW_OK;
   {
-    std::lock_guard lock(self->mutex_);
-    append(self->mix_minus_audio_, sample);
+    std::lock_guard lock(tap->harness->mutex_);
+    tap->frames += append(tap->audio, sample);
   }
   gst_sample_unref(sample);
   return GST_FLOW_OK;
 }
 
 void RoomHarness::tap_mix_minus(const std::string& id) {
+  MixMinusTap* tap = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    mix_minus_taps_.push_back(std::make_unique<MixMinusTap>());
+    tap = mix_minus_taps_.back().get();
+    tap->harness = this;
+    mix_minus_by_id_[id] = tap;
+    last_mix_minus_ = id;
+  }
   GstElement* sink = gst_element_factory_make("appsink", nullptr);
   g_object_set(sink, "emit-signals", TRUE, "sync", FALSE, "async", FALSE, nullptr);
-  g_signal_connect(sink, "new-sample", G_CALLBACK(&RoomHarness::on_mix_minus), this);
+  g_signal_connect(sink, "new-sample", G_CALLBACK(&RoomHarness::on_mix_minus), tap);
   gst_bin_add(GST_BIN(room_->pipeline()), sink);
   // Playing before it is linked: the feed's queue is already running, and
   // one push into a flushing sink would pause it for good.
@@ -178,14 +194,43 @@ void RoomHarness::tap_mix_minus(const std::string& id) {
 }
 
 double RoomHarness::mix_minus_tone_power(double freq, double seconds) {
+  return mix_minus_tone_power(last_mix_minus_, freq, seconds);
+}
+
+double RoomHarness::mix_minus_tone_power(const std::string& id, double freq, double seconds) {
   std::vector<float> audio;
   {
     std::lock_guard lock(mutex_);
-    const size_t want = std::min(mix_minus_audio_.size(), size_t(seconds * 48000) * 2);
-    audio.assign(mix_minus_audio_.end() - static_cast<std::ptrdiff_t>(want),
-                 mix_minus_audio_.end());
+    auto it = mix_minus_by_id_.find(id);
+    if (it == mix_minus_by_id_.end()) {
+      ADD_FAILURE() << "no mix-minus tap of " << id;
+      return 0;
+    }
+    const std::deque<float>& tapped = it->second->audio;
+    const size_t want = std::min(tapped.size(), size_t(seconds * 48000) * 2);
+    audio.assign(tapped.end() - static_cast<std::ptrdiff_t>(want), tapped.end());
   }
   return goertzel_power(audio, 2, 0, 48000, freq);
+}
+
+bool RoomHarness::wait_for_fresh_audio(double seconds, double timeout_s) {
+  const guint64 want = guint64(seconds * 48000);
+  auto counts = [this] {
+    std::lock_guard lock(mutex_);
+    std::vector<guint64> n{audio_frames_};
+    for (const auto& [id, tap] : mix_minus_by_id_) n.push_back(tap->frames);
+    return n;
+  };
+  const std::vector<guint64> start = counts();
+  return run_until(
+      [&] {
+        const std::vector<guint64> now = counts();
+        if (now.size() != start.size()) return false;
+        for (size_t i = 0; i < now.size(); ++i)
+          if (now[i] < start[i] + want) return false;
+        return true;
+      },
+      timeout_s);
 }
 
 std::unique_ptr<RoomHarness::Frame> RoomHarness::latest_frame() {

@@ -6,6 +6,8 @@
 #include <gst/gst.h>
 
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,7 +27,7 @@ struct Guest {
 // Its test:// source URI.
 std::string uri_for(const Guest& guest);
 
-class RoomHarness {
+class RoomHarness final : public Room::Listener {
  public:
   // `layout` names a file in config/layouts. Outputs are off unless the test
   // sets them in `room` before calling start().
@@ -60,12 +62,28 @@ class RoomHarness {
   // Goertzel power of `freq` in the last `seconds` of the mix (left channel).
   double tone_power(double freq, double seconds = 0.5);
 
-  // Taps participant `id`'s mix-minus; then mix_minus_tone_power() listens to it.
+  // Taps participant `id`'s mix-minus (again after a core rebuild: the feed
+  // went with the old core); then mix_minus_tone_power() listens to it. The
+  // one-argument form listens to the feed tapped last.
   void tap_mix_minus(const std::string& id);
   double mix_minus_tone_power(double freq, double seconds = 0.5);
+  double mix_minus_tone_power(const std::string& id, double freq, double seconds = 0.5);
+  // Runs the main loop until the mix and every mix-minus tapped have brought
+  // `seconds` of audio more than when called (so that a window of the last
+  // `seconds` minus the taps' delay holds only what came after). False on timeout.
+  bool wait_for_fresh_audio(double seconds, double timeout_s = 10);
+
+  // The room's events so far (the harness is the room's listener).
+  const std::vector<RoomEvent>& events() const { return events_; }
 
  private:
+  struct MixMinusTap {
+    RoomHarness* harness;
+    std::deque<float> audio;  // guarded by the harness's mutex_
+    guint64 frames = 0;
+  };
   void add_taps();
+  void on_room_event(const std::string& room, const RoomEvent& event) override;
   static GstFlowReturn on_video(GstElement* sink, gpointer self);
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
 
@@ -77,9 +95,16 @@ class RoomHarness {
   GstClockTime last_pts_ = GST_CLOCK_TIME_NONE;
   GstClockTime largest_gap_ = 0;
   std::deque<float> audio_;
-  std::deque<float> mix_minus_audio_;
-  static GstFlowReturn on_mix_minus(GstElement* sink, gpointer self);
-  static void append(std::deque<float>& to, GstSample* sample);
+  guint64 audio_frames_ = 0;
+  // Every tap made, and the newest one per participant (the old ones, of a
+  // replaced core, may still deliver into their own buffers).
+  std::vector<std::unique_ptr<MixMinusTap>> mix_minus_taps_;
+  std::map<std::string, MixMinusTap*> mix_minus_by_id_;
+  std::string last_mix_minus_;
+  std::vector<RoomEvent> events_;
+  static GstFlowReturn on_mix_minus(GstElement* sink, gpointer tap);
+  // Appends, keeping two seconds; returns the frames appended.
+  static size_t append(std::deque<float>& to, GstSample* sample);
 };
 
 }  // namespace mixcast::testing

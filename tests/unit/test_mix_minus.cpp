@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -133,4 +134,74 @@ TEST(SubtractAndLimitCeiling, LoudRemainderIsLimitedNotClipped) {
       std::min({goertzel_power(out, 2, 0, 48000, 440), goertzel_power(out, 2, 0, 48000, 660),
                 goertzel_power(out, 2, 0, 48000, 880)});
   EXPECT_LT(goertzel_power(out, 2, 0, 48000, 1000), others / 1e4) << "own tone 40 dB under";
+}
+
+// The operator's gain (volume, mute) moves over a short ramp; whatever it is,
+// what goes into the sum is what the participant's own feed loses.
+TEST(GainRamp, Steps) {
+  struct Case {
+    std::string name;
+    std::vector<float> targets;  // set one after the other, `frames` apart
+    int ramp_frames;
+    int frames;                // read after each target
+    std::vector<float> gains;  // every gain read, in order
+  };
+  const std::vector<Case> cases = {
+      {"first target at once", {0.f}, 4, 3, {0, 0, 0}},
+      {"down over four frames", {1.f, 0.f}, 4, 6, {1, 1, 1, 1, 1, 1, 1, 0.75f, 0.5f, 0.25f, 0, 0}},
+      {"up from muted", {0.f, 0.5f}, 2, 3, {0, 0, 0, 0, 0.25f, 0.5f}},
+      {"same target: no ramp", {0.5f, 0.5f}, 4, 2, {0.5f, 0.5f, 0.5f, 0.5f}},
+      {"retarget mid-ramp", {1.f, 0.f, 1.f}, 4, 2, {1, 1, 1, 0.75f, 0.5f, 0.625f}},
+      {"no ramp asked", {1.f, 0.f}, 0, 2, {1, 1, 0, 0}},
+  };
+  for (const auto& c : cases) {
+    GainRamp ramp;
+    std::vector<float> gains;
+    for (float target : c.targets) {
+      ramp.set_target(target, c.ramp_frames);
+      for (int i = 0; i < c.frames; ++i) gains.push_back(ramp.next());
+    }
+    ASSERT_EQ(gains.size(), c.gains.size()) << c.name;
+    for (size_t i = 0; i < gains.size(); ++i)
+      EXPECT_FLOAT_EQ(gains[i], c.gains[i]) << c.name << " " << i;
+  }
+}
+
+TEST(GainRamp, OwnSamplesAreExactlyWhatWasAddedWhileRamping) {
+  const int frames = 960;
+  const auto others = tone(440, 0.3, frames);
+  const auto in = tone(660, 0.3, frames);
+  GainRamp ramp;
+  ramp.set_target(1.f, 480);
+  ramp.set_target(0.1f, 480);  // -20 dB over 10 ms, inside this block
+  std::vector<float> sum = others, own(in.size(), 99.f);
+  accumulate(sum, in, 2, ramp, own);
+  EXPECT_FLOAT_EQ(ramp.current(), 0.1f);
+  EXPECT_FALSE(ramp.ramping());
+  // The same ramp again, by hand: each frame's gain, on both channels; the
+  // sum got exactly the kept samples, bit for bit.
+  GainRamp replay;
+  replay.set_target(1.f, 480);
+  replay.set_target(0.1f, 480);
+  for (size_t i = 0; i < sum.size(); i += 2) {
+    const float gain = replay.next();
+    for (size_t k = i; k < i + 2; ++k) {
+      ASSERT_EQ(own[k], gain * in[k]) << "sample " << k;
+      ASSERT_EQ(sum[k], others[k] + own[k]) << "sample " << k << ": the sum got what was kept";
+    }
+  }
+  EXPECT_NEAR(own[2 * 479], 0.1f * in[2 * 479], 0.01) << "the ramp's end";
+  EXPECT_EQ(own[2 * 900], 0.1f * in[2 * 900]) << "after the ramp, the plain gain";
+}
+
+TEST(GainRamp, MutedAddsNothingAtAll) {
+  GainRamp ramp;
+  ramp.set_target(0.f, 480);
+  std::vector<float> sum = {0.25f, -0.5f, 0.125f, 1.f};
+  const std::vector<float> before = sum;
+  const std::vector<float> in = {std::numeric_limits<float>::quiet_NaN(), 1.f, -1.f, 0.5f};
+  std::vector<float> own(in.size(), 99.f);
+  accumulate(sum, in, 2, ramp, own);
+  EXPECT_EQ(sum, before) << "not even 0 x NaN";
+  EXPECT_EQ(own, std::vector<float>(4, 0.f));
 }
