@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/source_uri.h"
 #include "http/json_util.h"
+#include "http/tls_certificate.h"
 #include "media/encoder.h"
 #include "media/reaper.h"
 
@@ -54,6 +55,7 @@ LoadedConfig load_everything(const std::string& config_path) {
     for (const auto& issue : e.issues()) issues.add(issue);
   }
   check_encoder_profiles(out.config, out.profiles, issues);
+  check_tls_files(out.config, issues);
 
   const std::string config_dir = std::filesystem::path(out.config.file).parent_path().string();
   for (size_t r = 0; r < out.config.rooms.size(); ++r) {

@@ -100,6 +100,14 @@ void check_http(Checker& check, const HttpConfig& http) {
   if (!http.public_url.empty() && !starts_with_any(http.public_url, {"http://", "https://"})) {
     check.report("http.public_url", "must start with http:// or https://");
   }
+  // A certificate is of no use without its private key, and the other way round.
+  if (http.tls_certificate.empty() != http.tls_key.empty()) {
+    const bool has_certificate = !http.tls_certificate.empty();
+    check.report(has_certificate ? "http.tls_key" : "http.tls_certificate",
+                 std::string("is required with ") +
+                     (has_certificate ? "http.tls_certificate" : "http.tls_key") +
+                     " (HTTPS needs both: the certificate and its private key, PEM files)");
+  }
 }
 
 void check_media(Checker& check, const MediaConfig& media) {
@@ -320,17 +328,6 @@ void check_room(Checker& check, const std::string& at, const RoomConfig& room,
   }
 }
 
-// layouts/pipelines are relative to the config file so that a config
-// directory can be moved as a whole.
-std::string resolve_against_config(const std::string& config_file, const std::string& path) {
-  namespace fs = std::filesystem;
-  fs::path p(path);
-  if (p.is_absolute() || config_file.empty()) return p.lexically_normal().string();
-  fs::path base = fs::path(config_file).parent_path();
-  if (base.empty()) return p.lexically_normal().string();
-  return (base / p).lexically_normal().string();
-}
-
 }  // namespace
 
 // Room names become URL path segments and directory names, so only a
@@ -399,6 +396,17 @@ FilePos Config::position_of(std::string field) const {
     field.resize(cut);
   }
   return FilePos{};
+}
+
+// layouts/pipelines (and the TLS files) are relative to the config file so
+// that a config directory can be moved as a whole.
+std::string resolve_against_config(const std::string& config_file, const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (p.is_absolute() || config_file.empty()) return p.lexically_normal().string();
+  fs::path base = fs::path(config_file).parent_path();
+  if (base.empty()) return p.lexically_normal().string();
+  return (base / p).lexically_normal().string();
 }
 
 std::string Config::layouts_dir() const {

@@ -20,6 +20,14 @@ struct HttpConfig {
   std::string address = "127.0.0.1";
   int port = 8080;
   std::string public_url;  // base URL printed for operators; derived when empty
+  // HTTPS (and WSS on /ws) on `port` when both are set: PEM files. A relative
+  // path is resolved against the config file's directory when the file is
+  // parsed, so these hold the path to open. Loaded at start-up
+  // (http/tls_certificate.h); a bad file stops the server.
+  std::string tls_certificate;
+  std::string tls_key;
+
+  bool tls() const { return !tls_certificate.empty(); }
 };
 
 // Who may do what (docs/configuration.md, "auth"). With admin API keys, the
@@ -201,6 +209,10 @@ RoomConfig parse_room_config(const std::string& text, const Config& base);
 // Checks ranges and cross-field rules; appends to `issues`. Called by
 // parse_config; exposed for configs built in code (tests).
 void validate(const Config& config, IssueList& issues);
+
+// `path` as written in `config_file`: relative paths are taken from the
+// config file's directory (an absolute path, or no file, leaves it as is).
+std::string resolve_against_config(const std::string& config_file, const std::string& path);
 
 // Room names become URL path segments and directory names: 1 to 64
 // characters from A-Z a-z 0-9 _ -.

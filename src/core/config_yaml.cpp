@@ -243,13 +243,19 @@ class Parser {
   }
 
   void parse_http(const Entry& entry) {
-    auto f = mapping(entry, {"enabled", "address", "port", "public_url"});
+    auto f =
+        mapping(entry, {"enabled", "address", "port", "public_url", "tls_certificate", "tls_key"});
     if (!f) return;
     HttpConfig& http = config_.http;
     field(*f, "enabled", http.enabled);
     field(*f, "address", http.address);
     field(*f, "port", http.port);
     field(*f, "public_url", http.public_url);
+    field(*f, "tls_certificate", http.tls_certificate);
+    field(*f, "tls_key", http.tls_key);
+    // The HTTP layer opens these and does not know the config file: resolve now.
+    for (std::string* path : {&http.tls_certificate, &http.tls_key})
+      if (!path->empty()) *path = resolve_against_config(config_.file, *path);
   }
 
   // `auth: none`, or a mapping.

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "http/json_util.h"
 #include "http/reply.h"
+#include "http/tls_certificate.h"
 
 namespace mixcast {
 
@@ -67,7 +68,13 @@ bool HttpServer::start(std::string& error) {
     return false;
   }
   GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(inet.get(), config_.port));
-  if (!soup_server_listen(server_.get(), address.get(), SoupServerListenOptions(0), &raw)) {
+  // With TLS the one port speaks HTTPS only, and /ws is WSS.
+  SoupServerListenOptions options = SoupServerListenOptions(0);
+  if (config_.tls()) {
+    if (!use_tls_certificate(error)) return false;
+    options = SOUP_SERVER_LISTEN_HTTPS;
+  }
+  if (!soup_server_listen(server_.get(), address.get(), options, &raw)) {
     GErrorPtr e(raw);
     error = "cannot listen on " + config_.address + ":" + std::to_string(config_.port) + ": " +
             (e ? e->message : "?");
@@ -77,10 +84,34 @@ bool HttpServer::start(std::string& error) {
   return true;
 }
 
+// Loads http.tls_certificate/tls_key (checked at start-up already; a file
+// changed since then is still reported) and hands them to the SoupServer.
+bool HttpServer::use_tls_certificate(std::string& error) {
+  TlsLoadError tls_error;
+  GObjectPtr<GTlsCertificate> certificate = load_tls_certificate(config_, tls_error);
+  if (!certificate) {
+    error = tls_error.field + ": " + tls_error.message;
+    return false;
+  }
+  g_object_set(server_.get(), "tls-certificate", certificate.get(), nullptr);
+  GCharPtr subject;
+  GDateTime* raw_expiry = nullptr;
+  g_object_get(certificate.get(), "subject-name", &subject, "not-valid-after", &raw_expiry,
+               nullptr);
+  std::unique_ptr<GDateTime, void (*)(GDateTime*)> expiry(raw_expiry, &g_date_time_unref);
+  GCharPtr until(expiry ? g_date_time_format_iso8601(expiry.get()) : nullptr);
+  LOG_INFO << "HTTPS with " << config_.tls_certificate << " (" << (subject ? subject.get() : "?")
+           << ", valid until " << (until ? until.get() : "?") << ")";
+  if (expiry && g_date_time_to_unix(expiry.get()) < g_get_real_time() / G_USEC_PER_SEC)
+    LOG_WARN << "the TLS certificate " << config_.tls_certificate
+             << " has expired: browsers will refuse it";
+  return true;
+}
+
 std::string HttpServer::base_url() const {
   if (!config_.public_url.empty()) return config_.public_url;
   const std::string host = config_.address == "0.0.0.0" ? "127.0.0.1" : config_.address;
-  return "http://" + host + ":" + std::to_string(bound_port_);
+  return (config_.tls() ? "https://" : "http://") + host + ":" + std::to_string(bound_port_);
 }
 
 void HttpServer::on_request(SoupServer*, SoupServerMessage* msg, const char* path,

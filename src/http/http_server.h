@@ -68,11 +68,12 @@ class HttpServer final : private WebSocketClient::Handler {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Listens; returns false with `error` set when the port cannot be bound.
+  // Listens (HTTPS when the config has a TLS certificate); returns false
+  // with `error` set when the port cannot be bound or the certificate not loaded.
   bool start(std::string& error);
   // Link headers (RFC 9725) sent with every WHIP/WHEP answer and OPTIONS.
   void set_ice_server_links(std::vector<std::string> links) { ice_links_ = std::move(links); }
-  // The URL operators open (public_url or http://address:port).
+  // The URL operators open (public_url, or http(s)://address:port).
   std::string base_url() const;
 
   // Requests answered so far, by route template (core/http_route), method
@@ -86,6 +87,7 @@ class HttpServer final : private WebSocketClient::Handler {
   const std::map<RequestKey, uint64_t>& request_counts() const { return request_counts_; }
 
  private:
+  bool use_tls_certificate(std::string& error);
   static void on_request(SoupServer* server, SoupServerMessage* msg, const char* path,
                          GHashTable* query, gpointer self);
   void handle(SoupServerMessage* msg, const std::string& path, GHashTable* query);

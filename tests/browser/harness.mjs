@@ -4,6 +4,7 @@
 // ignores loopback; the namespace's veth addresses carry the media).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,17 +49,41 @@ export async function waitFor(what, condition, timeoutMs) {
 // The server binary on `configYaml` ("{port}", "{dir}", "{root}" replaced).
 // The server serves web/ from the config file's directory + "/../web", so the
 // config goes to <dir>/etc and <dir>/web links to the source tree's pages.
+// `ca` (PEM text): the server speaks HTTPS with a certificate this CA signed
+// (the config sets http.tls_*), and the test's own requests trust only it.
 export class ServerUnderTest {
-  constructor(binary, name) {
+  constructor(binary, name, { ca } = {}) {
     this.binary = path.resolve(binary);
     this.dir = tempDir(name);
     this.logFile = path.join(this.dir, 'server.log');
     this.process = null;
     this.port = 0;
+    this.ca = ca;
   }
 
   get url() {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.ca ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  }
+
+  // GET `urlPath` from the server: {status, json()}. Node's fetch cannot be
+  // given a CA, so HTTPS goes through node:https.
+  async get(urlPath, timeoutMs = 5000) {
+    if (!this.ca) return fetch(`${this.url}${urlPath}`, { signal: AbortSignal.timeout(timeoutMs) });
+    return new Promise((resolve, reject) => {
+      const request = https.get(`${this.url}${urlPath}`, { ca: this.ca, timeout: timeoutMs }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => { body += chunk; });
+        response.on('end', () => resolve({
+          status: response.statusCode,
+          ok: response.statusCode >= 200 && response.statusCode < 300,
+          json: async () => JSON.parse(body),
+        }));
+        response.on('error', reject);
+      });
+      request.on('timeout', () => request.destroy(new Error(`GET ${urlPath}: no answer in ${timeoutMs} ms`)));
+      request.on('error', reject);
+    });
   }
 
   async start(configYaml, timeoutMs = 20000) {
@@ -90,7 +115,7 @@ export class ServerUnderTest {
         if (this.process.exitCode !== null || this.process.signalCode || !this.process.pid)
           throw new Error(`the server is not running (see its log, ${this.logFile})`);
         try {
-          return (await fetch(`${this.url}/healthz`)).status === 200;
+          return (await this.get('/healthz')).status === 200;
         } catch {
           return false;
         }
@@ -102,8 +127,7 @@ export class ServerUnderTest {
   // GET /api/v1/rooms/{name}; a server that does not answer within
   // `timeoutMs` (a hung main loop) is an error too.
   async room(name, timeoutMs = 5000) {
-    const response = await fetch(`${this.url}/api/v1/rooms/${name}`,
-      { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await this.get(`/api/v1/rooms/${name}`, timeoutMs);
     if (!response.ok) throw new Error(`GET /api/v1/rooms/${name}: ${response.status}`);
     return response.json();
   }
@@ -143,16 +167,30 @@ export function fakeMedia(dir, colour, frequency, { levelDbfs } = {}) {
   return { video, audio };
 }
 
+// netns-run's veth pair comes up with IPv6 link-local addresses that stay
+// "tentative" (duplicate address detection) for about 2 s. When they turn
+// usable, Chromium sees a network change and aborts what it is loading
+// (net::ERR_NETWORK_CHANGED): a test that navigates within its first seconds
+// waits here until no address is tentative.
+export function networkSettled(timeoutMs = 10000) {
+  return waitFor('the network namespace\'s addresses to settle (IPv6 DAD)', () =>
+    execFileSync('ip', ['-6', 'addr', 'show', 'tentative'], { encoding: 'utf8' }).trim() === '',
+  timeoutMs);
+}
+
 export const chromiumPath = process.env.MIXCAST_CHROMIUM || '/usr/bin/chromium';
 
 // Debian's Chromium, headless, with a fake camera and microphone (the
-// shared recipe: these flags work as root and without a display).
-function browserOptions(media) {
+// shared recipe: these flags work as root and without a display). `home`:
+// Chromium's HOME, whose .pki/nssdb is the certificate store it trusts
+// besides its built-in roots (see trustStore()).
+function browserOptions(media, { home } = {}) {
   if (!fs.existsSync(chromiumPath))
     throw new Error(`no Chromium at ${chromiumPath}: run scripts/bootstrap (Debian package chromium)`);
   return {
     executablePath: chromiumPath,
     headless: true,
+    ...(home ? { env: { ...process.env, HOME: home } } : {}),
     args: [
       '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -164,8 +202,19 @@ function browserOptions(media) {
   };
 }
 
-export async function launchBrowser(media) {
-  return chromium.launch(browserOptions(media));
+export async function launchBrowser(media, options) {
+  return chromium.launch(browserOptions(media, options));
+}
+
+// A HOME for Chromium whose NSS database (the one Chromium on Linux reads,
+// ~/.pki/nssdb) trusts `caFile` to identify web sites, as `certutil` from
+// libnss3-tools sets it up for a person; none with `caFile` omitted.
+export function trustStore(dir, caFile) {
+  const db = path.join(dir, '.pki', 'nssdb');
+  fs.mkdirSync(db, { recursive: true });
+  execFileSync('certutil', ['-d', `sql:${db}`, '-N', '--empty-password']);
+  if (caFile) execFileSync('certutil', ['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', 'mixcast-test', '-i', caFile]);
+  return dir;
 }
 
 // The same Chromium, started as a playwright BrowserServer and connected to,

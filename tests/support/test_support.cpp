@@ -193,7 +193,7 @@ std::string run_command(const std::string& command, int* exit_code) {
 
 ServerUnderTest::ServerUnderTest(const std::string& name) : dir_(name) {}
 
-bool ServerUnderTest::start(const std::string& config_yaml, double timeout_s) {
+bool ServerUnderTest::start(const std::string& config_yaml, double timeout_s, const Ready& ready) {
   port_ = free_tcp_port();
   std::string config = config_yaml;
   auto replace_all = [&](const std::string& from, const std::string& to) {
@@ -208,7 +208,10 @@ bool ServerUnderTest::start(const std::string& config_yaml, double timeout_s) {
       std::vector<std::string>{mixcast_binary(), "--config", dir_.file("mixcast.yaml")},
       dir_.file("server.log"), dir_.path());
   return wait_until(
-      [this] { return process_->running() && http_get(port_, "/healthz").status == 200; },
+      [&] {
+        return process_->running() &&
+               (ready ? ready(port_) : http_get(port_, "/healthz").status == 200);
+      },
       timeout_s);
 }
 

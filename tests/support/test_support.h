@@ -87,8 +87,10 @@ std::string run_command(const std::string& command, int* exit_code = nullptr);
 class ServerUnderTest {
  public:
   explicit ServerUnderTest(const std::string& name);
-  // Starts the server and waits until /healthz answers (false on timeout).
-  bool start(const std::string& config_yaml, double timeout_s = 20);
+  // Whether the server on `port` is up; the default asks /healthz over plain HTTP.
+  using Ready = std::function<bool(int port)>;
+  // Starts the server and waits until it is ready (false on timeout).
+  bool start(const std::string& config_yaml, double timeout_s = 20, const Ready& ready = {});
   int port() const { return port_; }
   const TempDir& dir() const { return dir_; }
   Process* process() { return process_.get(); }

@@ -379,6 +379,21 @@ const InvalidCase kInvalidCases[] = {
     {"AddressEmpty", "http:\n  address: ''\n", 2, 12, "http.address", "must not be empty"},
     {"PublicUrlScheme", "http:\n  public_url: example.org\n", 2, 15, "http.public_url",
      "http:// or https://"},
+    // TLS: both files or neither; a field that is missing is placed at "http:", an empty
+    // one at its value.
+    {"TlsCertificateWithoutKey", "http:\n  tls_certificate: server.pem\n", 1, 1, "http.tls_key",
+     "is required with http.tls_certificate"},
+    {"TlsKeyWithoutCertificate", "http:\n  port: 8443\n  tls_key: server.key\n", 1, 1,
+     "http.tls_certificate", "is required with http.tls_key"},
+    {"TlsKeyEmpty", "http:\n  tls_certificate: server.pem\n  tls_key: ''\n", 3, 12, "http.tls_key",
+     "is required with http.tls_certificate"},
+    // Rejected as a string: not reported again as missing.
+    {"TlsKeyNotAString", "http:\n  tls_certificate: server.pem\n  tls_key: [server.key]\n", 3, 3,
+     "http.tls_key", "expected a string, got a list"},
+    {"TlsKeyTypo", "http:\n  tls_kye: server.key\n", 2, 3, "http.tls_kye",
+     "did you mean \"tls_key\""},
+    {"HttpUnknownKeyListsChoices", "http:\n  certificate: server.pem\n", 2, 3, "http.certificate",
+     "expected one of: enabled, address, port, public_url, tls_certificate, tls_key"},
 
     // media
     {"WidthOdd", "media:\n  width: 1281\n", 2, 10, "media.width",
@@ -671,6 +686,41 @@ TEST(ConfigPaths, Resolution) {
     EXPECT_EQ(config.layouts_dir(), c.expect_layouts) << c.file << " + " << c.layouts;
     EXPECT_EQ(config.pipelines_dir(), c.expect_pipelines) << c.file << " + " << c.pipelines;
   }
+}
+
+TEST(ConfigPaths, TlsFilesAreResolvedAgainstTheConfigFile) {
+  struct Case {
+    std::string file;
+    std::string certificate;
+    std::string key;
+    std::string expect_certificate;
+    std::string expect_key;
+  };
+  const Case cases[] = {
+      {"/etc/mixcast/mixcast.yaml", "tls/server.pem", "./tls/server.key",
+       "/etc/mixcast/tls/server.pem", "/etc/mixcast/tls/server.key"},
+      {"conf/mixcast.yaml", "../certs/server.pem", "server.key", "certs/server.pem",
+       "conf/server.key"},
+      // A bare file name: relative to the working directory, like layouts.
+      {"mixcast.yaml", "server.pem", "server.key", "server.pem", "server.key"},
+      // Absolute paths are kept.
+      {"/etc/mixcast/mixcast.yaml", "/etc/letsencrypt/live/x/fullchain.pem",
+       "/etc/letsencrypt/live/x/privkey.pem", "/etc/letsencrypt/live/x/fullchain.pem",
+       "/etc/letsencrypt/live/x/privkey.pem"},
+  };
+  for (const auto& c : cases) {
+    const Config config = parse_config(
+        "http:\n  tls_certificate: " + c.certificate + "\n  tls_key: " + c.key + "\n", c.file);
+    EXPECT_TRUE(config.http.tls());
+    EXPECT_EQ(config.http.tls_certificate, c.expect_certificate)
+        << c.file << " + " << c.certificate;
+    EXPECT_EQ(config.http.tls_key, c.expect_key) << c.file << " + " << c.key;
+    EXPECT_EQ(config.positions.at("http.tls_key").line, 3);
+  }
+  const Config plain = parse_config("http: {port: 8443}\n", "/etc/mixcast/mixcast.yaml");
+  EXPECT_FALSE(plain.http.tls());
+  EXPECT_EQ(plain.http.tls_certificate, "");
+  EXPECT_EQ(plain.http.tls_key, "");
 }
 
 TEST(ConfigPaths, HlsAndRecordingsAreKeptAsGiven) {
