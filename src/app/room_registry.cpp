@@ -23,8 +23,8 @@ RoomRegistry::~RoomRegistry() {
 ApiResult RoomRegistry::create(const RoomConfig& config, Origin origin) {
   if (stopping_) return api_error(ErrorKind::Unavailable, "the server is stopping");
   if (!valid_room_name(config.name))
-    return api_error(ErrorKind::BadRequest, "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -",
-                     "name");
+    return api_error(ErrorKind::BadRequest,
+                     "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -", "name");
   if (rooms_.count(config.name))
     return api_error(ErrorKind::Conflict, "a room named '" + config.name + "' is open", "name");
   if (origin == Origin::OnDemand) {
@@ -54,8 +54,7 @@ ApiResult RoomRegistry::create(const RoomConfig& config, Origin origin) {
     // Closes again if the join that made it fails and nobody comes.
     check_idle(config.name);
   } else if (origin == Origin::Api) {
-    LOG_INFO << "room " << config.name << " created over the API (layout " << config.layout
-             << ")";
+    LOG_INFO << "room " << config.name << " created over the API (layout " << config.layout << ")";
   }
   return std::nullopt;
 }

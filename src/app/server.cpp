@@ -137,7 +137,9 @@ Server::Server(LoadedConfig loaded)
   loop_ = g_main_loop_new(nullptr, FALSE);
 }
 
-Server::~Server() { g_main_loop_unref(loop_); }
+Server::~Server() {
+  g_main_loop_unref(loop_);
+}
 
 RoomSetup Server::room_setup(const RoomConfig& room) const {
   const Config& c = loaded_.config;
@@ -497,8 +499,8 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
       });
 }
 
-bool Server::ws_authorize(WebSocketClient& client, const WsMessage& message,
-                          const AccessNeed& need, std::string& display_name) {
+bool Server::ws_authorize(WebSocketClient& client, const WsMessage& message, const AccessNeed& need,
+                          std::string& display_name) {
   if (!access_.enabled()) return true;
   const std::string& token = client.url_token().empty() ? message.token : client.url_token();
   std::optional<std::string_view> credential;

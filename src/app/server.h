@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "app/room_registry.h"
+#include "app/webhook_sender.h"
 #include "core/config.h"
 #include "core/layout.h"
 #include "core/profile.h"
-#include "app/room_registry.h"
-#include "app/webhook_sender.h"
 #include "http/http_server.h"
 #include "http/operator_api.h"
 #include "media/room.h"
@@ -34,9 +34,7 @@ LoadedConfig load_everything(const std::string& config_path);
 // `path` made absolute against the working directory, normalised.
 std::string absolute_path(const std::string& path);
 
-class Server : public HttpServer::Backend,
-               public OperatorApi,
-               private RoomRegistry::Listener {
+class Server : public HttpServer::Backend, public OperatorApi, private RoomRegistry::Listener {
  public:
   explicit Server(LoadedConfig loaded);
   virtual ~Server();

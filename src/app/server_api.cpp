@@ -111,7 +111,8 @@ ApiResult Server::change_participant(const std::string& room_name, const std::st
   bool known = false;
   for (const auto& p : r.status().participants) known = known || p.id == id;
   if (!known)
-    return api_error(ErrorKind::NotFound, "no participant '" + id + "' in room '" + room_name + "'");
+    return api_error(ErrorKind::NotFound,
+                     "no participant '" + id + "' in room '" + room_name + "'");
   if (change.name)
     if (auto failed = r.rename_participant(id, *change.name)) return failed;
   if (change.audio_muted)
@@ -155,8 +156,7 @@ ApiResult Server::add_source(const std::string& room_name, const SourceConfig& s
 std::vector<LayoutInfo> Server::layouts() const {
   std::vector<LayoutInfo> out;
   std::error_code ec;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(loaded_.config.layouts_dir(), ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(loaded_.config.layouts_dir(), ec)) {
     const auto& path = entry.path();
     if (!entry.is_regular_file() || path.extension() != ".yaml") continue;
     if (path.filename().string()[0] == '.') continue;
@@ -197,7 +197,8 @@ ApiResult Server::apply_layout(const std::string& room_name, const std::string& 
       loaded_.layouts[name] = layout;
       r.switch_layout(std::move(layout), file);
     } catch (const FileError& e) {
-      return from_file_error(ErrorKind::Unprocessable, e, "layout '" + name + "' does not validate");
+      return from_file_error(ErrorKind::Unprocessable, e,
+                             "layout '" + name + "' does not validate");
     }
     return std::nullopt;
   }
@@ -225,8 +226,8 @@ ApiResult Server::recordings(const std::string& room_name, std::vector<Recording
     RecordingInfo info;
     info.file = entry.path().filename().string();
     info.size_bytes = entry.file_size(ec);
-    info.finished = std::find(writing.begin(), writing.end(), entry.path().string()) ==
-                    writing.end();
+    info.finished =
+        std::find(writing.begin(), writing.end(), entry.path().string()) == writing.end();
     out.push_back(std::move(info));
   }
   std::sort(out.begin(), out.end(),
@@ -264,8 +265,8 @@ ApiResult Server::mint_token(const TokenRequest& request, MintedToken& out) {
                      "join tokens need auth.api_keys and auth.token_secret in the config: without "
                      "them every endpoint is open and no token is asked for");
   if (!valid_room_name(request.room))
-    return api_error(ErrorKind::BadRequest, "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -",
-                     "room");
+    return api_error(ErrorKind::BadRequest,
+                     "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -", "room");
   if (request.ttl_s > access_.config().max_token_ttl_s)
     return api_error(ErrorKind::BadRequest,
                      "'ttl_s' is over auth.max_token_ttl_s (" +

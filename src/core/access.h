@@ -28,9 +28,9 @@ struct AccessNeed {
 
 struct AccessDecision {
   bool allowed = false;
-  int status = 200;     // 401 (no or bad credentials) or 403 (valid, without the grant)
-  std::string message;  // for the client: never contains a credential
-  bool admin = false;   // allowed by an admin key
+  int status = 200;                // 401 (no or bad credentials) or 403 (valid, without the grant)
+  std::string message;             // for the client: never contains a credential
+  bool admin = false;              // allowed by an admin key
   std::optional<JoinGrant> grant;  // allowed by a join token
 
   static AccessDecision allow() { return {true, 200, {}, false, std::nullopt}; }

@@ -290,8 +290,8 @@ class Parser {
   }
 
   void parse_webhooks(const Entry& entry) {
-    auto f =
-        mapping(entry, {"targets", "queue_limit", "backoff_initial_s", "backoff_max_s", "timeout_s"});
+    auto f = mapping(entry,
+                     {"targets", "queue_limit", "backoff_initial_s", "backoff_max_s", "timeout_s"});
     if (!f) return;
     WebhookConfig& w = config_.webhooks;
     if (const Entry* list = find(*f, "targets"); list && sequence(*list)) {
@@ -443,7 +443,6 @@ class Parser {
   }
 
  private:
-
   void parse_sources(const Entry& entry, std::vector<SourceConfig>& sources) {
     if (!sequence(entry)) return;
     for (std::size_t i = 0; i < entry.value.size(); ++i) {
@@ -555,8 +554,10 @@ RoomConfig parse_room_config(const std::string& text, const Config& base) {
     if (issue.field.starts_with("rooms[0]") && !covered(parser.rejected(), issue.field))
       all.push_back(issue);
   for (FileIssue& issue : all) {
-    if (issue.field.starts_with("rooms[0].")) issue.field.erase(0, 9);
-    else if (issue.field == "rooms[0]") issue.field.clear();
+    if (issue.field.starts_with("rooms[0]."))
+      issue.field.erase(0, 9);
+    else if (issue.field == "rooms[0]")
+      issue.field.clear();
   }
   if (!all.empty()) throw FileError(std::move(all));
   return config.rooms.front();

@@ -168,8 +168,8 @@ bool HttpServer::authorize(SoupServerMessage* msg, const std::string& path, GHas
 
   // RFC 6750: the Authorization header; ?token= where a browser cannot set
   // headers (a page's URL, a player's segment requests).
-  const char* header = soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
-                                                    "Authorization");
+  const char* header =
+      soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
   std::optional<std::string_view> credential;
   const std::string from_query = query_value(query, "token");
   if (header) {
@@ -185,8 +185,8 @@ bool HttpServer::authorize(SoupServerMessage* msg, const std::string& path, GHas
     decision = access_.check(credential, *need, static_cast<int64_t>(g_get_real_time() / 1000000));
   if (decision.allowed) return true;
   if (decision.status == 401)
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                                 "WWW-Authenticate", www_authenticate(decision).c_str());
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "WWW-Authenticate",
+                                 www_authenticate(decision).c_str());
   send_json_error(msg, decision.status, decision.message);
   return false;
 }
@@ -285,7 +285,8 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
     }
     // A join token names its bearer; without one, ?name= does.
     std::string name = query_value(query, "name");
-    if (access.grant) name = access.grant->name.empty() ? access.grant->identity : access.grant->name;
+    if (access.grant)
+      name = access.grant->name.empty() ? access.grant->identity : access.grant->name;
     // The answer waits for ICE gathering: hold the request until then.
     soup_server_message_pause(msg);
     g_object_ref(msg);

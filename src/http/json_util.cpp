@@ -138,8 +138,8 @@ JsonObjectReader::JsonObjectReader(std::string_view text) : parser_(json_parser_
   if (!json_parser_load_from_data(parser_.get(), text.data(), static_cast<gssize>(text.size()),
                                   &raw)) {
     GErrorPtr e(raw);
-    throw api_error(ErrorKind::BadRequest, std::string("the body is not JSON: ") +
-                                               (e ? e->message : "?"));
+    throw api_error(ErrorKind::BadRequest,
+                    std::string("the body is not JSON: ") + (e ? e->message : "?"));
   }
   JsonNode* root = json_parser_get_root(parser_.get());
   if (!root || !JSON_NODE_HOLDS_OBJECT(root))

@@ -87,6 +87,12 @@ void RestApi::handle(SoupServerMessage* msg, const std::string& method, const st
   }
 }
 
+RoomStatus RestApi::current(const std::string& room) const {
+  auto status = api_.room(room);
+  if (!status) throw api_error(ErrorKind::NotFound, "no room named '" + room + "'");
+  return std::move(*status);
+}
+
 void RestApi::send_room(SoupServerMessage* msg, const std::string& name, int status) {
   auto status_of_room = api_.room(name);
   if (!status_of_room) {
@@ -170,7 +176,8 @@ void RestApi::participants(SoupServerMessage* msg, const std::string& method,
     if (method != "GET" && method != "HEAD") return send_method_not_allowed(msg, method, "GET");
     JsonWriter out;
     out.begin_object().key("participants").begin_array();
-    for (const auto& p : api_.room(room)->participants) write_participant(out, p);
+    const RoomStatus status = current(room);
+    for (const auto& p : status.participants) write_participant(out, p);
     out.end_array().end_object();
     send_json(msg, SOUP_STATUS_OK, out.text(true));
     return;
@@ -181,13 +188,15 @@ void RestApi::participants(SoupServerMessage* msg, const std::string& method,
   }
   const std::string& id = at[3];
   auto find = [&]() -> std::optional<ParticipantStatus> {
-    for (const auto& p : api_.room(room)->participants)
+    const RoomStatus status = current(room);
+    for (const auto& p : status.participants)
       if (p.id == id) return p;
     return std::nullopt;
   };
   if (method == "GET" || method == "HEAD") {
     auto p = find();
-    if (!p) throw api_error(ErrorKind::NotFound, "no participant '" + id + "' in room '" + room + "'");
+    if (!p)
+      throw api_error(ErrorKind::NotFound, "no participant '" + id + "' in room '" + room + "'");
     JsonWriter out;
     write_participant(out, *p);
     send_json(msg, SOUP_STATUS_OK, out.text(true));
@@ -262,7 +271,8 @@ void RestApi::outputs(SoupServerMessage* msg, const std::string& method,
   };
   if (what == "hls" || what == "recording") {
     if (at.size() != 4) {
-      send_json_error(msg, SOUP_STATUS_NOT_FOUND, "POST /api/v1/rooms/{room}/" + what + "/{action}");
+      send_json_error(msg, SOUP_STATUS_NOT_FOUND,
+                      "POST /api/v1/rooms/{room}/" + what + "/{action}");
       return;
     }
     if (method != "POST") return send_method_not_allowed(msg, method, "POST");
@@ -274,8 +284,9 @@ void RestApi::outputs(SoupServerMessage* msg, const std::string& method,
     if (what == "recording" && verb == "stop") action = OutputAction::RecordingStop;
     if (what == "recording" && verb == "split") action = OutputAction::RecordingSplit;
     if (!action) {
-      send_json_error(msg, SOUP_STATUS_NOT_FOUND,
-                      what == "hls" ? "HLS actions: start, stop" : "recording actions: start, stop, split");
+      send_json_error(
+          msg, SOUP_STATUS_NOT_FOUND,
+          what == "hls" ? "HLS actions: start, stop" : "recording actions: start, stop, split");
       return;
     }
     DeferredReply reply(msg);
@@ -286,13 +297,14 @@ void RestApi::outputs(SoupServerMessage* msg, const std::string& method,
     if (method == "GET" || method == "HEAD") {
       JsonWriter out;
       out.begin_object().key("outputs").begin_array();
-      for (const auto& o : api_.room(room)->outputs) write_output(out, o);
+      const RoomStatus status = current(room);
+      for (const auto& o : status.outputs) write_output(out, o);
       out.end_array().end_object();
       send_json(msg, SOUP_STATUS_OK, out.text(true));
     } else if (method == "POST") {
       const JsonObjectReader body = json_body(msg);
-      body.only({"kind", "name", "url", "max_retries", "backoff_initial_s", "backoff_max_s",
-                 "queue_s"});
+      body.only(
+          {"kind", "name", "url", "max_retries", "backoff_initial_s", "backoff_max_s", "queue_s"});
       const std::string kind = body.string("kind").value_or("rtmp");
       if (kind != "rtmp")
         throw api_error(ErrorKind::BadRequest,
@@ -309,7 +321,7 @@ void RestApi::outputs(SoupServerMessage* msg, const std::string& method,
       if (auto v = body.number("queue_s")) rtmp.queue_s = *v;
       if (auto failed = api_.add_rtmp_output(room, rtmp)) throw *failed;
       // The new output is the last one of its room.
-      const auto outputs = api_.room(room)->outputs;
+      const auto outputs = current(room).outputs;
       JsonWriter out;
       write_output(out, outputs.back());
       soup_message_headers_replace(
@@ -327,7 +339,8 @@ void RestApi::outputs(SoupServerMessage* msg, const std::string& method,
   }
   const std::string& name = at[3];
   if (method == "GET" || method == "HEAD") {
-    for (const auto& o : api_.room(room)->outputs) {
+    const RoomStatus status = current(room);
+    for (const auto& o : status.outputs) {
       if (o.name != name) continue;
       JsonWriter out;
       write_output(out, o);
