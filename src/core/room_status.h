@@ -10,6 +10,7 @@
 
 #include "core/input_timeline.h"
 #include "core/layout.h"
+#include "core/net_stats.h"
 
 namespace mixcast {
 
@@ -43,6 +44,8 @@ struct ParticipantStatus {
   // What the input guards kept from the mixers or repaired (media/input_guard).
   InputCounters video_input;
   InputCounters audio_input;
+  NetStats net;                  // WebRTC participants: bitrates, loss, jitter, RTT
+  double audio_level_db = -127;  // loudest channel of the last level report (dBFS)
 };
 
 struct RoomStatus {
@@ -58,6 +61,7 @@ struct RoomStatus {
   std::vector<OutputStatus> outputs;
   std::vector<Tile> tiles;  // where each participant is in the picture now
   size_t viewers = 0;       // WHEP and WebSocket viewers now
+  double encoder_fps = 0;   // frames the shared encode produced per second, lately
   // Since the room started, everyone who was or is in it (metrics counters).
   InputCounters video_input_total;
   InputCounters audio_input_total;

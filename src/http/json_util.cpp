@@ -92,6 +92,77 @@ void write_output(JsonWriter& out, const OutputStatus& o) {
       .end_object();
 }
 
+namespace {
+
+void write_guard_totals(JsonWriter& out, const char* name, const InputCounters& c) {
+  out.key(name)
+      .begin_object()
+      .field("passed", c.passed)
+      .field("dropped", c.dropped())
+      .field("repaired", c.repaired())
+      .end_object();
+}
+
+// -1 (not reported) becomes null: no number is better than a made-up one.
+void field_or_null(JsonWriter& out, const char* name, double value) {
+  out.key(name);
+  if (value < 0)
+    json_builder_add_null_value(out.get());
+  else
+    out.value(value);
+}
+
+}  // namespace
+
+void write_room_stats(JsonWriter& out, const RoomStatus& room) {
+  out.begin_object()
+      .field("room", room.name)
+      .field("encoder_fps", room.encoder_fps)
+      .field("fps", room.fps)
+      .field("video_frames_encoded", room.video_frames_encoded)
+      .field("core_rebuilds", room.core_rebuilds)
+      .field("viewers", static_cast<int64_t>(room.viewers));
+  out.key("input").begin_object();
+  write_guard_totals(out, "video", room.video_input_total);
+  write_guard_totals(out, "audio", room.audio_input_total);
+  out.end_object();
+  out.key("participants").begin_array();
+  for (const auto& p : room.participants) {
+    out.begin_object().field("id", p.id).field("name", p.name);
+    // dBFS, so negative; null until the first level report.
+    out.key("audio_level_db");
+    if (p.audio_level_db <= -127)
+      json_builder_add_null_value(out.get());
+    else
+      out.value(p.audio_level_db);
+    out.key("input").begin_object();
+    write_guard_totals(out, "video", p.video_input);
+    write_guard_totals(out, "audio", p.audio_input);
+    out.end_object();
+    out.key("network");
+    if (!p.net.known) {
+      json_builder_add_null_value(out.get());
+    } else {
+      out.begin_object()
+          .field("bitrate_in_kbps", p.net.bitrate_in_kbps)
+          .field("bitrate_out_kbps", p.net.bitrate_out_kbps)
+          .field("bytes_in", p.net.bytes_in)
+          .field("bytes_out", p.net.bytes_out)
+          .field("packets_in", p.net.packets_in)
+          .field("packets_lost", p.net.packets_lost_in)
+          .field("loss_percent", p.net.loss_in_percent);
+      field_or_null(out, "jitter_ms", p.net.jitter_in_ms);
+      field_or_null(out, "rtt_ms", p.net.rtt_ms);
+      out.end_object();
+    }
+    out.end_object();
+  }
+  out.end_array();
+  out.key("outputs").begin_array();
+  for (const auto& o : room.outputs) write_output(out, o);
+  out.end_array().end_object();
+}
+
 void write_room(JsonWriter& out, const RoomStatus& room) {
   out.begin_object();
   write_room_fields(out, room);

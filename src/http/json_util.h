@@ -50,6 +50,9 @@ class JsonWriter {
 void write_room(JsonWriter& out, const RoomStatus& room);
 void write_participant(JsonWriter& out, const ParticipantStatus& participant);
 void write_output(JsonWriter& out, const OutputStatus& output);
+// GET /api/v1/rooms/{room}/stats: the encoder's rate, what the input guards
+// dropped and repaired, and each participant's network figures and level.
+void write_room_stats(JsonWriter& out, const RoomStatus& room);
 // The WebSocket's {"type": "room", "room": <name>, ...the fields above}.
 std::string room_state_message(const RoomStatus& room);
 // {"error": {"code": <status>, "message": <message>}}

@@ -164,6 +164,11 @@ void RestApi::room(SoupServerMessage* msg, const std::string& method,
     outputs(msg, method, at);
   } else if (what == "recordings") {
     recordings(msg, method, at);
+  } else if (what == "stats" && at.size() == 3) {
+    if (method != "GET" && method != "HEAD") return send_method_not_allowed(msg, method, "GET");
+    JsonWriter out;
+    write_room_stats(out, current(name));
+    send_json(msg, SOUP_STATUS_OK, out.text(true));
   } else {
     send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint under /api/v1/rooms/" + name);
   }

@@ -765,6 +765,13 @@ bool Room::watch_programme() {
   const guint64 frames = fanout_->video_frames();
   const guint64 audio = fanout_->audio_buffers();
   if (frames != video_progress_.count) video_progress_ = {frames, now};
+  // The encoder's rate over the last second or more.
+  if (now - fps_window_.since_us >= G_USEC_PER_SEC) {
+    if (fps_window_.since_us && frames >= fps_window_.count)
+      encoder_fps_ = static_cast<double>(frames - fps_window_.count) * G_USEC_PER_SEC /
+                     static_cast<double>(now - fps_window_.since_us);
+    fps_window_ = {frames, now};
+  }
   if (audio != audio_progress_.count) audio_progress_ = {audio, now};
   const double timeout_s = std::max(setup_.media.stall_timeout_s, rebuild_backoff_s_);
   // Before its first frame a room gets longer (encoders start, a busy
@@ -931,6 +938,9 @@ void Room::handle_level(GstMessage* message) {
   for (guint i = 0; channels && i < channels->n_values; ++i)
     loudest = std::max(loudest, g_value_get_double(g_value_array_get_nth(channels, i)));
   G_GNUC_END_IGNORE_DEPRECATIONS
+  // What the participant sends (before their mute and volume): an operator
+  // sees a guest talking while muted.
+  members_.at(id).audio_level_db = loudest;
   loudest = heard_level_db(members_.at(id).controls, loudest);
   if (speaker_.update(id, loudest, monotonic_s())) {
     const std::string speaker = speaker_.current();
@@ -970,6 +980,9 @@ RoomStatus Room::status() const {
     p.video_muted = member.controls.video_muted;
     p.volume_db = member.controls.volume_db;
     p.pinned = member.controls.pinned;
+    p.audio_level_db = member.audio_level_db;
+    if (auto* webrtc = dynamic_cast<const WebRtcParticipant*>(member.participant.get()))
+      p.net = webrtc->net_stats();
     s.video_input_total += p.video_input;
     s.audio_input_total += p.audio_input;
     s.participants.push_back(p);
@@ -977,6 +990,7 @@ RoomStatus Room::status() const {
   s.video_input_total += departed_video_input_;
   s.audio_input_total += departed_audio_input_;
   s.viewers = viewers_.size();
+  s.encoder_fps = encoder_fps_;
   for (const auto& output : outputs_) s.outputs.push_back(output->status());
   return s;
 }

@@ -159,6 +159,7 @@ class Room : public Participant::Listener, public Output::Listener {
     GstPad* return_vp8_pad = nullptr;  // or on the shared VP8 encode
     std::string source_uri;
     SourceConfig source;           // to rejoin looping files
+    double audio_level_db = -127;  // loudest channel, last level report
     ParticipantControls controls;  // the operator's; re-applied on every link and relayout
   };
 
@@ -236,6 +237,8 @@ class Room : public Participant::Listener, public Output::Listener {
   };
   Progress video_progress_;
   Progress audio_progress_;
+  Progress fps_window_;  // frames encoded at the start of the current second
+  double encoder_fps_ = 0;
   SourceId programme_watchdog_;
   int rebuilds_ = 0;
   std::string last_core_error_;

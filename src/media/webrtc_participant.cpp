@@ -54,6 +54,12 @@ void WebRtcParticipant::build() {
 // Streaming thread: a new incoming RTP stream. decodebin depayloads and decodes it.
 bool WebRtcParticipant::check_media_flow() {
   const gint64 now = g_get_monotonic_time();
+  session_.request_stats([this](std::vector<RtpStreamStats> streams) {
+    const gint64 at = g_get_monotonic_time();
+    const double seconds = net_stats_us_ ? static_cast<double>(at - net_stats_us_) / 1e6 : 0;
+    net_stats_ = summarize_net_stats(streams, net_stats_, seconds);
+    net_stats_us_ = at;
+  });
   const gint64 last = last_rtp_us_.load();
   const gint64 timeout_us = static_cast<gint64>(departure_timeout_s_ * G_USEC_PER_SEC);
   // Before the first packet, ICE and DTLS get twice as long.

@@ -42,6 +42,9 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   // most once a second). Main loop.
   void on_decode_trouble();
 
+  // The network figures of the last second (RTCP and RTP counters). Main loop.
+  const NetStats& net_stats() const { return net_stats_; }
+
   // Trickle ICE (WHIP PATCH).
   void add_remote_candidate(int mline_index, const std::string& candidate) {
     session_.add_remote_candidate(mline_index, candidate);
@@ -79,6 +82,8 @@ class WebRtcParticipant final : public Participant, private WebRtcSession::Liste
   SourceId watchdog_;
   SourceId keyframe_retry_;
   gint64 last_keyframe_request_us_ = 0;
+  NetStats net_stats_;
+  gint64 net_stats_us_ = 0;  // when net_stats_ was taken
 };
 
 }  // namespace mixcast

@@ -18,6 +18,46 @@ struct PromiseTarget {
   Lifetime::Token token;
 };
 
+// The RTP entries of webrtcbin's get-stats reply (gstwebrtcstats.c).
+std::vector<RtpStreamStats> rtp_stream_stats(const GstStructure* reply) {
+  std::vector<RtpStreamStats> out;
+  const int n = gst_structure_n_fields(reply);
+  for (int i = 0; i < n; ++i) {
+    const GValue* value = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
+    if (!value || !GST_VALUE_HOLDS_STRUCTURE(value)) continue;
+    const GstStructure* entry = gst_value_get_structure(value);
+    GstWebRTCStatsType type;
+    if (!gst_structure_get(entry, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr)) continue;
+    RtpStreamStats s;
+    guint64 u64 = 0;
+    gint64 i64 = 0;
+    double d = 0;
+    switch (type) {
+      case GST_WEBRTC_STATS_INBOUND_RTP:
+        s.direction = RtpStreamStats::Direction::Inbound;
+        if (gst_structure_get_uint64(entry, "bytes-received", &u64)) s.bytes = u64;
+        if (gst_structure_get_uint64(entry, "packets-received", &u64)) s.packets = u64;
+        if (gst_structure_get_int64(entry, "packets-lost", &i64)) s.packets_lost = i64;
+        if (gst_structure_get_double(entry, "jitter", &d)) s.jitter_s = d;
+        break;
+      case GST_WEBRTC_STATS_OUTBOUND_RTP:
+        s.direction = RtpStreamStats::Direction::Outbound;
+        if (gst_structure_get_uint64(entry, "bytes-sent", &u64)) s.bytes = u64;
+        break;
+      case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
+        s.direction = RtpStreamStats::Direction::RemoteInbound;
+        if (gst_structure_get_int64(entry, "packets-lost", &i64)) s.packets_lost = i64;
+        if (gst_structure_get_double(entry, "jitter", &d)) s.jitter_s = d;
+        if (gst_structure_get_double(entry, "round-trip-time", &d)) s.rtt_s = d;
+        break;
+      default:
+        continue;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
 // The fields of a send stream's caps that webrtcbin matches against the offer.
 // Payloaders add sender-side details once media flows (Opus sprop-stereo,
 // H.264 sprop-parameter-sets and profile-level-id): if such caps reach
@@ -495,6 +535,30 @@ void WebRtcSession::failed(const std::string& reason) {
 void WebRtcSession::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
   static_cast<WebRtcSession*>(data)->listener_.on_session_stream(pad);
+}
+
+void WebRtcSession::request_stats(std::function<void(std::vector<RtpStreamStats>)> done) {
+  if (!webrtc_) return;
+  struct StatsTarget {
+    Lifetime::Token token;
+    std::function<void(std::vector<RtpStreamStats>)> done;
+  };
+  auto* target = new StatsTarget{lifetime_.token(), std::move(done)};
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer data) {
+        auto* t = static_cast<StatsTarget*>(data);
+        // Parsed here (webrtcbin's thread); only the numbers go to the main loop.
+        std::vector<RtpStreamStats> streams;
+        if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED)
+          if (const GstStructure* reply = gst_promise_get_reply(p))
+            streams = rtp_stream_stats(reply);
+        post_to_main([token = t->token, done = t->done, streams = std::move(streams)] {
+          if (Lifetime::alive(token)) done(streams);
+        });
+      },
+      target, [](gpointer data) { delete static_cast<StatsTarget*>(data); });
+  g_signal_emit_by_name(webrtc_, "get-stats", nullptr, promise);
+  gst_promise_unref(promise);
 }
 
 }  // namespace mixcast

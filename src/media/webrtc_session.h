@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/lifetime.h"
+#include "core/net_stats.h"
 #include "core/sdp_offer.h"
 #include "media/gst_ptr.h"
 
@@ -82,6 +83,9 @@ class WebRtcSession {
   void watch_receiver_departure();
   // Trickle ICE: "candidate:..." with its m-line index.
   void add_remote_candidate(int mline_index, const std::string& candidate);
+  // Asks webrtcbin for its RTP statistics; `done` runs on the main loop with
+  // them (never if the session is gone by then).
+  void request_stats(std::function<void(std::vector<RtpStreamStats>)> done);
 
   const SdpOffer& offer() const { return offer_; }
 
