@@ -40,6 +40,8 @@ std::string_view to_string(RoomEventKind kind) {
       return "room_error";
     case RoomEventKind::RoomRecovered:
       return "room_recovered";
+    case RoomEventKind::RecordingFinished:
+      return "recording_finished";
   }
   return "unknown";
 }

@@ -75,6 +75,8 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
         .field("attempt", o.attempt)
         .field("last_error", o.last_error)
         .field("bytes", static_cast<int64_t>(o.bytes))
+        .field("uptime_s", o.uptime_s)
+        .field("file", o.file)
         .end_object();
   }
   out.end_array();
@@ -135,6 +137,12 @@ std::string room_event_message(const RoomEvent& event) {
       break;
     case RoomEventKind::RoomRecovered:
       out.field("reason", event.detail);
+      break;
+    case RoomEventKind::RecordingFinished:
+      out.field("name", event.name)
+          .field("path", event.path)
+          .field("duration_s", event.duration_s)
+          .field("size_bytes", static_cast<int64_t>(event.size_bytes));
       break;
   }
   out.end_object();

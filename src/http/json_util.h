@@ -34,6 +34,7 @@ class JsonWriter {
   JsonWriter& value(int64_t v) { return json_builder_add_int_value(get(), v), *this; }
   JsonWriter& value(int v) { return value(static_cast<int64_t>(v)); }
   JsonWriter& value(bool v) { return json_builder_add_boolean_value(get(), v), *this; }
+  JsonWriter& value(double v) { return json_builder_add_double_value(get(), v), *this; }
   template <typename T>
   JsonWriter& field(const char* name, const T& v) {
     return key(name).value(v);
