@@ -65,7 +65,7 @@ RoomHarness::~RoomHarness() {
 }
 
 void RoomHarness::start() {
-  room_ = std::make_unique<Room>(setup_, nullptr);
+  room_ = std::make_unique<Room>(setup_, listener_);
   add_taps();
   // A rebuilt core has new tees (the taps went with the old core).
   room_->set_on_rebuilt([this] { add_taps(); });

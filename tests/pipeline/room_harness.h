@@ -32,6 +32,8 @@ class RoomHarness {
   explicit RoomHarness(const std::string& layout = "grid", int width = 640, int height = 360);
   ~RoomHarness();
 
+  // Events of the room go here (set before start()).
+  void set_listener(Room::Listener* listener) { listener_ = listener; }
   void start();
   // Runs the main loop for `seconds`.
   void run_for(double seconds);
@@ -70,6 +72,7 @@ class RoomHarness {
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
 
   RoomSetup setup_;
+  Room::Listener* listener_ = nullptr;
   std::unique_ptr<Room> room_;
   std::mutex mutex_;
   GstSample* last_video_ = nullptr;
