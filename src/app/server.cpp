@@ -30,6 +30,8 @@ const char* webhook_type(RoomEventKind kind) {
       return "output.state_changed";
     case RoomEventKind::LayoutChanged:
       return "layout.changed";
+    case RoomEventKind::RecordingFinished:
+      return "recording.finished";
     case RoomEventKind::RoomError:
       return "room.error";
     case RoomEventKind::RoomRecovered:

@@ -68,7 +68,10 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   ApiResult add_rtmp_output(const std::string& room, const RtmpConfig& rtmp) override;
   void remove_output(const std::string& room, const std::string& name, Done done) override;
   void output_action(const std::string& room, OutputAction action, Done done) override;
-  ApiResult recordings(const std::string& room, std::vector<RecordingInfo>& out) const override;
+  void recordings(const std::string& room, RecordingsDone done) override;
+  // The recordings directory of `room`, and the files its recording writes now.
+  std::string recordings_dir(const std::string& room) const;
+  std::vector<std::string> files_being_recorded(const std::string& room) const;
   ApiResult delete_recording(const std::string& room, const std::string& file) override;
   ApiResult mint_token(const TokenRequest& request, MintedToken& out) override;
 

@@ -3,11 +3,14 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "app/server.h"
 #include "core/log.h"
 #include "core/participant_controls.h"
+#include "core/recording_files.h"
 #include "core/source_uri.h"
+#include "media/recording_probe.h"
 
 namespace mixcast {
 
@@ -210,44 +213,54 @@ ApiResult Server::apply_layout(const std::string& room_name, const std::string& 
   return std::nullopt;
 }
 
-ApiResult Server::recordings(const std::string& room_name, std::vector<RecordingInfo>& out) const {
-  const std::string dir = absolute_path(loaded_.config.paths.recordings + "/" + room_name);
-  // A room that is gone may have left recordings: those are listed too.
-  const Room* r = registry_.find(room_name);
-  std::error_code ec;
-  if (!r && !std::filesystem::is_directory(dir, ec))
-    return api_error(ErrorKind::NotFound, "no room or recordings named '" + room_name + "'");
+std::string Server::recordings_dir(const std::string& room) const {
+  return absolute_path(loaded_.config.paths.recordings + "/" + room);
+}
+
+std::vector<std::string> Server::files_being_recorded(const std::string& room) const {
   std::vector<std::string> writing;
-  if (r)
+  if (const Room* r = registry_.find(room))
     for (const auto& o : r->status().outputs)
-      if (o.kind == "recording" && o.state != OutputState::Stopped) writing.push_back(o.target);
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file() || !plain_file_name(entry.path().filename().string())) continue;
-    RecordingInfo info;
-    info.file = entry.path().filename().string();
-    info.size_bytes = entry.file_size(ec);
-    info.finished =
-        std::find(writing.begin(), writing.end(), entry.path().string()) == writing.end();
-    out.push_back(std::move(info));
-  }
-  std::sort(out.begin(), out.end(),
-            [](const RecordingInfo& a, const RecordingInfo& b) { return a.file < b.file; });
-  return std::nullopt;
+      if (o.kind == "recording" && !o.file.empty()) writing.push_back(o.file);
+  return writing;
+}
+
+void Server::recordings(const std::string& room_name, RecordingsDone done) {
+  const std::string dir = recordings_dir(room_name);
+  std::error_code ec;
+  // A room that is gone may have left recordings: those are listed too.
+  if (!registry_.find(room_name) && !std::filesystem::is_directory(dir, ec))
+    return done(api_error(ErrorKind::NotFound, "no room or recordings named '" + room_name + "'"),
+                {});
+  const std::vector<std::string> writing = files_being_recorded(room_name);
+  // The discoverer demuxes each file: off the main loop.
+  std::thread([dir, writing, done = std::move(done)] {
+    std::vector<RecordingInfo> out;
+    for (const RecordingFileInfo& f : list_recordings_with_duration(dir, 5)) {
+      RecordingInfo info;
+      info.file = f.name;
+      info.size_bytes = f.size_bytes;
+      info.finished = f.finished;
+      info.recording = std::find(writing.begin(), writing.end(), f.path) != writing.end();
+      info.duration_s = f.duration_s;
+      out.push_back(std::move(info));
+    }
+    post_to_main([done, out = std::move(out)] { done(std::nullopt, out); });
+  }).detach();
 }
 
 ApiResult Server::delete_recording(const std::string& room_name, const std::string& file) {
   if (!plain_file_name(file))
     return api_error(ErrorKind::BadRequest, "a recording is named by its file name", "file");
-  std::vector<RecordingInfo> files;
-  if (auto failed = recordings(room_name, files)) return failed;
-  for (const auto& f : files) {
-    if (f.file != file) continue;
-    if (!f.finished)
+  const std::string dir = recordings_dir(room_name);
+  const std::vector<std::string> writing = files_being_recorded(room_name);
+  for (const RecordingFileInfo& f : list_recordings(dir)) {
+    if (f.name != file) continue;
+    if (std::find(writing.begin(), writing.end(), f.path) != writing.end())
       return api_error(ErrorKind::Conflict,
                        "'" + file + "' is being recorded; stop or split the recording first");
     std::error_code ec;
-    std::filesystem::remove(
-        absolute_path(loaded_.config.paths.recordings + "/" + room_name + "/" + file), ec);
+    std::filesystem::remove(f.path, ec);
     if (ec) return api_error(ErrorKind::Internal, "cannot delete '" + file + "': " + ec.message());
     LOG_INFO << "room " << room_name << ": recording " << file << " deleted over the API";
     return std::nullopt;

@@ -24,7 +24,8 @@ NetStats summarize_net_stats(const std::vector<RtpStreamStats>& streams, const N
         break;
     }
   }
-  const double expected = static_cast<double>(s.packets_in) + static_cast<double>(s.packets_lost_in);
+  const double expected =
+      static_cast<double>(s.packets_in) + static_cast<double>(s.packets_lost_in);
   if (expected > 0) s.loss_in_percent = 100.0 * static_cast<double>(s.packets_lost_in) / expected;
   // Counters restart when a stream is renegotiated: a drop is not negative traffic.
   if (seconds > 0 && previous.known) {

@@ -24,7 +24,7 @@ struct NetStats {
   bool known = false;  // at least one report came
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
-  double bitrate_in_kbps = 0;   // since the previous report
+  double bitrate_in_kbps = 0;  // since the previous report
   double bitrate_out_kbps = 0;
   uint64_t packets_in = 0;
   int64_t packets_lost_in = 0;  // of what the participant sent us

@@ -42,6 +42,8 @@ std::string_view to_string(RoomEventKind kind) {
       return "room_recovered";
     case RoomEventKind::ParticipantUpdated:
       return "participant_updated";
+    case RoomEventKind::RecordingFinished:
+      return "recording_finished";
   }
   return "unknown";
 }

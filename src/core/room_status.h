@@ -26,6 +26,10 @@ struct OutputStatus {
   int attempt = 0;  // reconnect attempts since the last time it was live
   std::string last_error;
   uint64_t bytes = 0;  // bytes written or sent so far by this output
+  // Seconds live in the current connection (RTMP) or file (recording), 0
+  // when not live.
+  double uptime_s = 0;
+  std::string file;  // recordings: the file being written now ("" between files)
 };
 
 struct ParticipantStatus {
@@ -81,6 +85,7 @@ enum class RoomEventKind {
   RoomError,
   RoomRecovered,
   ParticipantUpdated,  // renamed, muted, volume or pin changed
+  RecordingFinished,   // a recording file was finalized (stop, split, timed split, room stop)
 };
 std::string_view to_string(RoomEventKind kind);
 
@@ -95,6 +100,10 @@ struct RoomEvent {
   bool video_muted = false;
   double volume_db = 0;
   bool pinned = false;
+  // RecordingFinished: the finalized file, its length and size (name: the output).
+  std::string path;
+  double duration_s = 0;
+  uint64_t size_bytes = 0;
 
   bool is_viewer_event() const {
     return kind == RoomEventKind::ViewerJoined || kind == RoomEventKind::ViewerLeft;

@@ -89,6 +89,8 @@ void write_output(JsonWriter& out, const OutputStatus& o) {
       .field("attempt", o.attempt)
       .field("last_error", o.last_error)
       .field("bytes", o.bytes)
+      .field("uptime_s", o.uptime_s)
+      .field("file", o.file)
       .end_object();
 }
 
@@ -314,6 +316,11 @@ void write_event_fields(JsonWriter& out, const RoomEvent& event) {
           .field("video_muted", event.video_muted)
           .field("volume_db", event.volume_db)
           .field("pinned", event.pinned);
+    case RoomEventKind::RecordingFinished:
+      out.field("name", event.name)
+          .field("path", event.path)
+          .field("duration_s", event.duration_s)
+          .field("size_bytes", static_cast<int64_t>(event.size_bytes));
       break;
   }
 }

@@ -33,8 +33,9 @@ struct LayoutInfo {
 struct RecordingInfo {
   std::string file;  // name in the room's recordings directory
   uint64_t size_bytes = 0;
-  double duration_s = 0;  // 0 when unknown (not finished)
-  bool finished = false;  // finalized: the output is done with it
+  double duration_s = 0;   // 0 when unknown (not finished)
+  bool finished = false;   // finalized on EOS (a crash leaves it unfinished)
+  bool recording = false;  // the room's recording is writing it now
 };
 
 enum class OutputAction { HlsStart, HlsStop, RecordingStart, RecordingStop, RecordingSplit };
@@ -86,7 +87,10 @@ class OperatorApi {
   virtual void remove_output(const std::string& room, const std::string& name, Done done) = 0;
   virtual void output_action(const std::string& room, OutputAction action, Done done) = 0;
 
-  virtual ApiResult recordings(const std::string& room, std::vector<RecordingInfo>& out) const = 0;
+  // The room's recordings, their durations read off the main loop; `done`
+  // runs on the main loop.
+  using RecordingsDone = std::function<void(ApiResult, std::vector<RecordingInfo>)>;
+  virtual void recordings(const std::string& room, RecordingsDone done) = 0;
   virtual ApiResult delete_recording(const std::string& room, const std::string& file) = 0;
 
   virtual ApiResult mint_token(const TokenRequest& request, MintedToken& out) = 0;

@@ -372,21 +372,30 @@ void RestApi::recordings(SoupServerMessage* msg, const std::string& method,
   const std::string& room = at[1];
   if (at.size() == 3) {
     if (method != "GET" && method != "HEAD") return send_method_not_allowed(msg, method, "GET");
-    std::vector<RecordingInfo> files;
-    if (auto failed = api_.recordings(room, files)) throw *failed;
-    JsonWriter out;
-    out.begin_object().key("recordings").begin_array();
-    for (const auto& f : files) {
-      out.begin_object()
-          .field("file", f.file)
-          .field("url", "/recordings/" + room + "/" + f.file)
-          .field("size_bytes", f.size_bytes)
-          .field("duration_s", f.duration_s)
-          .field("finished", f.finished)
-          .end_object();
-    }
-    out.end_array().end_object();
-    send_json(msg, SOUP_STATUS_OK, out.text(true));
+    DeferredReply reply(msg);
+    api_.recordings(room, [reply, room](ApiResult failed, std::vector<RecordingInfo> files) {
+      if (failed) {
+        send_api_error(reply.message(), *failed);
+      } else {
+        JsonWriter out;
+        out.begin_object().key("recordings").begin_array();
+        for (const auto& f : files) {
+          out.begin_object()
+              .field("file", f.file)
+              .field("url", "/recordings/" + room + "/" + f.file)
+              .field("size_bytes", f.size_bytes)
+              .key("duration_s");
+          if (f.duration_s < 0)
+            json_builder_add_null_value(out.get());
+          else
+            out.value(f.duration_s);
+          out.field("finished", f.finished).field("recording", f.recording).end_object();
+        }
+        out.end_array().end_object();
+        send_json(reply.message(), SOUP_STATUS_OK, out.text(true));
+      }
+      reply.finish();
+    });
   } else if (at.size() == 4) {
     if (method != "DELETE")
       return send_method_not_allowed(msg, method, "DELETE (download from /recordings/...)");

@@ -1,20 +1,54 @@
 #include "media/output.h"
 
 #include "media/reaper.h"
+#include "media/text_stream.h"
 
 #include <gst/app/gstappsrc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
+#include "core/hls_playlist.h"
 #include "core/log.h"
 #include "core/url.h"
 
 namespace mixcast {
+
+namespace {
+
+// A handover holds back audio until the cut is known (the forced keyframe
+// comes within about a second): at most this much, then it goes on to the
+// running pipeline as if there were no handover.
+constexpr size_t kMaxHeldAudio = 250;  // ~5 s of AAC at 48 kHz
+// A handed-over pipeline gets the audio before the cut and then EOS; audio
+// that stops coming ends it here, and a pipeline that never drains is given
+// up (its file not reported) here.
+constexpr double kHandoverAudioS = 2.0;
+constexpr double kHandoverDrainS = 10.0;
+
+// `sample` into `src`, its timestamps made relative to `base` if valid.
+void push_sample(GstElement* src, GstSample* sample, GstClockTime base) {
+  if (!GST_CLOCK_TIME_IS_VALID(base) || base == 0) {
+    gst_app_src_push_sample(GST_APP_SRC(src), sample);
+    return;
+  }
+  GstBuffer* buffer = gst_buffer_copy(gst_sample_get_buffer(sample));  // metadata only
+  auto rebase = [base](GstClockTime t) { return t > base ? t - base : 0; };
+  if (GST_BUFFER_PTS_IS_VALID(buffer)) GST_BUFFER_PTS(buffer) = rebase(GST_BUFFER_PTS(buffer));
+  if (GST_BUFFER_DTS_IS_VALID(buffer)) GST_BUFFER_DTS(buffer) = rebase(GST_BUFFER_DTS(buffer));
+  MiniPtr<GstSample> rebased(gst_sample_new(buffer, gst_sample_get_caps(sample), nullptr, nullptr));
+  gst_buffer_unref(buffer);
+  gst_app_src_push_sample(GST_APP_SRC(src), rebased.get());
+}
+
+}  // namespace
 
 Output::Output(std::string room, std::string name, std::string kind, Backoff backoff,
                EncodedFanout& fanout, Listener& listener)
@@ -28,6 +62,11 @@ Output::Output(std::string room, std::string name, std::string kind, Backoff bac
 Output::~Output() {
   fanout_.unsubscribe(this);
   teardown();
+  while (!draining_.empty()) {
+    auto run = std::move(draining_.back());
+    draining_.pop_back();
+    drop_run(std::move(run));
+  }
 }
 
 void Output::start() {
@@ -42,11 +81,11 @@ void Output::start() {
       this));
 }
 
-void Output::build_pipeline() {
-  retry_timer_.reset();
-  set_state(OutputState::Starting);
-  pipeline_ = gst_pipeline_new(("output-" + room_ + "-" + name_).c_str());
-  gst_object_ref_sink(pipeline_);
+std::unique_ptr<Output::Run> Output::make_run(std::string& error) {
+  auto run = std::make_unique<Run>();
+  run->output = this;
+  run->pipeline = gst_pipeline_new(("output-" + room_ + "-" + name_).c_str());
+  gst_object_ref_sink(run->pipeline);
   GstElement* video = make_element("appsrc", "video");
   GstElement* audio = make_element("appsrc", "audio");
   for (GstElement* src : {video, audio}) {
@@ -57,48 +96,147 @@ void Output::build_pipeline() {
                  nullptr);
     gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
   }
-  gst_bin_add_many(GST_BIN(pipeline_), video, audio, nullptr);
+  gst_bin_add_many(GST_BIN(run->pipeline), video, audio, nullptr);
+  run->video_src = GST_ELEMENT(gst_object_ref(video));
+  run->audio_src = GST_ELEMENT(gst_object_ref(audio));
   try {
-    build(GST_BIN(pipeline_), video, audio);
+    build(GST_BIN(run->pipeline), video, audio);
   } catch (const std::exception& e) {
-    teardown();
-    fail(e.what());
-    return;
+    error = e.what();
+    drop_run(std::move(run));
+    return nullptr;
   }
-  GstBus* bus = gst_element_get_bus(pipeline_);
-  bus_watch_ = SourceId(gst_bus_add_watch(bus, &Output::on_bus, this));
-  gst_object_unref(bus);
-  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    teardown();
-    fail("cannot start the output pipeline");
-    return;
+  GstPtr<GstBus> bus(gst_element_get_bus(run->pipeline));
+  run->bus_watch = SourceId(gst_bus_add_watch(bus.get(), &Output::on_bus, run.get()));
+  if (gst_element_set_state(run->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    error = "cannot start the output pipeline";
+    drop_run(std::move(run));
+    return nullptr;
   }
+  return run;
+}
+
+// The run's pipeline stops off the main loop: a sink that blocks (rtmp2sink
+// while it connects, a write to a stalled disk) must not hold every room with
+// it. Nothing of ours refers to it afterwards.
+void Output::drop_run(std::unique_ptr<Run> run) {
+  if (!run) return;
   {
     std::lock_guard lock(push_mutex_);
-    video_src_ = GST_ELEMENT(gst_object_ref(video));
-    audio_src_ = GST_ELEMENT(gst_object_ref(audio));
+    if (push_ == run.get()) push_ = nullptr;
+    if (next_push_ == run.get()) next_push_ = nullptr;
+    if (old_audio_ == run.get()) old_audio_ = nullptr;
+    if (run->video_src) gst_object_unref(run->video_src);
+    if (run->audio_src) gst_object_unref(run->audio_src);
+    run->video_src = run->audio_src = nullptr;
+  }
+  run->bus_watch.reset();
+  run->audio_deadline.reset();
+  run->drain_deadline.reset();
+  forget(GST_BIN(run->pipeline));
+  reaper::stop_in_background(GstPtr<GstElement>(std::exchange(run->pipeline, nullptr)),
+                             "room " + room_ + ": output " + name_, nullptr);
+}
+
+void Output::drop_draining(Run* run) {
+  auto it = std::find_if(draining_.begin(), draining_.end(),
+                         [run](const auto& r) { return r.get() == run; });
+  if (it == draining_.end()) return;
+  auto gone = std::move(*it);
+  draining_.erase(it);
+  drop_run(std::move(gone));
+  // A stop that waited for this one ends now.
+  if (stop_waits_for_drains_ && draining_.empty()) finish_stop();
+}
+
+void Output::build_pipeline() {
+  retry_timer_.reset();
+  set_state(OutputState::Starting);
+  std::string error;
+  auto run = make_run(error);
+  if (!run) {
+    fail(error);
+    return;
+  }
+  current_ = std::move(run);
+  {
+    std::lock_guard lock(push_mutex_);
+    push_ = current_.get();
     waiting_keyframe_ = true;
     pushed_bytes_ = 0;
   }
+  became_current(GST_BIN(current_->pipeline));
   fanout_.request_keyframe();
 }
 
 void Output::teardown() {
+  cancel_handover();
+  if (!current_) return;
+  bytes_before_ = bytes_;
+  drop_run(std::move(current_));
+}
+
+bool Output::hand_over() {
+  complete_handover();
+  if (stopping_ || !current_ || next_) return false;
   {
     std::lock_guard lock(push_mutex_);
-    if (video_src_) gst_object_unref(video_src_);
-    if (audio_src_) gst_object_unref(audio_src_);
-    video_src_ = audio_src_ = nullptr;
+    if (push_ != current_.get() || waiting_keyframe_) return false;  // not streaming yet
   }
-  bus_watch_.reset();
-  if (pipeline_) {
-    bytes_before_ = bytes_;
-    // Stopped off the main loop: a sink that blocks (rtmp2sink while it
-    // connects, a write to a stalled disk) must not hold every room with it.
-    // Nothing of ours refers to the old pipeline any more.
-    reaper::stop_in_background(GstPtr<GstElement>(std::exchange(pipeline_, nullptr)),
-                               "room " + room_ + ": output " + name_, nullptr);
+  std::string error;
+  auto run = make_run(error);
+  if (!run) {
+    LOG_ERROR << "room " << room_ << ": output " << name_ << ": no handover: " << error;
+    return false;
   }
+  next_ = std::move(run);
+  {
+    std::lock_guard lock(push_mutex_);
+    next_push_ = next_.get();
+  }
+  fanout_.request_keyframe();
+  return true;
+}
+
+// Main loop: the streaming side may have cut over to next_ (cut_over); the
+// main loop's view follows before it handles anything of either pipeline.
+void Output::complete_handover() {
+  {
+    std::lock_guard lock(push_mutex_);
+    if (!next_ || !next_->cut) return;
+  }
+  std::unique_ptr<Run> old = std::exchange(current_, std::move(next_));
+  if (old) {
+    Run* draining = old.get();
+    draining->audio_deadline = run_after(kHandoverAudioS, [this, draining, t = lifetime_.token()] {
+      if (!Lifetime::alive(t)) return;
+      std::lock_guard lock(push_mutex_);
+      if (old_audio_ != draining) return;
+      gst_app_src_end_of_stream(GST_APP_SRC(draining->audio_src));
+      old_audio_ = nullptr;
+    });
+    draining->drain_deadline = run_after(kHandoverDrainS, [this, draining, t = lifetime_.token()] {
+      if (!Lifetime::alive(t)) return;
+      LOG_WARN << "room " << room_ << ": output " << name_
+               << ": a pipeline handed over did not finish in time";
+      drop_draining(draining);
+    });
+    draining_.push_back(std::move(old));
+  }
+  became_current(GST_BIN(current_->pipeline));
+}
+
+void Output::cancel_handover() {
+  complete_handover();
+  if (!next_) return;
+  {
+    // The held audio was the running pipeline's all along.
+    std::lock_guard lock(push_mutex_);
+    next_push_ = nullptr;
+    for (auto& sample : held_audio_) route_audio(sample.get());
+    held_audio_.clear();
+  }
+  drop_run(std::move(next_));
 }
 
 void Output::fail(const std::string& error) {
@@ -128,6 +266,7 @@ void Output::fail(const std::string& error) {
 void Output::set_state(OutputState state) {
   if (state == state_) return;
   state_ = state;
+  live_since_us_ = state == OutputState::Live ? g_get_monotonic_time() : 0;
   if (state == OutputState::Live) {
     LOG_INFO << "room " << room_ << ": output " << name_ << " (" << kind_ << " " << target()
              << ") is live";
@@ -136,9 +275,13 @@ void Output::set_state(OutputState state) {
   listener_.on_output_state(*this);
 }
 
+void Output::restart_uptime() {
+  if (state_ == OutputState::Live) live_since_us_ = g_get_monotonic_time();
+}
+
 void Output::poll() {
-  if (!pipeline_) return;
-  const guint64 now = poll_bytes(GST_BIN(pipeline_));
+  if (!current_) return;
+  const guint64 now = poll_bytes(GST_BIN(current_->pipeline));
   if (now > 0) {
     bytes_ = bytes_before_ + now;
     if (state_ == OutputState::Starting) set_state(OutputState::Live);
@@ -154,65 +297,145 @@ OutputStatus Output::status() const {
   s.attempt = backoff_.attempts();
   s.last_error = last_error_;
   s.bytes = bytes_;
+  if (live_since_us_) s.uptime_s = double(g_get_monotonic_time() - live_since_us_) / G_USEC_PER_SEC;
+  s.file = current_file();
   return s;
 }
 
 void Output::on_encoded(MediaKind kind, GstSample* sample) {
   std::lock_guard lock(push_mutex_);
-  if (!video_src_) return;
-  if (kind == MediaKind::Video) {
-    GstBuffer* buffer = gst_sample_get_buffer(sample);
-    if (waiting_keyframe_) {
-      // An output must begin with a keyframe (and SPS/PPS, which h264parse
-      // repeats before every keyframe).
-      if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return;
-      waiting_keyframe_ = false;
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  if (kind == MediaKind::Audio) {
+    if (next_push_) {
+      // Which pipeline this belongs to is known once the cut is.
+      if (held_audio_.size() < kMaxHeldAudio) {
+        held_audio_.emplace_back(gst_sample_ref(sample));
+        return;
+      }
+      for (auto& held : held_audio_) route_audio(held.get());
+      held_audio_.clear();
     }
-    pushed_bytes_ += gst_buffer_get_size(buffer);
-    gst_app_src_push_sample(GST_APP_SRC(video_src_), sample);
-  } else {
-    if (waiting_keyframe_) return;
-    pushed_bytes_ += gst_buffer_get_size(gst_sample_get_buffer(sample));
-    gst_app_src_push_sample(GST_APP_SRC(audio_src_), sample);
+    route_audio(sample);
+    return;
   }
+  const bool keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  // A rebased pipeline starts at its first keyframe's decoding time (no
+  // timestamp of it goes below 0, with or without B-frames).
+  const GstClockTime start =
+      GST_BUFFER_DTS_IS_VALID(buffer) ? std::min(GST_BUFFER_DTS(buffer), pts) : pts;
+  if (next_push_ && keyframe && GST_CLOCK_TIME_IS_VALID(pts)) cut_over(pts, start);
+  Run* run = push_;
+  if (!run || !run->video_src) return;
+  if (waiting_keyframe_) {
+    // An output must begin with a keyframe (and SPS/PPS, which h264parse
+    // repeats before every keyframe).
+    if (!keyframe) return;
+    waiting_keyframe_ = false;
+    run->base = rebase_timestamps_ ? start : GST_CLOCK_TIME_NONE;
+  }
+  if (GST_CLOCK_TIME_IS_VALID(pts)) {
+    if (!GST_CLOCK_TIME_IS_VALID(run->first)) run->first = pts;
+    run->end = pts + (GST_BUFFER_DURATION_IS_VALID(buffer) ? GST_BUFFER_DURATION(buffer) : 0);
+  }
+  pushed_bytes_ += gst_buffer_get_size(buffer);
+  push_sample(run->video_src, sample, run->base);
+}
+
+// The keyframe at `pts` (decoded from `start`) is the first of next_push_'s
+// pipeline.
+void Output::cut_over(GstClockTime pts, GstClockTime start) {
+  Run* old = push_;
+  Run* next = std::exchange(next_push_, nullptr);
+  next->cut = true;
+  next->base = rebase_timestamps_ ? start : GST_CLOCK_TIME_NONE;
+  push_ = next;
+  waiting_keyframe_ = false;
+  // A pipeline handed over before still waiting for its audio to pass its
+  // cut (back-to-back splits) has had all it will get.
+  if (old_audio_) gst_app_src_end_of_stream(GST_APP_SRC(old_audio_->audio_src));
+  old_audio_ = nullptr;
+  cut_pts_ = pts;
+  if (old && old->video_src) {
+    gst_app_src_end_of_stream(GST_APP_SRC(old->video_src));
+    old_audio_ = old->audio_src ? old : nullptr;
+  }
+  for (auto& held : held_audio_) route_audio(held.get());
+  held_audio_.clear();
+  post_to_main([this, t = lifetime_.token()] {
+    if (Lifetime::alive(t)) complete_handover();
+  });
+}
+
+// Audio goes where its timestamp belongs: to the pipeline handed over until
+// the cut, then (that one ended) to the current one.
+void Output::route_audio(GstSample* sample) {
+  GstBuffer* buffer = gst_sample_get_buffer(sample);
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  if (old_audio_) {
+    if (GST_CLOCK_TIME_IS_VALID(pts) && pts < cut_pts_) {
+      pushed_bytes_ += gst_buffer_get_size(buffer);
+      push_sample(old_audio_->audio_src, sample, old_audio_->base);
+      return;
+    }
+    gst_app_src_end_of_stream(GST_APP_SRC(old_audio_->audio_src));
+    old_audio_ = nullptr;
+  }
+  Run* run = push_;
+  if (!run || !run->audio_src || waiting_keyframe_) return;
+  // Audio from before a rebased pipeline's first keyframe has no place in it.
+  if (GST_CLOCK_TIME_IS_VALID(run->base) && GST_CLOCK_TIME_IS_VALID(pts) && pts < run->base) return;
+  pushed_bytes_ += gst_buffer_get_size(buffer);
+  push_sample(run->audio_src, sample, run->base);
 }
 
 void Output::stop(std::function<void()> done, double timeout_s) {
   stopping_ = true;
   stop_done_ = std::move(done);
   retry_timer_.reset();
-  fanout_.unsubscribe(this);
-  GstElement* video = nullptr;
-  GstElement* audio = nullptr;
+  fanout_.unsubscribe(this);  // nothing more comes: on_encoded never runs again
+  cancel_handover();
+  GstPtr<GstElement> video, audio;
   {
     std::lock_guard lock(push_mutex_);
-    video = video_src_;
-    audio = audio_src_;
-    video_src_ = audio_src_ = nullptr;
+    if (push_ && current_ && push_ == current_.get()) {
+      video = ref(push_->video_src);
+      audio = ref(push_->audio_src);
+    }
+    push_ = nullptr;
+    if (old_audio_) {
+      gst_app_src_end_of_stream(GST_APP_SRC(old_audio_->audio_src));
+      old_audio_ = nullptr;
+    }
   }
-  if (!pipeline_ || !video) {
-    if (video) gst_object_unref(video);
-    if (audio) gst_object_unref(audio);
-    finish_stop();
-    return;
-  }
-  gst_app_src_end_of_stream(GST_APP_SRC(video));
-  gst_app_src_end_of_stream(GST_APP_SRC(audio));
-  gst_object_unref(video);
-  gst_object_unref(audio);
   stop_timer_ = run_after(timeout_s, [this, t = lifetime_.token()] {
     if (!Lifetime::alive(t)) return;
     LOG_WARN << "room " << room_ << ": output " << name_ << " did not finish in time";
+    stop_timed_out_ = true;
     finish_stop();
   });
+  if (!video) {
+    finish_stop();
+    return;
+  }
+  gst_app_src_end_of_stream(GST_APP_SRC(video.get()));
+  gst_app_src_end_of_stream(GST_APP_SRC(audio.get()));
 }
 
 void Output::finish_stop() {
-  stop_timer_.reset();
   poll_timer_.reset();
-  if (pipeline_) {
+  if (current_) {
     poll();
     teardown();
+  }
+  // Pipelines handed over before the stop finish too, within the stop's time.
+  stop_waits_for_drains_ = !draining_.empty() && !stop_timed_out_;
+  if (stop_waits_for_drains_) return;
+  stop_timer_.reset();
+  while (!draining_.empty()) {
+    auto run = std::move(draining_.back());
+    draining_.pop_back();
+    drop_run(std::move(run));
   }
   if (state_ != OutputState::Failed) set_state(OutputState::Stopped);
   if (auto done = std::move(stop_done_)) {
@@ -222,7 +445,25 @@ void Output::finish_stop() {
 }
 
 gboolean Output::on_bus(GstBus*, GstMessage* message, gpointer data) {
-  auto* self = static_cast<Output*>(data);
+  auto* run = static_cast<Run*>(data);
+  Output* self = run->output;
+  // Handlers below may free `run` (and this watch, which GLib allows).
+  self->complete_handover();
+  if (run == self->current_.get()) {
+    self->on_current_message(message);
+  } else if (run == self->next_.get()) {
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+      LOG_ERROR << "room " << self->room_ << ": output " << self->name_
+                << ": the pipeline prepared for a handover failed";
+      self->cancel_handover();
+    }
+  } else {
+    self->on_draining_message(run, message);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void Output::on_current_message(GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
       GError* raw = nullptr;
@@ -230,20 +471,52 @@ gboolean Output::on_bus(GstBus*, GstMessage* message, gpointer data) {
       gst_message_parse_error(message, &raw, &debug);
       GErrorPtr error(raw);
       GCharPtr debug_text(debug);
-      LOG_DEBUG << "output " << self->name_ << " error detail: " << (debug ? debug : "");
-      // fail() tears the pipeline down; destroying this watch from its own
-      // callback is allowed.
-      self->fail(error ? error->message : "unknown error");
-      return G_SOURCE_CONTINUE;
+      LOG_DEBUG << "output " << name_ << " error detail: " << (debug ? debug : "");
+      fail(error ? error->message : "unknown error");
+      break;
     }
     case GST_MESSAGE_EOS:
-      if (self->stopping_) {
-        self->finished();
-        self->finish_stop();
+      if (stopping_) {
+        double media_s = 0;
+        {
+          std::lock_guard lock(push_mutex_);
+          if (GST_CLOCK_TIME_IS_VALID(current_->first))
+            media_s = double(current_->end - current_->first) / GST_SECOND;
+        }
+        finished(GST_BIN(current_->pipeline), media_s);
+        finish_stop();
       }
-      return G_SOURCE_CONTINUE;
+      break;
     default:
-      return G_SOURCE_CONTINUE;
+      break;
+  }
+}
+
+void Output::on_draining_message(Run* run, GstMessage* message) {
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      GError* raw = nullptr;
+      gst_message_parse_error(message, &raw, nullptr);
+      GErrorPtr error(raw);
+      LOG_ERROR << "room " << room_ << ": output " << name_
+                << ": a pipeline handed over failed while ending: "
+                << (error ? error->message : "unknown error");
+      drop_draining(run);
+      break;
+    }
+    case GST_MESSAGE_EOS: {
+      double media_s = 0;
+      {
+        std::lock_guard lock(push_mutex_);
+        if (GST_CLOCK_TIME_IS_VALID(run->first))
+          media_s = double(run->end - run->first) / GST_SECOND;
+      }
+      finished(GST_BIN(run->pipeline), media_s);
+      drop_draining(run);
+      break;
+    }
+    default:
+      break;
   }
 }
 
@@ -252,13 +525,11 @@ gboolean Output::on_bus(GstBus*, GstMessage* message, gpointer data) {
 
 namespace {
 
-std::string timestamp_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d-%H%M%S", &tm);
-  return text;
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 void make_directory(const std::string& dir) {
@@ -317,10 +588,11 @@ class RtmpOutput final : public Output {
 class HlsOutput final : public Output {
  public:
   HlsOutput(const std::string& room, const HlsConfig& config, const std::string& directory,
-            EncodedFanout& fanout, Listener& listener)
+            EncodedFanout& fanout, Listener& listener, bool continue_playlist)
       : Output(room, "hls", "hls", Backoff(1.0, 30.0, -1), fanout, listener),
         config_(config),
-        dir_(directory) {}
+        dir_(directory),
+        continue_playlist_(continue_playlist) {}
 
  protected:
   void build(GstBin* bin, GstElement* video, GstElement* audio) override {
@@ -332,6 +604,9 @@ class HlsOutput final : public Output {
                  playlist().c_str(), "target-duration", guint(config_.segment_s + 0.5),
                  "playlist-length", guint(config_.playlist_length), "max-files",
                  guint(config_.max_files), "send-keyframe-requests", FALSE, nullptr);
+    // A restart, or a new attempt after a failure: the same playlist goes on.
+    if (continue_playlist_ || attempts_ > 0) continue_stream(GST_BIN(sink));
+    ++attempts_;
     link_or_throw(video, vparse);
     link_or_throw(audio, aparse);
     if (!gst_element_link_pads(vparse, "src", sink, "video") ||
@@ -343,19 +618,62 @@ class HlsOutput final : public Output {
   guint64 poll_bytes(GstBin*) override { return pushed_bytes(); }
 
   // A finished stream says so, so players stop polling and can seek the whole.
-  void finished() override {
-    std::ifstream in(playlist());
-    std::stringstream text;
-    text << in.rdbuf();
-    if (text.str().find("#EXT-X-ENDLIST") != std::string::npos || text.str().empty()) return;
+  void finished(GstBin*, double) override {
+    const std::string text = read_text_file(playlist());
+    if (text.find("#EXT-X-ENDLIST") != std::string::npos || text.empty()) return;
     std::ofstream out(playlist(), std::ios::app);
     out << "#EXT-X-ENDLIST\n";
   }
 
  private:
+  // hlssink2 numbers its segments and its playlist from 0 on every start.
+  // Continuing (core/hls_playlist.h): its segment files are numbered from
+  // the next media sequence number (its splitmuxsink's start-index), so no
+  // name of the previous run is reused and a file's number is its media
+  // sequence number; every playlist it writes is renumbered on its way to
+  // the disk (written whole and renamed into place, as hlssink2 does).
+  void continue_stream(GstBin* sink) {
+    const auto continuation = continuation_after(read_text_file(playlist()));
+    if (!continuation) return;
+    LOG_INFO << "room " << room() << ": HLS continues " << playlist() << " at media sequence "
+             << continuation->media_sequence << " (discontinuity sequence "
+             << continuation->discontinuity_sequence << ")";
+    for_each_object<GstElement>(gst_bin_iterate_elements(sink), [&](GstElement* child) {
+      GstElementFactory* factory = gst_element_get_factory(child);
+      if (factory && std::string(GST_OBJECT_NAME(factory)) == "splitmuxsink")
+        g_object_set(child, "start-index", guint(continuation->media_sequence), nullptr);
+    });
+    // The handler's data lives as long as the connection (the element).
+    auto* rewrite = new PlaylistRewrite{playlist(), *continuation};
+    g_signal_connect_data(
+        sink, "get-playlist-stream", G_CALLBACK(&HlsOutput::on_get_playlist_stream), rewrite,
+        [](gpointer data, GClosure*) { delete static_cast<PlaylistRewrite*>(data); },
+        GConnectFlags(0));
+  }
+
+  struct PlaylistRewrite {
+    std::string path;
+    HlsContinuation continuation;
+  };
+
+  // hlssink2's streaming thread: the stream for the next playlist it writes.
+  static GOutputStream* on_get_playlist_stream(GstElement*, const gchar*, gpointer data) {
+    const PlaylistRewrite rewrite = *static_cast<PlaylistRewrite*>(data);
+    return text_stream_new([rewrite](std::string text) {
+      GError* raw = nullptr;
+      const std::string out = continue_playlist(text, rewrite.continuation);
+      if (!g_file_set_contents(rewrite.path.c_str(), out.data(), gssize(out.size()), &raw)) {
+        GErrorPtr error(raw);
+        LOG_ERROR << "cannot write " << rewrite.path << ": " << (error ? error->message : "?");
+      }
+    });
+  }
+
   std::string playlist() const { return dir_ + "/index.m3u8"; }
   HlsConfig config_;
   std::string dir_;
+  bool continue_playlist_;
+  int attempts_ = 0;
 };
 
 // filesink batches writes (64 kB by default): at a low bitrate that is seconds
@@ -365,65 +683,131 @@ void make_unbuffered(GstElement* file_sink) {
   gst_util_set_object_arg(G_OBJECT(file_sink), "buffer-mode", "unbuffered");
 }
 
-class RecordingOutput final : public Output {
+// Names the recording's files: "<room>-<UTC time>.<ext>", never the name of
+// an existing file or one given before (core/recording_files.h).
+class FileNamer {
+ public:
+  FileNamer(std::string dir, std::string room, std::string ext)
+      : dir_(std::move(dir)), room_(std::move(room)), ext_(std::move(ext)) {}
+
+  std::string next() {
+    std::string path = new_recording_path(
+        dir_, room_, recording_timestamp(std::time(nullptr)), ext_, [this](const std::string& p) {
+          std::error_code ec;
+          return given_.count(p) > 0 || std::filesystem::exists(p, ec);
+        });
+    given_.insert(path);
+    return path;
+  }
+
+ private:
+  std::string dir_;
+  std::string room_;
+  std::string ext_;
+  std::set<std::string> given_;  // named already, maybe not created yet
+};
+
+// One file per pipeline: appsrcs -> parsers -> mp4mux (fragmented) or
+// matroskamux -> filesink, which writes each fragment (mp4) or frame (mkv)
+// as it comes, so a crash loses at most fragment_s. A split is a handover
+// (Output::hand_over): the next file's pipeline starts next to the running
+// one and the stream moves to it at a keyframe, so the old file ends with
+// the frame before it and the new one starts with it, nothing lost or twice.
+// The timed split (split_s) is the same handover on a timer. (splitmuxsink,
+// which did the timed split before, holds a whole GOP back before writing
+// it: a crash lost up to a keyframe interval more than fragment_s.)
+class RecordingOutput final : public Output, public Recording {
  public:
   RecordingOutput(const std::string& room, const RecordingConfig& config,
                   const std::string& directory, EncodedFanout& fanout, Listener& listener)
       : Output(room, "recording", "recording", Backoff(1.0, 30.0, -1), fanout, listener),
         config_(config),
-        dir_(directory) {
+        dir_(directory),
+        namer_(directory, room, config.format == "mp4" ? ".mp4" : ".mkv") {
     queue_s_ = 5.0;
+    rebase_timestamps_ = true;  // every file starts at 0
+  }
+
+  bool split() override {
+    if (!hand_over()) return false;
+    LOG_INFO << "room " << room() << ": recording: splitting " << current_;
+    return true;
   }
 
  protected:
   void build(GstBin* bin, GstElement* video, GstElement* audio) override {
     make_directory(dir_);
     const bool mp4 = config_.format == "mp4";
-    const std::string ext = mp4 ? ".mp4" : ".mkv";
-    const std::string stem = dir_ + "/" + room() + "-" + timestamp_now();
+    const std::string file = namer_.next();
     GstElement* vparse = add_element(bin, "h264parse");
     GstElement* aparse = add_element(bin, "aacparse");
-    // Each new attempt writes a new file: a failure never overwrites what was saved.
-    GstElement* mux = make_element(mp4 ? "mp4mux" : "matroskamux");
+    GstElement* mux = add_element(bin, mp4 ? "mp4mux" : "matroskamux");
     if (mp4) {
       // Fragmented MP4: the moov goes first and every fragment is complete on
-      // its own, so a SIGKILL loses at most the last fragment.
+      // its own, so a SIGKILL loses at most the last fragment. On EOS mp4mux
+      // appends an 'mfra' (how a finished file is known).
       g_object_set(mux, "fragment-duration", guint(config_.fragment_s * 1000), "streamable", TRUE,
                    nullptr);
     }
+    GstElement* sink = add_element(bin, "filesink", "sink");
+    g_object_set(sink, "location", file.c_str(), "sync", FALSE, "async", FALSE, nullptr);
+    make_unbuffered(sink);
     link_or_throw(video, vparse);
     link_or_throw(audio, aparse);
-    if (config_.split_s > 0) {
-      file_ = stem + "-%03d" + ext;
-      GstElement* split = add_element(bin, "splitmuxsink", "sink");
-      GstElement* file_sink = make_element("filesink");
-      make_unbuffered(file_sink);
-      g_object_set(split, "location", file_.c_str(), "muxer", mux, "sink", file_sink,
-                   "max-size-time", guint64(config_.split_s * GST_SECOND), "async-finalize", FALSE,
-                   nullptr);
-      if (!gst_element_link_pads(vparse, "src", split, "video") ||
-          !gst_element_link_pads(aparse, "src", split, "audio_%u"))
-        throw std::runtime_error("cannot link to splitmuxsink");
-    } else {
-      file_ = stem + ext;
-      gst_bin_add(bin, mux);
-      GstElement* sink = add_element(bin, "filesink", "sink");
-      g_object_set(sink, "location", file_.c_str(), "sync", FALSE, "async", FALSE, nullptr);
-      make_unbuffered(sink);
-      link_or_throw(vparse, mux);
-      link_or_throw(aparse, mux);
-      link_or_throw(mux, sink);
-    }
-    LOG_INFO << "room " << room() << ": recording to " << file_;
+    link_or_throw(vparse, mux);
+    link_or_throw(aparse, mux);
+    link_or_throw(mux, sink);
+    files_[bin] = file;
   }
 
-  std::string target() const override { return file_; }
+  std::string target() const override { return current_.empty() ? dir_ : current_; }
+  std::string current_file() const override { return current_; }
   guint64 poll_bytes(GstBin*) override { return pushed_bytes(); }
 
+  void became_current(GstBin* bin) override {
+    current_ = files_[bin];
+    restart_uptime();
+    LOG_INFO << "room " << room() << ": recording to " << current_;
+    if (config_.split_s > 0) schedule_split(config_.split_s);
+  }
+
+  void finished(GstBin* bin, double media_s) override {
+    auto it = files_.find(bin);
+    if (it == files_.end()) return;
+    FinishedRecording file;
+    file.path = it->second;
+    file.duration_s = media_s;
+    std::error_code ec;
+    file.size_bytes = std::filesystem::file_size(file.path, ec);
+    if (current_ == file.path) current_.clear();
+    LOG_INFO << "room " << room() << ": recording finished " << file.path << " (" << media_s
+             << " s, " << file.size_bytes << " bytes)";
+    listener().on_recording_finished(*this, file);
+  }
+
+  void forget(GstBin* bin) override {
+    auto it = files_.find(bin);
+    if (it == files_.end()) return;
+    if (current_ == it->second) current_.clear();
+    files_.erase(it);
+  }
+
  private:
+  void schedule_split(double after_s) {
+    split_timer_ = run_after(after_s, [this, t = lifetime_.token()] {
+      if (!Lifetime::alive(t)) return;
+      // Not streaming yet, or a split under way: try again shortly.
+      if (!split() && !stopping()) schedule_split(1.0);
+    });
+  }
+
   RecordingConfig config_;
   std::string dir_;
-  std::string file_;
+  FileNamer namer_;
+  std::map<GstBin*, std::string> files_;  // each pipeline's file
+  std::string current_;                   // the file being written
+  SourceId split_timer_;
+  Lifetime lifetime_;
 };
 
 }  // namespace
@@ -435,8 +819,8 @@ std::unique_ptr<Output> make_rtmp_output(const std::string& room, const RtmpConf
 
 std::unique_ptr<Output> make_hls_output(const std::string& room, const HlsConfig& config,
                                         const std::string& directory, EncodedFanout& fanout,
-                                        Output::Listener& listener) {
-  return std::make_unique<HlsOutput>(room, config, directory, fanout, listener);
+                                        Output::Listener& listener, bool continue_playlist) {
+  return std::make_unique<HlsOutput>(room, config, directory, fanout, listener, continue_playlist);
 }
 
 std::unique_ptr<Output> make_recording_output(const std::string& room,

@@ -89,6 +89,7 @@ Room::~Room() {
     vp8_.reset();
   }
   outputs_.clear();
+  retiring_outputs_.clear();  // before the fanout they unsubscribe from
   members_.clear();
   viewers_.clear();
   fanout_.reset();
@@ -234,7 +235,8 @@ void Room::stop(std::function<void()> done) {
   schedule_.clear();
   leave_timers_.clear();
   layout_monitor_.reset();
-  auto remaining = std::make_shared<size_t>(outputs_.size());
+  // Outputs still ending after a remove are waited for too.
+  auto remaining = std::make_shared<size_t>(outputs_.size() + retiring_outputs_.size());
   auto finish = [this, t = lifetime_.token(), done = std::move(done)] {
     if (Lifetime::alive(t)) {
       gst_element_set_state(pipeline_, GST_STATE_NULL);
@@ -242,15 +244,15 @@ void Room::stop(std::function<void()> done) {
     }
     if (done) done();
   };
-  if (outputs_.empty()) {
+  if (*remaining == 0) {
     finish();
     return;
   }
-  for (auto& output : outputs_) {
-    output->stop([remaining, finish] {
-      if (--*remaining == 0) finish();
-    });
-  }
+  auto one_done = [remaining, finish] {
+    if (--*remaining == 0) finish();
+  };
+  for (auto& output : outputs_) output->stop(one_done);
+  for (auto& retiring : retiring_outputs_) retiring.done.push_back(one_done);
 }
 
 void Room::schedule_source(const SourceConfig& source, double first_join_s) {

@@ -116,6 +116,50 @@ class Room : public Participant::Listener, public Output::Listener {
   const Layout& layout() const { return setup_.layout; }
   Composition composition() const { return composition_; }
 
+  // Operator controls of outputs (REST API). Main loop; every one answers at
+  // once (nullopt: done or under way) and never makes the mix or another
+  // output wait. Output names are unique in the room: "hls" and "recording"
+  // are the room's HLS and recording, RTMP destinations have their own. An
+  // output that is stopping has left the status already and keeps its name
+  // until it has stopped (`done`); a room that is stopping answers
+  // Unavailable. Definitions: room_outputs.cpp.
+  //
+  // A new RTMP destination, pushing at once (starting on a keyframe asked of
+  // the shared encode). BadRequest (field "url", "name", ...) for a bad
+  // config, Conflict for a name in use; no name: "rtmp<N>".
+  ApiResult add_rtmp_output(RtmpConfig rtmp);
+  // Ends output `name` cleanly (EOS: the CDN sees the stream end, a file is
+  // finalized, a playlist gets ENDLIST) on its own pipeline, bounded as
+  // Output::stop is; `done` on the main loop once it has. NotFound.
+  ApiResult remove_output(const std::string& name, std::function<void()> done);
+  // HLS on again continues the room's playlist: the media sequence goes on
+  // and the new run is a discontinuity (core/hls_playlist.h). Conflict when
+  // already in that state (or still stopping).
+  ApiResult start_hls();
+  ApiResult stop_hls(std::function<void()> done);
+  // A new file each time (never an existing name, core/recording_files.h).
+  ApiResult start_recording();
+  ApiResult stop_recording(std::function<void()> done);
+  // Finalizes the current file and continues in a new one at the next
+  // keyframe, asked for now (a RecordingFinished event follows). Conflict
+  // when no file is being written.
+  ApiResult split_recording();
+
+ private:
+  // An output that left outputs_ and is ending its stream; freed once it
+  // has, then its `done` callbacks run (the remover's, a room stop's).
+  struct RetiringOutput {
+    std::unique_ptr<Output> output;
+    std::vector<std::function<void()>> done;
+  };
+  std::vector<RetiringOutput> retiring_outputs_;
+  Output* find_output(const std::string& name) const;
+  bool output_name_taken(const std::string& name) const;
+  void start_output(std::unique_ptr<Output> output);
+  void retire_output(std::unique_ptr<Output> output, std::function<void()> done);
+  void on_recording_finished(const Output& output, const FinishedRecording& file) override;
+
+ public:
   RoomStatus status() const;
   size_t viewer_count() const { return viewers_.size(); }
   size_t participant_count() const { return members_.size(); }

@@ -141,8 +141,10 @@ size_t RoomHarness::append(std::deque<float>& to, GstSample* sample) {
   return frames;
 }
 
-void RoomHarness::on_room_event(const std::string&, const RoomEvent& event) {
+void RoomHarness::on_room_event(const std::string& room, const RoomEvent& event) {
   events_.push_back(event);
+  // A test's own listener hears every event too.
+  if (listener_) listener_->on_room_event(room, event);
 }
 
 GstFlowReturn RoomHarness::on_audio(GstElement* sink, gpointer data) {

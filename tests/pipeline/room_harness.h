@@ -34,6 +34,8 @@ class RoomHarness final : public Room::Listener {
   explicit RoomHarness(const std::string& layout = "grid", int width = 640, int height = 360);
   ~RoomHarness();
 
+  // Events of the room go here (set before start()).
+  void set_listener(Room::Listener* listener) { listener_ = listener; }
   void start();
   // Runs the main loop for `seconds`.
   void run_for(double seconds);
@@ -88,6 +90,7 @@ class RoomHarness final : public Room::Listener {
   static GstFlowReturn on_audio(GstElement* sink, gpointer self);
 
   RoomSetup setup_;
+  Room::Listener* listener_ = nullptr;
   std::unique_ptr<Room> room_;
   std::mutex mutex_;
   GstSample* last_video_ = nullptr;

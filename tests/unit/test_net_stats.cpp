@@ -18,8 +18,7 @@ TEST(NetStats, SumsStreamsAndTakesTheWorstJitterAndRtt) {
   const std::vector<RtpStreamStats> streams = {
       {D::Inbound, 1000, 10, 0, 0.002, -1},  // audio
       {D::Inbound, 9000, 90, 2, 0.010, -1},  // video
-      {D::Outbound, 5000, 0, -1, -1, -1},
-      {D::RemoteInbound, 0, 0, 1, 0.004, 0.030},
+      {D::Outbound, 5000, 0, -1, -1, -1},        {D::RemoteInbound, 0, 0, 1, 0.004, 0.030},
       {D::RemoteInbound, 0, 0, 0, 0.001, 0.045},
   };
   const NetStats s = summarize_net_stats(streams, {}, 0);
@@ -35,9 +34,8 @@ TEST(NetStats, SumsStreamsAndTakesTheWorstJitterAndRtt) {
 }
 
 TEST(NetStats, BitratesAreTheGrowthOverTheInterval) {
-  NetStats previous = summarize_net_stats({{D::Inbound, 100000, 0, 0, -1, -1},
-                                           {D::Outbound, 50000, 0, -1, -1, -1}},
-                                          {}, 0);
+  NetStats previous = summarize_net_stats(
+      {{D::Inbound, 100000, 0, 0, -1, -1}, {D::Outbound, 50000, 0, -1, -1, -1}}, {}, 0);
   const NetStats s = summarize_net_stats(
       {{D::Inbound, 100000 + 125000, 0, 0, -1, -1}, {D::Outbound, 50000 + 250000, 0, -1, -1, -1}},
       previous, 2.0);

@@ -1,0 +1,172 @@
+// core/recording_files: how a recording is known to be finalized (from its
+// bytes), the listing of a recordings directory, and new file names.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "core/recording_files.h"
+
+using namespace mixcast;
+
+namespace {
+
+std::string be32(uint32_t v) {
+  return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+}
+std::string box(const std::string& type, const std::string& payload) {
+  return be32(uint32_t(8 + payload.size())) + type + payload;
+}
+// An 'mfra' with one (fake) 'tfra' and the closing 'mfro', as mp4mux
+// appends it on EOS.
+std::string mfra() {
+  const std::string tfra = box("tfra", std::string(24, '\x01'));
+  const uint32_t size = uint32_t(8 + tfra.size() + 16);
+  return be32(size) + "mfra" + tfra + box("mfro", std::string(4, '\0') + be32(size));
+}
+// A fragmented MP4 as it is while written (or after a crash).
+std::string fragmented_mp4() {
+  return box("ftyp", "iso6mp41") + box("moov", std::string(100, 'm')) +
+         box("moof", std::string(40, 'f')) + box("mdat", std::string(500, 'd')) +
+         box("moof", std::string(40, 'f')) + box("mdat", std::string(300, 'd'));
+}
+
+ReadAt reader(const std::string& bytes) {
+  return [bytes](uint64_t offset, size_t size) {
+    return offset >= bytes.size() ? std::string() : bytes.substr(offset, size);
+  };
+}
+bool mp4(const std::string& bytes) {
+  return mp4_finished(bytes.size(), reader(bytes));
+}
+bool mkv(const std::string& bytes) {
+  return mkv_finished(bytes.size(), reader(bytes));
+}
+
+// EBML: an ID (marker bits kept) and an 8-byte size (0x01 + 7 bytes).
+std::string size8(uint64_t v) {
+  std::string s(1, '\x01');
+  for (int i = 6; i >= 0; --i) s += char(v >> (8 * i));
+  return s;
+}
+const std::string kEbmlId = "\x1A\x45\xDF\xA3";
+const std::string kSegmentId = "\x18\x53\x80\x67";
+const std::string kUnknown8 = "\x01\xFF\xFF\xFF\xFF\xFF\xFF\xFF";
+std::string ebml_header() {
+  const std::string body = "\x42\x82\x88matroska";  // DocType
+  return kEbmlId + char(0x80 | body.size()) + body;
+}
+std::string segment_body() {
+  return "\x15\x49\xA9\x66" + std::string(1, char(0x80 | 4)) + "info" +
+         std::string("\x1F\x43\xB6\x75", 4) + size8(200) + std::string(200, 'c');
+}
+
+}  // namespace
+
+TEST(RecordingFinished, Mp4EndsWithMfraOnlyAfterEos) {
+  EXPECT_TRUE(mp4(fragmented_mp4() + mfra()));
+  EXPECT_FALSE(mp4(fragmented_mp4())) << "written, or cut short by a crash";
+  EXPECT_FALSE(mp4("")) << "empty";
+  EXPECT_FALSE(mp4(box("ftyp", "iso6mp41"))) << "only the start";
+  // The mfro must point back at the mfra's header.
+  std::string wrong = fragmented_mp4() + mfra();
+  wrong[wrong.size() - 1] = char(wrong[wrong.size() - 1] + 4);
+  EXPECT_FALSE(mp4(wrong));
+  // An mdat that happens to end in 'mfro' bytes but points nowhere.
+  EXPECT_FALSE(mp4(fragmented_mp4() + box("mfro", std::string(4, '\0') + be32(0x7fffffff))));
+  // A partial mfra (a crash while it was written).
+  const std::string whole = fragmented_mp4() + mfra();
+  EXPECT_FALSE(mp4(whole.substr(0, whole.size() - 5)));
+}
+
+TEST(RecordingFinished, MkvSegmentSizeIsKnownAndEndsAtTheEndOfTheFile) {
+  const std::string body = segment_body();
+  EXPECT_TRUE(mkv(ebml_header() + kSegmentId + size8(body.size()) + body));
+  EXPECT_FALSE(mkv(ebml_header() + kSegmentId + kUnknown8 + body)) << "still written / crash";
+  EXPECT_FALSE(mkv(ebml_header() + kSegmentId + "\xFF" + body)) << "1-byte unknown size";
+  EXPECT_FALSE(mkv(ebml_header() + kSegmentId + size8(body.size() + 10) + body)) << "truncated";
+  EXPECT_FALSE(mkv(ebml_header() + kSegmentId + size8(body.size()) + body + "x")) << "appended";
+  EXPECT_FALSE(mkv("RIFF....WAVE")) << "not EBML";
+  EXPECT_FALSE(mkv(ebml_header())) << "no segment";
+  EXPECT_FALSE(mkv(""));
+  // An EBML Void between the header and the Segment is skipped.
+  const std::string void_element = std::string("\xEC", 1) + char(0x80 | 3) + "vvv";
+  EXPECT_TRUE(mkv(ebml_header() + void_element + kSegmentId + size8(body.size()) + body));
+}
+
+class RecordingDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mixcast-recordings-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void write(const std::string& name, const std::string& bytes) {
+    std::ofstream(dir_ / name, std::ios::binary) << bytes;
+  }
+  std::string dir() const { return dir_.string(); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(RecordingDir, ListsRecordingsSortedWithSizeAndFinished) {
+  const std::string done = fragmented_mp4() + mfra();
+  const std::string body = segment_body();
+  write("studio-20240501-100000.mp4", done);
+  write("studio-20240501-090000.mkv", ebml_header() + kSegmentId + size8(body.size()) + body);
+  write("studio-20240501-110000.mp4", fragmented_mp4());  // being written
+  write("studio-20240501-100000_2.mp4", fragmented_mp4());
+  write(".hidden.mp4", done);
+  write("notes.txt", "x");
+  std::filesystem::create_directories(dir_ / "sub.mp4");
+
+  const auto files = list_recordings(dir());
+  ASSERT_EQ(files.size(), 4u);
+  EXPECT_EQ(files[0].name, "studio-20240501-090000.mkv");
+  EXPECT_EQ(files[1].name, "studio-20240501-100000.mp4");
+  EXPECT_EQ(files[2].name, "studio-20240501-100000_2.mp4");
+  EXPECT_EQ(files[3].name, "studio-20240501-110000.mp4");
+  EXPECT_TRUE(files[0].finished);
+  EXPECT_TRUE(files[1].finished);
+  EXPECT_FALSE(files[2].finished);
+  EXPECT_FALSE(files[3].finished);
+  EXPECT_EQ(files[1].size_bytes, done.size());
+  EXPECT_EQ(files[1].path, dir() + "/studio-20240501-100000.mp4");
+  EXPECT_EQ(files[1].duration_s, -1) << "core does not demux";
+}
+
+TEST_F(RecordingDir, MissingDirectoryIsEmpty) {
+  EXPECT_TRUE(list_recordings(dir() + "/nope").empty());
+  EXPECT_FALSE(recording_finished(dir() + "/nope.mp4"));
+}
+
+TEST(RecordingNames, TimestampIsUtc) {
+  EXPECT_EQ(recording_timestamp(0), "19700101-000000");
+  EXPECT_EQ(recording_timestamp(1714557600), "20240501-100000");
+}
+
+TEST(RecordingNames, NeverATakenName) {
+  std::set<std::string> taken;
+  auto is_taken = [&](const std::string& p) { return taken.count(p) > 0; };
+  const std::string first = new_recording_path("/r", "studio", "20240501-100000", ".mp4", is_taken);
+  EXPECT_EQ(first, "/r/studio-20240501-100000.mp4");
+  taken.insert(first);
+  const std::string second =
+      new_recording_path("/r", "studio", "20240501-100000", ".mp4", is_taken);
+  EXPECT_EQ(second, "/r/studio-20240501-100000_2.mp4");
+  taken.insert(second);
+  EXPECT_EQ(new_recording_path("/r", "studio", "20240501-100000", ".mp4", is_taken),
+            "/r/studio-20240501-100000_3.mp4");
+  // Other extensions and seconds are other names.
+  EXPECT_EQ(new_recording_path("/r", "studio", "20240501-100000", ".mkv", is_taken),
+            "/r/studio-20240501-100000.mkv");
+  // Names sort by start: the plain name first, then its siblings, then the next second.
+  EXPECT_LT(std::string("studio-20240501-100000.mp4"), "studio-20240501-100000_2.mp4");
+  EXPECT_LT(std::string("studio-20240501-100000_2.mp4"), "studio-20240501-100001.mp4");
+}
