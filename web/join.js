@@ -7,6 +7,9 @@ import {
 } from './lib/protocol.js';
 import { listRooms, receiveStats } from './lib/page.js';
 
+// The join token the operator gave this guest, if the server asks for one.
+const joinToken = new URLSearchParams(location.search).get('token') || '';
+
 const $ = (id) => document.getElementById(id);
 const form = $('form');
 const roomInput = $('room');
@@ -180,7 +183,11 @@ async function join(roomName, name) {
 
   // H.264 is in Chromium's offer by default: every codec the browser has stays.
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
-  const ws = new WebSocket(new URL('/ws', location.href).href.replace(/^http/, 'ws'));
+  // A join token (?token= of this page, from the operator) goes with the
+  // socket: a browser cannot set headers on a WebSocket.
+  const wsUrl = new URL('/ws', location.href);
+  if (joinToken) wsUrl.searchParams.set('token', joinToken);
+  const ws = new WebSocket(wsUrl.href.replace(/^http/, 'ws'));
   const current = {
     ws, pc, local, opened: false, answered: false, remoteSet: false, early: [], sentJoin: false, outgoing: [],
     queue: Promise.resolve(),
@@ -275,6 +282,7 @@ form.addEventListener('submit', (event) => {
   const roomName = roomInput.value.trim();
   const name = nameInput.value.trim();
   const query = new URLSearchParams({ room: roomName, name });
+  if (joinToken) query.set('token', joinToken);
   history.replaceState(null, '', `?${query}`);
   join(roomName, name);
 });
@@ -291,7 +299,8 @@ const params = pageParams(location.search);
 roomInput.value = params.room;
 nameInput.value = params.name;
 setButtons(false);
-listRooms($('rooms'))
+// The room list is the operator's (an admin key): a guest with a token has a room.
+if (!joinToken) listRooms($('rooms'))
   .then((rooms) => {
     if (!roomInput.value && rooms.length) roomInput.value = rooms[0];
   })

@@ -3,6 +3,13 @@
 import { pageParams, trickleFragment } from './lib/protocol.js';
 import { httpError, iceGathered, listRooms, receiveStats } from './lib/page.js';
 
+// The join token the operator gave this viewer (?token=), sent as WHEP's
+// Authorization: Bearer when the server asks for one.
+const viewToken = new URLSearchParams(location.search).get('token') || '';
+function withToken(headers) {
+  return viewToken ? { ...headers, Authorization: `Bearer ${viewToken}` } : headers;
+}
+
 const form = document.getElementById('form');
 const roomInput = document.getElementById('room');
 const watchButton = document.getElementById('watch');
@@ -35,7 +42,7 @@ async function trickle(current, candidates) {
   if (!candidates.length) return;
   const response = await fetch(current.location, {
     method: 'PATCH',
-    headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' },
+    headers: withToken({ 'Content-Type': 'application/trickle-ice-sdpfrag' }),
     body: trickleFragment(current.pc.localDescription.sdp, candidates),
   });
   if (!response.ok) console.warn(`trickle ICE: ${await httpError(response)}`);
@@ -78,7 +85,7 @@ async function watch(room) {
     current.offerSent = true;
     const response = await fetch(`/whep/${encodeURIComponent(room)}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/sdp' },
+      headers: withToken({ 'Content-Type': 'application/sdp' }),
       body: pc.localDescription.sdp,
     });
     if (response.status !== 201) throw new Error(`WHEP ${await httpError(response)}`);
@@ -100,7 +107,7 @@ function stop() {
   const { pc, location } = session;
   session = null;
   // keepalive: the DELETE still goes out when the page is being closed.
-  if (location) fetch(location, { method: 'DELETE', keepalive: true }).catch(() => {});
+  if (location) fetch(location, { method: 'DELETE', keepalive: true, headers: withToken({}) }).catch(() => {});
   pc.close();
   video.srcObject = null;
   statsBox.textContent = '';
@@ -123,7 +130,8 @@ setInterval(async () => {
 }, 1000);
 
 const { room } = pageParams(location.search);
-listRooms(document.getElementById('rooms'))
+// The room list is the operator's (an admin key): a guest with a token has a room.
+if (!viewToken) listRooms(document.getElementById('rooms'))
   .then((rooms) => {
     if (!roomInput.value && rooms.length) roomInput.value = rooms[0];
   })

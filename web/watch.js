@@ -4,6 +4,9 @@ const roomSelect = document.getElementById('room');
 const player = document.getElementById('player');
 const errorBox = document.getElementById('error');
 let hls = null;
+// A join token (?token=): HLS may need it (auth.hls: token); the room list,
+// an operator's view, needs an admin key and is then not shown.
+const watchToken = new URLSearchParams(location.search).get('token') || '';
 
 function cell(row, text, className) {
   const td = row.insertCell();
@@ -22,11 +25,17 @@ function play(room) {
   document.getElementById('view-link').href = `/view.html?room=${encodeURIComponent(room)}`;
   if (hls) hls.destroy();
   if (window.Hls && window.Hls.isSupported()) {
-    hls = new window.Hls({ liveSyncDurationCount: 2 });
+    hls = new window.Hls({
+      liveSyncDurationCount: 2,
+      xhrSetup: (xhr) => {
+        if (watchToken) xhr.setRequestHeader('Authorization', `Bearer ${watchToken}`);
+      },
+    });
     hls.loadSource(url);
     hls.attachMedia(player);
   } else {
-    player.src = url;  // Safari plays HLS natively
+    // Safari plays HLS natively (and cannot add a header: the token rides in the URL).
+    player.src = watchToken ? `${url}?token=${encodeURIComponent(watchToken)}` : url;
   }
 }
 
@@ -53,6 +62,17 @@ function render(room) {
 async function refresh() {
   try {
     const response = await fetch('/api/v1/rooms');
+    if (response.status === 401 || response.status === 403) {
+      // A guest's page: no room list, just the room the link names.
+      const wanted = new URLSearchParams(location.search).get('room');
+      errorBox.textContent = wanted ? '' : 'this server needs a link with ?room= and ?token=';
+      if (wanted && !roomSelect.dataset.started) {
+        roomSelect.add(new Option(wanted, wanted));
+        roomSelect.dataset.started = '1';
+        play(wanted);
+      }
+      return;
+    }
     const { rooms } = await response.json();
     errorBox.textContent = '';
     const known = [...roomSelect.options].map((o) => o.value);

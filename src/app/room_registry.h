@@ -17,7 +17,7 @@
 
 namespace mixcast {
 
-class RoomRegistry : private Room::Listener {
+class RoomRegistry final : private Room::Listener {
  public:
   enum class Origin { Config, Api, OnDemand };
 

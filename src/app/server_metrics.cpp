@@ -72,6 +72,21 @@ std::string Server::metrics_text() {
       w.sample({{"route", key.route}, {"method", key.method}, {"status", status}}, count);
     }
 
+  // Webhooks: present (at 0) without targets too, so dashboards need no special case.
+  const WebhookSender::Stats hooks = webhooks_ ? webhooks_->stats() : WebhookSender::Stats{};
+  w.family("mixcast_webhook_deliveries_total", "Webhook events delivered (answered 2xx).",
+           MetricType::Counter);
+  w.sample({}, hooks.delivered);
+  w.family("mixcast_webhook_failures_total",
+           "Webhook delivery attempts that failed (no answer, or not 2xx); each is retried.",
+           MetricType::Counter);
+  w.sample({}, hooks.failed_attempts);
+  w.family("mixcast_webhook_dropped_total",
+           "Webhook events dropped because a target's queue was full.", MetricType::Counter);
+  w.sample({}, hooks.dropped);
+  w.family("mixcast_webhook_queued", "Webhook events waiting for delivery.", MetricType::Gauge);
+  w.sample({}, hooks.queued);
+
   write_process_metrics(w, read_process_stats());
   return w.text();
 }

@@ -206,7 +206,7 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     auto* headers = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
     soup_message_headers_replace(headers, "Access-Control-Allow-Methods",
-                                 "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+                                 "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
     soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
                                  "Content-Type, Authorization, If-Match");
     soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location, Link, ETag");
@@ -231,6 +231,8 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     return;
   }
   if (method != "GET" && method != "HEAD") {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+                                 "GET, HEAD, OPTIONS");
     send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed");
     return;
   }
@@ -290,11 +292,13 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
     // The answer waits for ICE gathering: hold the request until then.
     soup_server_message_pause(msg);
     g_object_ref(msg);
+    const std::string owner = access.grant ? access.grant->identity : "";
     backend_.session_offer(
         kind, room, name, text, std::move(*offer),
-        [msg, room, prefix, links = ice_links_](int status, const std::string& answer,
-                                                const std::string& id) {
+        [this, t = lifetime_.token(), msg, room, prefix, owner, links = ice_links_](
+            int status, const std::string& answer, const std::string& id) {
           if (status == SOUP_STATUS_CREATED) {
+            if (!owner.empty() && Lifetime::alive(t)) remember_owner(prefix + room + "/" + id, owner);
             auto* headers = soup_server_message_get_response_headers(msg);
             soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
             soup_message_headers_replace(headers, "Access-Control-Expose-Headers",
@@ -314,12 +318,26 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
     return;
   }
   if (session.empty()) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+                                 "POST, OPTIONS");
     send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "POST an offer to " + prefix + "{room}");
     return;
   }
+  // Session ids are not secrets: with a join token, only its bearer may end
+  // or trickle into the session it made (an admin key may touch any).
+  if (access.grant) {
+    auto it = session_owners_.find(prefix + rest);
+    if (it != session_owners_.end() && it->second != access.grant->identity) {
+      send_json_error(msg, SOUP_STATUS_FORBIDDEN,
+                      "this " + protocol + " session belongs to another participant");
+      return;
+    }
+  }
   if (method == "DELETE") {
-    if (backend_.session_delete(kind, room, session))
+    if (backend_.session_delete(kind, room, session)) {
       soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+      session_owners_.erase(prefix + rest);
+    }
     else
       send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no " + protocol + " session " + rest);
     return;
@@ -346,7 +364,20 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
       send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no " + protocol + " session " + rest);
     return;
   }
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+                               "PATCH, DELETE, OPTIONS");
   send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed here");
+}
+
+void HttpServer::remember_owner(const std::string& session_url, const std::string& identity) {
+  // Sessions that end without a DELETE (ICE failure, a vanished browser)
+  // leave their entry: the oldest go once there are this many.
+  constexpr size_t kMaxRemembered = 10000;
+  if (session_owners_.emplace(session_url, identity).second) owner_order_.push_back(session_url);
+  while (owner_order_.size() > kMaxRemembered) {
+    session_owners_.erase(owner_order_.front());
+    owner_order_.pop_front();
+  }
 }
 
 void HttpServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
@@ -402,6 +433,7 @@ void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
   }
   auto* headers = soup_server_message_get_response_headers(msg);
   soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
+  soup_message_headers_replace(headers, "Accept-Ranges", "bytes");
   // Live playlists change every segment; segments never change.
   soup_message_headers_replace(headers, "Cache-Control",
                                file.extension() == ".m3u8" ? "no-cache" : "max-age=60");

@@ -5,6 +5,7 @@
 
 #include <libsoup/soup.h>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -113,6 +114,10 @@ class HttpServer final : private WebSocketClient::Handler {
   RestApi rest_;
   const AccessControl& access_;
   std::map<RequestKey, uint64_t> request_counts_;
+  // WHIP/WHEP session URL -> the identity of the join token that made it.
+  void remember_owner(const std::string& session_url, const std::string& identity);
+  std::map<std::string, std::string> session_owners_;
+  std::deque<std::string> owner_order_;
   std::optional<SignalConnection> request_finished_;
   GObjectPtr<SoupServer> server_;
   int bound_port_ = 0;
