@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/yaml_keys.h"
 
 namespace mixcast {
 
@@ -41,44 +42,6 @@ std::string describe(const YAML::Node& node) {
     default:
       return "nothing";
   }
-}
-
-// Edit distance counting a swap of neighbours as one edit (optimal string
-// alignment), for "did you mean" hints on misspelt keys.
-std::size_t distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-std::string unknown_key_message(const std::string& key, Keys known) {
-  std::string best;
-  // More edits than this is a different word, not a typo.
-  std::size_t best_distance = key.size() <= 4 ? 2 : 3;
-  for (auto candidate : known) {
-    std::size_t d = distance(key, candidate);
-    if (d < best_distance) {
-      best_distance = d;
-      best = candidate;
-    }
-  }
-  if (!best.empty()) return "unknown key \"" + key + "\" (did you mean \"" + best + "\"?)";
-  std::string list;
-  for (auto candidate : known) {
-    if (!list.empty()) list += ", ";
-    list += candidate;
-  }
-  return "unknown key \"" + key + "\" (expected one of: " + list + ")";
 }
 
 // One key of a mapping. A key written without a value ("key:") is treated as
@@ -156,7 +119,8 @@ class Parser {
       const std::string& name = key.Scalar();
       const std::string field = path.empty() ? name : path + "." + name;
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        issue(key_pos, field, unknown_key_message(name, known));
+        issue(key_pos, field,
+              unknown_key_message(name, std::span<const std::string_view>(known.begin(), known.size())));
         continue;
       }
       if (!seen.insert(name).second) {

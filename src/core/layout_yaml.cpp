@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "core/layout.h"
+#include "core/yaml_keys.h"
 
 namespace mixcast {
 
@@ -126,38 +127,6 @@ std::string describe(const YAML::Node& node) {
   if (node.IsMap()) return "a map";
   if (node.IsSequence()) return "a list";
   return "'" + node.Scalar() + "'";
-}
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      diagonal = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitute});
-    }
-  }
-  return row[b.size()];
-}
-
-// "did you mean 'width'?" for near misses, else the list of what is allowed.
-std::string suggest(std::string_view word, std::span<const std::string_view> allowed) {
-  std::string_view best;
-  size_t best_distance = 3;  // more than 2 edits away is not a typo
-  for (auto candidate : allowed) {
-    const size_t d = edit_distance(lower(word), candidate);
-    if (d < best_distance) {
-      best_distance = d;
-      best = candidate;
-    }
-  }
-  if (!best.empty()) return "did you mean '" + std::string(best) + "'?";
-  std::string list;
-  for (auto candidate : allowed) list += (list.empty() ? "" : ", ") + std::string(candidate);
-  return "expected one of: " + list;
 }
 
 template <typename E>
@@ -298,7 +267,7 @@ std::optional<MapView> Parser::open_map(const YAML::Node& node, const std::strin
     const std::string& key = key_node.Scalar();
     const std::string field_path = join_path(path, key);
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      issue(key_node, field_path, "unknown key '" + key + "'; " + suggest(key, allowed));
+      issue(key_node, field_path, unknown_key_message(key, allowed));
       view.set_unclean();
       continue;
     }
@@ -439,7 +408,7 @@ std::optional<E> Parser::read_enum(const Field& f, EnumTable<E> table) {
   for (const auto& [name, value] : table) {
     if (name == word) return value;
   }
-  issue(f, "unknown value '" + word + "'; " + suggest(word, names));
+  issue(f, unknown_value_message(word, names));
   return std::nullopt;
 }
 

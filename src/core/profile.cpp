@@ -1,5 +1,7 @@
 #include "core/profile.h"
 
+#include "core/yaml_keys.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -62,7 +64,8 @@ EncoderProfile parse_profile(const std::string& yaml_text, const std::string& fi
       profile.launch = value.as<std::string>();
       profile.launch_line = value.Mark().line + 1;
     } else {
-      issues.add(issue_at(file, entry.first.Mark(), key, "unknown key"));
+      static constexpr std::string_view kKeys[] = {"kind", "codec", "description", "launch"};
+      issues.add(issue_at(file, entry.first.Mark(), key, unknown_key_message(key, kKeys)));
     }
   }
   for (const char* required : {"kind", "codec", "launch"}) {

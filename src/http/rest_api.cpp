@@ -50,11 +50,13 @@ std::string query_value(GHashTable* query, const char* name) {
 }
 
 // 405 has no ErrorKind of its own: it is about the route, not the operation.
-void send_method_not_allowed(SoupServerMessage* msg, const std::string& method,
-                             const char* allowed) {
+// `allowed` is the Allow header (methods only, RFC 9110); `hint` adds to the message.
+void send_method_not_allowed(SoupServerMessage* msg, const std::string& method, const char* allowed,
+                             const char* hint = nullptr) {
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", allowed);
   send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                  "method " + method + " is not allowed here (allowed: " + allowed + ")");
+                  "method " + method + " is not allowed here (allowed: " + allowed + ")" +
+                      (hint ? std::string("; ") + hint : std::string()));
 }
 
 void send_no_content(SoupServerMessage* msg) {
@@ -128,6 +130,13 @@ void RestApi::rooms(SoupServerMessage* msg, const std::string& method) {
 void RestApi::room(SoupServerMessage* msg, const std::string& method,
                    const std::vector<std::string>& at, GHashTable* query) {
   const std::string& name = at[1];
+  // A closed room's recordings stay on disk: they are listed and deleted
+  // whether the room is open or not (the server looks for them itself). The
+  // name becomes a directory name, so only a valid room name gets that far.
+  if (at.size() >= 3 && at[2] == "recordings" && valid_room_name(name)) {
+    recordings(msg, method, at);
+    return;
+  }
   if (!api_.room(name)) {
     send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no room named '" + name + "'");
     return;
@@ -162,8 +171,6 @@ void RestApi::room(SoupServerMessage* msg, const std::string& method,
     apply_layout(msg, method, name);
   } else if (what == "outputs" || what == "hls" || what == "recording") {
     outputs(msg, method, at);
-  } else if (what == "recordings") {
-    recordings(msg, method, at);
   } else if (what == "stats" && at.size() == 3) {
     if (method != "GET" && method != "HEAD") return send_method_not_allowed(msg, method, "GET");
     JsonWriter out;
@@ -398,7 +405,8 @@ void RestApi::recordings(SoupServerMessage* msg, const std::string& method,
     });
   } else if (at.size() == 4) {
     if (method != "DELETE")
-      return send_method_not_allowed(msg, method, "DELETE (download from /recordings/...)");
+      return send_method_not_allowed(msg, method, "DELETE",
+                                     "download the file from /recordings/{room}/{file}");
     if (auto failed = api_.delete_recording(room, at[3])) throw *failed;
     send_no_content(msg);
   } else {
