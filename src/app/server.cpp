@@ -446,12 +446,7 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
     client.send_error(400, "'role' is publisher or viewer");
     return;
   }
-  std::string error;
-  auto offer = parse_sdp_offer(message.sdp, error);
-  if (!offer) {
-    client.send_error(400, "bad SDP offer: " + error);
-    return;
-  }
+  // Credentials first: a caller without them learns nothing about its offer.
   const Session kind = message.role == "viewer" ? Session::Viewer : Session::Publisher;
   std::string display_name = message.name;
   if (!ws_authorize(client, message,
@@ -459,6 +454,12 @@ void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
                                             : AccessNeed::publish(message.room),
                     display_name))
     return;
+  std::string error;
+  auto offer = parse_sdp_offer(message.sdp, error);
+  if (!offer) {
+    client.send_error(400, "bad SDP offer: " + error);
+    return;
+  }
   const uint64_t id = client.id();
   peer.joining = true;
   peer.kind = kind;

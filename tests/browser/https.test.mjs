@@ -39,6 +39,7 @@ http:
   port: {port}
   tls_certificate: ${tlsDir}/server.pem
   tls_key: ${tlsDir}/server.key
+auth: none  # inside the test's own network namespace
 media: {width: 640, height: 360, fps: 30, video_bitrate_kbps: 800}
 paths:
   layouts: {root}/config/layouts

@@ -517,7 +517,7 @@ TEST(LayoutParse, CollectsEveryIssueInFileOrder) {
   EXPECT_EQ(issues[3].field, "overlays[0].alpha");
   // The message an operator sees: file:line:column: field: message.
   const std::string text = FileError(issues).what();
-  EXPECT_NE(text.find("test.yaml:4:10: regions[0].fit: unknown value 'fill'"), std::string::npos)
+  EXPECT_NE(text.find("test.yaml:4:10: regions[0].fit: unknown value \"fill\""), std::string::npos)
       << text;
 }
 
