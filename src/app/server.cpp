@@ -287,14 +287,8 @@ std::optional<RoomStatus> Server::room(const std::string& name) const {
 }
 
 void Server::session_offer(Session kind, const std::string& room_name, const std::string& name,
-                           std::string offer_sdp, SdpOffer offer, OfferReply reply) {
-  start_session(kind, room_name, name, std::move(offer_sdp), std::move(offer), nullptr,
-                std::move(reply));
-}
-
-void Server::start_session(Session kind, const std::string& room_name, const std::string& name,
-                           std::string offer_sdp, SdpOffer offer,
-                           WebRtcSession::CandidateCallback on_candidate, OfferReply reply_once) {
+                           std::string offer_sdp, SdpOffer offer, CandidateCallback on_candidate,
+                           OfferReply reply_once) {
   // Whatever happens, the client gets exactly one reply.
   auto replied = std::make_shared<bool>(false);
   OfferReply reply = [replied, reply_once](int status, const std::string& body,
@@ -350,13 +344,13 @@ void Server::start_session(Session kind, const std::string& room_name, const std
   if (id->empty()) reply(400, "cannot join: " + error, "");
 }
 
-bool Server::session_delete(Session kind, const std::string& room_name,
-                            const std::string& session) {
-  return end_session(kind, room_name, session,
-                     kind == Session::Viewer ? "WHEP DELETE" : "WHIP DELETE");
+std::optional<RoomStatus> Server::room_to_watch(const std::string& room_name, ApiError& error) {
+  Room* r = registry_.for_join(room_name, error);
+  if (!r) return std::nullopt;
+  return r->status();
 }
 
-bool Server::end_session(Session kind, const std::string& room_name, const std::string& session,
+bool Server::session_end(Session kind, const std::string& room_name, const std::string& session,
                          const std::string& reason) {
   Room* room = registry_.find(room_name);
   if (!room) return false;
@@ -385,168 +379,8 @@ bool Server::session_trickle(Session kind, const std::string& room_name, const s
   return true;
 }
 
-void Server::ws_send(uint64_t client, const std::string& json) {
-  auto it = ws_peers_.find(client);
-  if (it != ws_peers_.end()) it->second.client->send(json);
-}
-
-void Server::ws_message(WebSocketClient& client, const WsMessage& message) {
-  WsPeer& peer = ws_peers_[client.id()];
-  peer.client = &client;
-  if (message.type == "join") {
-    ws_join(client, message);
-  } else if (message.type == "watch") {
-    if (!peer.room.empty()) {
-      client.send_error(409, "this WebSocket is already in room '" + peer.room + "'");
-      return;
-    }
-    std::string display_name;
-    if (!ws_authorize(client, message, AccessNeed::subscribe(message.room), display_name)) return;
-    ApiError refused;
-    if (!registry_.for_join(message.room, refused)) {
-      client.send_error(refused.status(), refused.message);
-      return;
-    }
-    peer.room = message.room;
-    if (auto status = room(message.room)) client.send(room_state_message(*status));
-  } else if (message.type == "candidate") {
-    if (peer.session.empty() && !peer.joining) {
-      client.send_error(409, "join before sending candidates");
-      return;
-    }
-    if (message.candidate.empty()) return;  // end of the client's candidates
-    std::string candidate = message.candidate;
-    if (candidate.rfind("a=", 0) == 0) candidate.erase(0, 2);
-    if (peer.joining) {
-      constexpr size_t kMaxEarlyCandidates = 64;
-      if (peer.early_candidates.size() < kMaxEarlyCandidates)
-        peer.early_candidates.emplace_back(message.mline, candidate);
-      return;
-    }
-    session_trickle(peer.kind, peer.room, peer.session, {{message.mline, candidate}});
-  } else if (message.type == "leave") {
-    ws_leave(client.id(), "left");
-    client.close();
-  } else {
-    client.send_error(400, "unknown message type '" + message.type + "'");
-  }
-}
-
-void Server::ws_join(WebSocketClient& client, const WsMessage& message) {
-  WsPeer& peer = ws_peers_[client.id()];
-  if (peer.joining || !peer.session.empty()) {
-    client.send_error(409, "this WebSocket has already joined");
-    return;
-  }
-  if (!peer.room.empty() && peer.room != message.room) {
-    client.send_error(409, "this WebSocket is watching room '" + peer.room + "'");
-    return;
-  }
-  if (message.role != "" && message.role != "publisher" && message.role != "viewer") {
-    client.send_error(400, "'role' is publisher or viewer");
-    return;
-  }
-  // Credentials first: a caller without them learns nothing about its offer.
-  const Session kind = message.role == "viewer" ? Session::Viewer : Session::Publisher;
-  std::string display_name = message.name;
-  if (!ws_authorize(client, message,
-                    kind == Session::Viewer ? AccessNeed::subscribe(message.room)
-                                            : AccessNeed::publish(message.room),
-                    display_name))
-    return;
-  std::string error;
-  auto offer = parse_sdp_offer(message.sdp, error);
-  if (!offer) {
-    client.send_error(400, "bad SDP offer: " + error);
-    return;
-  }
-  const uint64_t id = client.id();
-  peer.joining = true;
-  peer.kind = kind;
-  auto on_candidate = [this, id](int mline, const std::string& candidate) {
-    JsonWriter out;
-    out.begin_object().field("type", "candidate").field("mline", mline);
-    ws_send(id, out.field("candidate", candidate).end_object().text());
-  };
-  const std::string room_name = message.room;
-  start_session(
-      kind, room_name, display_name, message.sdp, std::move(*offer), on_candidate,
-      [this, id, room_name, kind](int status, const std::string& body, const std::string& session) {
-        auto it = ws_peers_.find(id);
-        if (it == ws_peers_.end()) {
-          // The socket closed while the answer was being made. Not from
-          // inside the session's own callback: end it from the main loop.
-          if (status == 201)
-            post_to_main([this, kind, room_name, session] {
-              end_session(kind, room_name, session, "WebSocket closed");
-            });
-          return;
-        }
-        WsPeer& p = it->second;
-        p.joining = false;
-        const auto early = std::exchange(p.early_candidates, {});
-        if (status != 201) {
-          p.client->send_error(status, body);
-          return;
-        }
-        const bool had_room = !p.room.empty();
-        p.room = room_name;
-        p.session = session;
-        if (!early.empty()) session_trickle(kind, room_name, session, early);
-        JsonWriter answer;
-        answer.begin_object().field("type", "answer").field("room", room_name);
-        p.client->send(answer.field("id", session).field("sdp", body).end_object().text());
-        if (!had_room) {
-          if (auto state = room(room_name)) p.client->send(room_state_message(*state));
-        }
-      });
-}
-
-bool Server::ws_authorize(WebSocketClient& client, const WsMessage& message, const AccessNeed& need,
-                          std::string& display_name) {
-  if (!access_.enabled()) return true;
-  const std::string& token = client.url_token().empty() ? message.token : client.url_token();
-  std::optional<std::string_view> credential;
-  if (!token.empty()) credential = token;
-  const AccessDecision decision =
-      access_.check(credential, need, static_cast<int64_t>(g_get_real_time() / 1000000));
-  if (!decision.allowed) {
-    client.send_error(decision.status, decision.message);
-    return false;
-  }
-  // The token names its bearer; the message's name is only a fallback.
-  if (decision.grant)
-    display_name = decision.grant->name.empty() ? decision.grant->identity : decision.grant->name;
-  return true;
-}
-
-void Server::ws_leave(uint64_t client, const std::string& reason) {
-  auto it = ws_peers_.find(client);
-  if (it == ws_peers_.end() || it->second.session.empty()) return;
-  const std::string session = std::exchange(it->second.session, "");
-  end_session(it->second.kind, it->second.room, session, reason);
-}
-
-void Server::ws_closed(WebSocketClient& client) {
-  ws_leave(client.id(), "WebSocket closed");
-  ws_peers_.erase(client.id());
-}
-
 void Server::on_room_closing(const std::string& room_name, const std::string& why) {
-  // Its watchers hear it, and the name is free for a new room at once.
-  for (auto& [id, peer] : ws_peers_) {
-    if (peer.room != room_name) continue;
-    JsonWriter out;
-    peer.client->send(out.begin_object()
-                          .field("type", "room_closed")
-                          .field("room", room_name)
-                          .field("reason", why)
-                          .end_object()
-                          .text());
-    peer.room.clear();
-    peer.session.clear();
-    peer.client->close();
-  }
+  if (http_) http_->room_closing(room_name, why);
 }
 
 void Server::on_room_opened(const std::string& room_name) {
@@ -570,23 +404,7 @@ void Server::on_room_event(const std::string& room, const RoomEvent& event) {
   if (webhooks_)
     if (const char* type = webhook_type(event.kind))
       webhooks_->enqueue(room, type, room_event_data(room, event));
-  const std::string message = room_event_message(event);
-  const bool departure =
-      event.kind == RoomEventKind::ParticipantLeft || event.kind == RoomEventKind::ViewerLeft;
-  for (auto& [id, peer] : ws_peers_) {
-    if (peer.room != room) continue;
-    if (departure && !peer.session.empty() && peer.session == event.id) {
-      // This client's own session ended (DELETE, ICE failure, timeout).
-      peer.session.clear();
-      JsonWriter out;
-      out.begin_object().field("type", "left").field("reason", event.detail);
-      peer.client->send(out.end_object().text());
-      peer.client->close();
-      continue;
-    }
-    if (event.is_viewer_event()) continue;  // viewers are not shown to others
-    peer.client->send(message);
-  }
+  if (http_) http_->room_event(room, event);
 }
 
 }  // namespace mixcast

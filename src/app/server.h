@@ -75,14 +75,17 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   ApiResult delete_recording(const std::string& room, const std::string& file) override;
   ApiResult mint_token(const TokenRequest& request, MintedToken& out) override;
 
-  // HttpServer::Backend (WHIP, WHEP, WebSocket)
+  // HttpServer::Backend (WHIP, WHEP, WebSocket, /metrics). A session's
+  // reply runs exactly once with 201 and the answer, or an error status.
   void session_offer(Session kind, const std::string& room, const std::string& name,
-                     std::string offer_sdp, SdpOffer offer, OfferReply reply) override;
-  bool session_delete(Session kind, const std::string& room, const std::string& session) override;
+                     std::string offer_sdp, SdpOffer offer, CandidateCallback on_candidate,
+                     OfferReply reply) override;
+  bool session_end(Session kind, const std::string& room, const std::string& session,
+                   const std::string& reason) override;
   bool session_trickle(Session kind, const std::string& room, const std::string& session,
                        const std::vector<std::pair<int, std::string>>& candidates) override;
-  void ws_message(WebSocketClient& client, const WsMessage& message) override;
-  void ws_closed(WebSocketClient& client) override;
+  std::optional<RoomStatus> room_to_watch(const std::string& room, ApiError& error) override;
+  std::string metrics_text() override;
 
   // RoomRegistry::Listener
   std::unique_ptr<Room> make_room(const RoomConfig& config, Room::Listener& events) override;
@@ -91,18 +94,6 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   void on_room_closing(const std::string& room, const std::string& why) override;
   void on_room_closed(const std::string& room) override;
 
-  // Starts a WebRTC session in `room_name` (WHIP, WHEP or WebSocket). The
-  // reply runs exactly once with 201 and the answer, or an error status.
-  void start_session(Session kind, const std::string& room_name, const std::string& name,
-                     std::string offer_sdp, SdpOffer offer,
-                     WebRtcSession::CandidateCallback on_candidate, OfferReply reply);
-  // Removes a WebRTC participant or viewer; false when there is none.
-  bool end_session(Session kind, const std::string& room_name, const std::string& session,
-                   const std::string& reason);
-  void ws_join(WebSocketClient& client, const WsMessage& message);
-  // Ends a WebSocket client's own session, if it has one.
-  void ws_leave(uint64_t client, const std::string& reason);
-  void ws_send(uint64_t client, const std::string& json);
   RoomSetup room_setup(const RoomConfig& room) const;
   WebRtcSettings webrtc_settings() const;
   // The layout `name` of the layouts directory, loaded once; NotFound
@@ -112,28 +103,9 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   // The room, or NotFound.
   Room& existing_room(const std::string& name) const;
 
-  // What a WebSocket client is doing in which room.
-  struct WsPeer {
-    WebSocketClient* client = nullptr;
-    std::string room;  // set by join or watch
-    Session kind = Session::Publisher;
-    std::string session;   // participant or viewer id once joined
-    bool joining = false;  // the answer is on its way
-    // A browser trickles candidates as soon as it has made its offer, before
-    // the answer: they wait here until the session exists.
-    std::vector<std::pair<int, std::string>> early_candidates;
-  };
-
-  // Whether the WebSocket client may do `need`: its URL's token, else the
-  // message's. Sends the error and returns false when not.
-  bool ws_authorize(WebSocketClient& client, const WsMessage& message, const AccessNeed& need,
-                    std::string& display_name);
-  std::string metrics_text() override;
-
   LoadedConfig loaded_;
   bool generated_secret_ = false;
   AccessControl access_;
-  std::map<uint64_t, WsPeer> ws_peers_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<WebhookSender> webhooks_;  // when the config has targets
   RoomRegistry registry_;

@@ -43,7 +43,12 @@ bool safe_relative(const std::string& relative) {
 
 HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api,
                        const AccessControl& access)
-    : config_(config), dirs_(std::move(dirs)), backend_(backend), rest_(api), access_(access) {}
+    : config_(config),
+      dirs_(std::move(dirs)),
+      backend_(backend),
+      rest_(api),
+      access_(access),
+      ws_(backend, access) {}
 
 HttpServer::~HttpServer() {
   ws_clients_.clear();
@@ -294,11 +299,12 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
     g_object_ref(msg);
     const std::string owner = access.grant ? access.grant->identity : "";
     backend_.session_offer(
-        kind, room, name, text, std::move(*offer),
+        kind, room, name, text, std::move(*offer), nullptr,
         [this, t = lifetime_.token(), msg, room, prefix, owner, links = ice_links_](
             int status, const std::string& answer, const std::string& id) {
           if (status == SOUP_STATUS_CREATED) {
-            if (!owner.empty() && Lifetime::alive(t)) remember_owner(prefix + room + "/" + id, owner);
+            if (!owner.empty() && Lifetime::alive(t))
+              remember_owner(prefix + room + "/" + id, owner);
             auto* headers = soup_server_message_get_response_headers(msg);
             soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
             soup_message_headers_replace(headers, "Access-Control-Expose-Headers",
@@ -334,11 +340,10 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
     }
   }
   if (method == "DELETE") {
-    if (backend_.session_delete(kind, room, session)) {
+    if (backend_.session_end(kind, room, session, protocol + " DELETE")) {
       soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
       session_owners_.erase(prefix + rest);
-    }
-    else
+    } else
       send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no " + protocol + " session " + rest);
     return;
   }
@@ -398,11 +403,11 @@ void HttpServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
 }
 
 void HttpServer::on_ws_message(WebSocketClient& client, const WsMessage& message) {
-  backend_.ws_message(client, message);
+  ws_.on_message(client, message);
 }
 
 void HttpServer::on_ws_closed(WebSocketClient& client) {
-  backend_.ws_closed(client);
+  ws_.on_closed(client);
   // Not inside the connection's own signal: destroy it from the main loop.
   post_to_main([this, t = lifetime_.token(), id = client.id()] {
     if (Lifetime::alive(t)) ws_clients_.erase(id);

@@ -21,37 +21,21 @@
 #include "core/sdp_offer.h"
 #include "http/operator_api.h"
 #include "http/rest_api.h"
+#include "http/session_backend.h"
 #include "http/websocket.h"
+#include "http/ws_signalling.h"
 
 namespace mixcast {
 
 class HttpServer final : private WebSocketClient::Handler {
  public:
-  // What the WebRTC endpoints and the WebSocket ask of the rooms (the REST
-  // API has its own interface, OperatorApi).
-  class Backend {
+  // What WHIP, WHEP and the WebSocket ask of the rooms (SessionBackend),
+  // and /metrics. The REST API has its own interface, OperatorApi.
+  class Backend : public SessionBackend {
    public:
-    // WHIP publishers and WHEP viewers. `reply` gets the HTTP status, the
-    // body (an SDP answer, or an error message) and, on success, the session
-    // id; on the main loop.
-    enum class Session { Publisher, Viewer };
-    using OfferReply =
-        std::function<void(int status, const std::string& body, const std::string& session)>;
-    virtual void session_offer(Session kind, const std::string& room, const std::string& name,
-                               std::string offer_sdp, SdpOffer offer, OfferReply reply) = 0;
-    // Return false when there is no such session.
-    virtual bool session_delete(Session kind, const std::string& room,
-                                const std::string& session) = 0;
-    virtual bool session_trickle(Session kind, const std::string& room, const std::string& session,
-                                 const std::vector<std::pair<int, std::string>>& candidates) = 0;
-
     // The Prometheus exposition of /metrics (`http` holds this server's own
     // request counts).
     virtual std::string metrics_text() = 0;
-
-    // WebSocket clients of /ws. `client` stays valid until ws_closed returns.
-    virtual void ws_message(WebSocketClient& client, const WsMessage& message) = 0;
-    virtual void ws_closed(WebSocketClient& client) = 0;
 
    protected:
     ~Backend() = default;
@@ -76,6 +60,14 @@ class HttpServer final : private WebSocketClient::Handler {
   void set_ice_server_links(std::vector<std::string> links) { ice_links_ = std::move(links); }
   // The URL operators open (public_url, or http(s)://address:port).
   std::string base_url() const;
+
+  // Room events and closes, for the WebSocket clients in the room.
+  void room_event(const std::string& room, const RoomEvent& event) {
+    ws_.on_room_event(room, event);
+  }
+  void room_closing(const std::string& room, const std::string& why) {
+    ws_.on_room_closing(room, why);
+  }
 
   // Requests answered so far, by route template (core/http_route), method
   // and status: bounded whatever clients send.
@@ -113,6 +105,7 @@ class HttpServer final : private WebSocketClient::Handler {
   Backend& backend_;
   RestApi rest_;
   const AccessControl& access_;
+  WsSignalling ws_;
   std::map<RequestKey, uint64_t> request_counts_;
   // WHIP/WHEP session URL -> the identity of the join token that made it.
   void remember_owner(const std::string& session_url, const std::string& identity);

@@ -316,6 +316,7 @@ void write_event_fields(JsonWriter& out, const RoomEvent& event) {
           .field("video_muted", event.video_muted)
           .field("volume_db", event.volume_db)
           .field("pinned", event.pinned);
+      break;
     case RoomEventKind::RecordingFinished:
       out.field("name", event.name)
           .field("path", event.path)
