@@ -67,3 +67,37 @@ TEST(RoomJson, RecordingFinishedEvent) {
   EXPECT_DOUBLE_EQ(json_object_get_double_member(json.object, "duration_s"), 3600.25);
   EXPECT_EQ(json_object_get_int_member(json.object, "size_bytes"), 5'000'000'000);
 }
+
+// Each event carries its own fields and no other's (a missing break once
+// gave participant_updated the recording's path, and its name twice).
+TEST(RoomJson, ParticipantUpdatedHasOnlyItsOwnFields) {
+  RoomEvent event;
+  event.kind = RoomEventKind::ParticipantUpdated;
+  event.id = "ann-1";
+  event.name = "Ann";
+  event.audio_muted = true;
+  event.volume_db = -6;
+  const std::string text = room_event_message(event);
+  Parsed json(text);
+  ASSERT_TRUE(json.object) << text;
+  EXPECT_STREQ(json_object_get_string_member(json.object, "type"), "participant_updated");
+  EXPECT_TRUE(json_object_get_boolean_member(json.object, "audio_muted"));
+  EXPECT_DOUBLE_EQ(json_object_get_double_member(json.object, "volume_db"), -6);
+  EXPECT_FALSE(json_object_has_member(json.object, "path")) << text;
+  EXPECT_FALSE(json_object_has_member(json.object, "size_bytes")) << text;
+}
+
+// Webhook data: the room instead of the type, the same fields.
+TEST(RoomJson, WebhookDataNamesTheRoom) {
+  RoomEvent event;
+  event.kind = RoomEventKind::ParticipantLeft;
+  event.id = "ann-1";
+  event.name = "Ann";
+  event.detail = "removed by the operator";
+  const std::string text = room_event_data("studio", event);
+  Parsed json(text);
+  ASSERT_TRUE(json.object) << text;
+  EXPECT_STREQ(json_object_get_string_member(json.object, "room"), "studio");
+  EXPECT_STREQ(json_object_get_string_member(json.object, "reason"), "removed by the operator");
+  EXPECT_FALSE(json_object_has_member(json.object, "type")) << text;
+}
