@@ -753,3 +753,57 @@ TEST(AuthStartup, NoKeysOnLoopbackServesLocalClientsOpenly) {
 
 }  // namespace
 }  // namespace mixcast::testing
+
+namespace mixcast::testing {
+namespace {
+
+// auth.hls: token: the playlist and its segments need a join token that may
+// watch the room (Bearer, or ?token= for players that cannot set headers).
+TEST(AuthHls, TokenProtectedHlsNeedsAWatchingTokenForTheRoom) {
+  ServerWithPages server("auth-hls");
+  std::string yaml =
+      config(std::string("{api_keys: [") + kKeyA + "], token_secret: " + kSecret + ", hls: token}");
+  yaml.replace(yaml.find("hls: {enabled: false}"), 21, "hls: {enabled: true, segment_s: 1}");
+  ASSERT_TRUE(server.start(yaml, 20)) << server.log();
+  auto mint = [&](const std::string& room, bool can_subscribe) {
+    const std::string body = "{\"room\": " + json_quote(room) +
+                             ", \"identity\": \"viewer\", \"can_publish\": false, "
+                             "\"can_subscribe\": " +
+                             (can_subscribe ? "true" : "false") + "}";
+    const HttpResponse r =
+        http_send(server.port(), "POST", "/api/v1/tokens", bearer(kKeyA), body, "application/json");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json_string_at(r.body, {"token"});
+  };
+  const std::string viewer = mint(kRoom, true);
+  const std::string other_room = mint("elsewhere", true);
+  const std::string no_watching = mint(kRoom, false);
+  ASSERT_FALSE(viewer.empty());
+  const std::string playlist = std::string("/hls/") + kRoom + "/index.m3u8";
+  // The playlist appears after the first segment.
+  ASSERT_TRUE(wait_until(
+      [&] { return http_send(server.port(), "GET", playlist, bearer(viewer)).status == 200; }, 20))
+      << server.log();
+  const HttpResponse by_bearer = http_send(server.port(), "GET", playlist, bearer(viewer));
+  EXPECT_NE(by_bearer.body.find("#EXTM3U"), std::string::npos) << by_bearer.body;
+  EXPECT_EQ(http_send(server.port(), "GET", playlist + "?token=" + viewer, {}).status, 200);
+  const HttpResponse anonymous = http_send(server.port(), "GET", playlist, {});
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_FALSE(header(anonymous, "www-authenticate").empty());
+  EXPECT_EQ(http_send(server.port(), "GET", playlist, bearer(other_room)).status, 403);
+  EXPECT_EQ(http_send(server.port(), "GET", playlist, bearer(no_watching)).status, 403);
+  // A segment the playlist names is protected the same way.
+  std::string segment;
+  for (size_t at = 0, end; (end = by_bearer.body.find('\n', at)) != std::string::npos;
+       at = end + 1) {
+    const std::string line = by_bearer.body.substr(at, end - at);
+    if (!line.empty() && line[0] != '#') segment = line;
+  }
+  ASSERT_FALSE(segment.empty()) << by_bearer.body;
+  const std::string segment_path = std::string("/hls/") + kRoom + "/" + segment;
+  EXPECT_EQ(http_send(server.port(), "GET", segment_path, {}).status, 401);
+  EXPECT_EQ(http_send(server.port(), "GET", segment_path + "?token=" + viewer, {}).status, 200);
+}
+
+}  // namespace
+}  // namespace mixcast::testing
