@@ -41,6 +41,34 @@ bool plain_file_name(const std::string& name) {
          name.find('\\') == std::string::npos && name != "..";
 }
 
+// The file a recording output writes now, among `files` (the room's
+// recordings directory). A split recording's target is its files' pattern
+// ("<dir>/<room>-<time>-%03d.mp4"): the part being written is the newest
+// file the pattern matches.
+std::string file_being_written(const std::string& target, const std::vector<std::string>& files) {
+  const size_t percent = target.find('%');
+  const size_t conversion = target.find('d', percent);
+  if (percent == std::string::npos || conversion == std::string::npos) return target;
+  const std::string prefix = target.substr(0, percent);
+  const std::string suffix = target.substr(conversion + 1);
+  std::string newest;
+  long newest_part = -1;
+  for (const auto& file : files) {
+    if (file.size() <= prefix.size() + suffix.size() || !file.starts_with(prefix) ||
+        !file.ends_with(suffix))
+      continue;
+    const std::string digits =
+        file.substr(prefix.size(), file.size() - prefix.size() - suffix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long part = std::stol(digits);
+    if (part > newest_part) {
+      newest_part = part;
+      newest = file;
+    }
+  }
+  return newest;
+}
+
 }  // namespace
 
 ApiResult Server::ensure_layout(const std::string& name, const std::string& field) {
@@ -211,23 +239,30 @@ ApiResult Server::apply_layout(const std::string& room_name, const std::string& 
 }
 
 ApiResult Server::recordings(const std::string& room_name, std::vector<RecordingInfo>& out) const {
+  // The name becomes a directory: only a room name may (never "..").
+  if (!valid_room_name(room_name))
+    return api_error(ErrorKind::NotFound, "no room or recordings named '" + room_name + "'");
   const std::string dir = absolute_path(loaded_.config.paths.recordings + "/" + room_name);
   // A room that is gone may have left recordings: those are listed too.
   const Room* r = registry_.find(room_name);
   std::error_code ec;
   if (!r && !std::filesystem::is_directory(dir, ec))
     return api_error(ErrorKind::NotFound, "no room or recordings named '" + room_name + "'");
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && plain_file_name(entry.path().filename().string()))
+      files.push_back(entry.path().string());
   std::vector<std::string> writing;
   if (r)
     for (const auto& o : r->status().outputs)
-      if (o.kind == "recording" && o.state != OutputState::Stopped) writing.push_back(o.target);
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file() || !plain_file_name(entry.path().filename().string())) continue;
+      if (o.kind == "recording" && o.state != OutputState::Stopped)
+        writing.push_back(file_being_written(o.target, files));
+  for (const auto& path : files) {
     RecordingInfo info;
-    info.file = entry.path().filename().string();
-    info.size_bytes = entry.file_size(ec);
-    info.finished =
-        std::find(writing.begin(), writing.end(), entry.path().string()) == writing.end();
+    info.file = std::filesystem::path(path).filename().string();
+    info.size_bytes = std::filesystem::file_size(path, ec);
+    if (ec) continue;  // deleted meanwhile
+    info.finished = std::find(writing.begin(), writing.end(), path) == writing.end();
     out.push_back(std::move(info));
   }
   std::sort(out.begin(), out.end(),
