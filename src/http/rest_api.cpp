@@ -128,7 +128,9 @@ void RestApi::rooms(SoupServerMessage* msg, const std::string& method) {
 void RestApi::room(SoupServerMessage* msg, const std::string& method,
                    const std::vector<std::string>& at, GHashTable* query) {
   const std::string& name = at[1];
-  if (!api_.room(name)) {
+  // Recordings outlive their room: listed and deletable after it closed.
+  const bool recordings_of_room = at.size() >= 3 && at[2] == "recordings";
+  if (!recordings_of_room && !api_.room(name)) {
     send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no room named '" + name + "'");
     return;
   }
