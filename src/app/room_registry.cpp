@@ -36,19 +36,26 @@ ApiResult RoomRegistry::create(const RoomConfig& config, Origin origin) {
                                                    std::to_string(kMaxOnDemandRooms) + ")");
   }
   std::unique_ptr<Room> room;
+  bool opened = false;
   try {
     room = listener_.make_room(config, *this);
+    // Opened before it starts: a room emits events while starting (its
+    // outputs connecting, sources that join at once), and room.started must
+    // come before them.
+    listener_.on_room_opened(config.name);
+    opened = true;
     room->start();
   } catch (const ApiError& e) {
+    if (opened) listener_.on_room_closed(config.name);
     return e;
   } catch (const std::exception& e) {
     LOG_ERROR << "room " << config.name << ": " << e.what();
+    if (opened) listener_.on_room_closed(config.name);
     return api_error(ErrorKind::Unavailable, std::string("cannot create the room: ") + e.what());
   }
   Entry& entry = rooms_[config.name];
   entry.room = std::move(room);
   entry.origin = origin;
-  listener_.on_room_opened(config.name);
   if (origin == Origin::OnDemand) {
     LOG_INFO << "room " << config.name << " created on demand (layout " << config.layout << ")";
     // Closes again if the join that made it fails and nobody comes.

@@ -221,11 +221,16 @@ std::vector<std::string> Server::files_being_recorded(const std::string& room) c
   std::vector<std::string> writing;
   if (const Room* r = registry_.find(room))
     for (const auto& o : r->status().outputs)
-      if (o.kind == "recording" && !o.file.empty()) writing.push_back(o.file);
+      if (o.kind == "recording")
+        writing.insert(writing.end(), o.open_files.begin(), o.open_files.end());
   return writing;
 }
 
 void Server::recordings(const std::string& room_name, RecordingsDone done) {
+  // The name becomes a directory: only a room name may (never "..").
+  if (!valid_room_name(room_name))
+    return done(api_error(ErrorKind::NotFound, "no room or recordings named '" + room_name + "'"),
+                {});
   const std::string dir = recordings_dir(room_name);
   std::error_code ec;
   // A room that is gone may have left recordings: those are listed too.
@@ -252,6 +257,8 @@ void Server::recordings(const std::string& room_name, RecordingsDone done) {
 ApiResult Server::delete_recording(const std::string& room_name, const std::string& file) {
   if (!plain_file_name(file))
     return api_error(ErrorKind::BadRequest, "a recording is named by its file name", "file");
+  if (!valid_room_name(room_name))
+    return api_error(ErrorKind::NotFound, "no room or recordings named '" + room_name + "'");
   const std::string dir = recordings_dir(room_name);
   const std::vector<std::string> writing = files_being_recorded(room_name);
   for (const RecordingFileInfo& f : list_recordings(dir)) {

@@ -148,7 +148,7 @@ struct RoomConfig {
   int fps = 0;
   OutputsConfig outputs;
   std::vector<SourceConfig> sources;
-  int max_participants = 0;  // WebRTC publishers at once; 0 = no limit of the room's own
+  int max_participants = 0;  // seats (WebRTC guests and sources); a join over it gets 409; 0 = none
   int max_viewers = 0;       // WHEP/WebSocket viewers at once; 0 = no limit
   int line = 0;
 };

@@ -30,6 +30,9 @@ struct OutputStatus {
   // when not live.
   double uptime_s = 0;
   std::string file;  // recordings: the file being written now ("" between files)
+  // Recordings: every file still open (being written, prepared by a split,
+  // or still being finalized after one). Not in the API's JSON.
+  std::vector<std::string> open_files;
 };
 
 struct ParticipantStatus {

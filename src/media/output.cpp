@@ -299,6 +299,7 @@ OutputStatus Output::status() const {
   s.bytes = bytes_;
   if (live_since_us_) s.uptime_s = double(g_get_monotonic_time() - live_since_us_) / G_USEC_PER_SEC;
   s.file = current_file();
+  s.open_files = open_files();
   return s;
 }
 
@@ -762,6 +763,12 @@ class RecordingOutput final : public Output, public Recording {
 
   std::string target() const override { return current_.empty() ? dir_ : current_; }
   std::string current_file() const override { return current_; }
+  std::vector<std::string> open_files() const override {
+    std::vector<std::string> open;
+    for (const auto& [bin, file] : files_)
+      if (!finished_.count(bin)) open.push_back(file);
+    return open;
+  }
   guint64 poll_bytes(GstBin*) override { return pushed_bytes(); }
 
   void became_current(GstBin* bin) override {
@@ -774,6 +781,7 @@ class RecordingOutput final : public Output, public Recording {
   void finished(GstBin* bin, double media_s) override {
     auto it = files_.find(bin);
     if (it == files_.end()) return;
+    finished_.insert(bin);
     FinishedRecording file;
     file.path = it->second;
     file.duration_s = media_s;
@@ -790,6 +798,7 @@ class RecordingOutput final : public Output, public Recording {
     if (it == files_.end()) return;
     if (current_ == it->second) current_.clear();
     files_.erase(it);
+    finished_.erase(bin);
   }
 
  private:
@@ -805,6 +814,7 @@ class RecordingOutput final : public Output, public Recording {
   std::string dir_;
   FileNamer namer_;
   std::map<GstBin*, std::string> files_;  // each pipeline's file
+  std::set<GstBin*> finished_;            // those whose file is complete
   std::string current_;                   // the file being written
   SourceId split_timer_;
   Lifetime lifetime_;

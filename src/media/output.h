@@ -70,6 +70,9 @@ class Output : public EncodedSubscriber {
   virtual void forget(GstBin* /*pipeline*/) {}
   // The file being written now, for the status ("" if none).
   virtual std::string current_file() const { return {}; }
+  // Every file still open: the current one, the next one a handover
+  // prepared and the previous ones still being finished.
+  virtual std::vector<std::string> open_files() const { return {}; }
 
   // Builds the next pipeline (build() again) next to the running one and
   // moves the stream to it at the next keyframe, asked for now: the running

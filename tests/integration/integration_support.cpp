@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -50,6 +52,15 @@ int64_t int_member(JsonObject* object, const char* name) {
   if (!json_object_has_member(object, name)) return 0;
   JsonNode* node = json_object_get_member(object, name);
   return JSON_NODE_HOLDS_VALUE(node) ? json_node_get_int(node) : 0;
+}
+
+// The digits of a segment's name ("segment00042.ts" -> 42), -1 without any.
+int segment_number(const std::string& name) {
+  const size_t end = name.find_last_of("0123456789");
+  if (end == std::string::npos) return -1;
+  size_t begin = end;
+  while (begin > 0 && std::isdigit(static_cast<unsigned char>(name[begin - 1]))) --begin;
+  return std::atoi(name.substr(begin, end - begin + 1).c_str());
 }
 
 }  // namespace
@@ -321,13 +332,7 @@ std::vector<std::string> files_in(const std::string& dir, const std::string& suf
 // ---------------------------------------------------------------------------
 
 int Playlist::last_number() const {
-  if (uris.empty()) return -1;
-  const std::string& name = uris.back();
-  const size_t end = name.find_last_of("0123456789");
-  if (end == std::string::npos) return -1;
-  size_t begin = end;
-  while (begin > 0 && std::isdigit(static_cast<unsigned char>(name[begin - 1]))) --begin;
-  return std::atoi(name.substr(begin, end - begin + 1).c_str());
+  return uris.empty() ? -1 : segment_number(uris.back());
 }
 
 Playlist parse_playlist(const std::string& text) {
@@ -347,6 +352,427 @@ Playlist parse_playlist(const std::string& text) {
   }
   playlist.ended = last_tag == "#EXT-X-ENDLIST";
   return playlist;
+}
+
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// The node at a dotted path ("error.issues.0.line"), or nullptr.
+JsonNode* node_at(JsonNode* node, const std::string& path) {
+  std::istringstream parts(path);
+  std::string part;
+  while (node && std::getline(parts, part, '.')) {
+    if (part.empty()) continue;
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+      JsonObject* object = json_node_get_object(node);
+      node = json_object_has_member(object, part.c_str())
+                 ? json_object_get_member(object, part.c_str())
+                 : nullptr;
+    } else if (JSON_NODE_HOLDS_ARRAY(node)) {
+      JsonArray* array = json_node_get_array(node);
+      char* end = nullptr;
+      const long index = std::strtol(part.c_str(), &end, 10);
+      node = *end == '\0' && index >= 0 && index < static_cast<long>(json_array_get_length(array))
+                 ? json_array_get_element(array, static_cast<guint>(index))
+                 : nullptr;
+    } else {
+      node = nullptr;
+    }
+  }
+  return node;
+}
+
+bool bool_member(JsonObject* object, const char* name) {
+  if (!json_object_has_member(object, name)) return false;
+  JsonNode* node = json_object_get_member(object, name);
+  return JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_BOOLEAN &&
+         json_node_get_boolean(node);
+}
+
+double double_member(JsonObject* object, const char* name) {
+  if (!json_object_has_member(object, name)) return 0;
+  JsonNode* node = json_object_get_member(object, name);
+  if (!JSON_NODE_HOLDS_VALUE(node)) return 0;
+  if (json_node_get_value_type(node) == G_TYPE_DOUBLE) return json_node_get_double(node);
+  if (json_node_get_value_type(node) == G_TYPE_INT64)
+    return static_cast<double>(json_node_get_int(node));
+  return 0;
+}
+
+JsonArray* array_member(JsonObject* object, const char* name) {
+  if (!json_object_has_member(object, name)) return nullptr;
+  JsonNode* node = json_object_get_member(object, name);
+  return JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : nullptr;
+}
+
+HttpResponse parse_response(const std::string& raw) {
+  HttpResponse response;
+  const size_t head_end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/", 0) != 0 || head_end == std::string::npos) return response;
+  response.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
+  std::istringstream head(raw.substr(0, head_end));
+  std::string line;
+  std::getline(head, line);  // status line
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string& value = response.headers[name];
+    if (!value.empty()) value += ", ";
+    const size_t start = line.find_first_not_of(' ', colon + 1);
+    value += start == std::string::npos ? "" : line.substr(start);
+  }
+  response.body = raw.substr(head_end + 4);
+  return response;
+}
+
+}  // namespace
+
+std::optional<std::string> json_get(const std::string& text, const std::string& path) {
+  Json json(text);
+  JsonNode* node = node_at(json.root(), path);
+  if (!node || !JSON_NODE_HOLDS_VALUE(node)) return std::nullopt;
+  switch (json_node_get_value_type(node)) {
+    case G_TYPE_STRING:
+      return std::string(json_node_get_string(node));
+    case G_TYPE_INT64:
+      return std::to_string(json_node_get_int(node));
+    case G_TYPE_DOUBLE: {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      return std::string(g_ascii_dtostr(buf, sizeof buf, json_node_get_double(node)));
+    }
+    case G_TYPE_BOOLEAN:
+      return std::string(json_node_get_boolean(node) ? "true" : "false");
+    default:
+      return std::nullopt;
+  }
+}
+
+int json_array_length(const std::string& text, const std::string& path) {
+  Json json(text);
+  JsonNode* node = node_at(json.root(), path);
+  if (!node || !JSON_NODE_HOLDS_ARRAY(node)) return -1;
+  return static_cast<int>(json_array_get_length(json_node_get_array(node)));
+}
+
+const ParticipantInfo* RoomInfo::participant(const std::string& id) const {
+  for (const auto& p : participants)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+const ParticipantInfo* RoomInfo::named(const std::string& wanted) const {
+  for (const auto& p : participants)
+    if (p.name == wanted) return &p;
+  return nullptr;
+}
+
+std::vector<TileInfo> RoomInfo::tiles_of(const std::string& participant_id) const {
+  std::vector<TileInfo> out;
+  for (const auto& t : tiles)
+    if (t.participant == participant_id) out.push_back(t);
+  return out;
+}
+
+std::optional<RoomInfo> parse_room(const std::string& text) {
+  Json json(text);
+  JsonNode* root = json.root();
+  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) return std::nullopt;
+  JsonObject* o = json_node_get_object(root);
+  if (!json_object_has_member(o, "name")) return std::nullopt;
+  RoomInfo room;
+  room.name = string_member(o, "name");
+  room.layout = string_member(o, "layout");
+  room.width = static_cast<int>(int_member(o, "width"));
+  room.height = static_cast<int>(int_member(o, "height"));
+  room.video_frames_encoded = int_member(o, "video_frames_encoded");
+  if (JsonArray* a = array_member(o, "participants")) {
+    for (guint i = 0; i < json_array_get_length(a); ++i) {
+      JsonObject* p = json_array_get_object_element(a, i);
+      ParticipantInfo info;
+      info.id = string_member(p, "id");
+      info.name = string_member(p, "name");
+      info.identity = string_member(p, "identity");
+      info.source = string_member(p, "source");
+      info.slot = static_cast<int>(int_member(p, "slot"));
+      info.has_video = bool_member(p, "has_video");
+      info.audio_muted = bool_member(p, "audio_muted");
+      info.video_muted = bool_member(p, "video_muted");
+      info.pinned = bool_member(p, "pinned");
+      info.volume_db = double_member(p, "volume_db");
+      room.participants.push_back(info);
+    }
+  }
+  if (JsonArray* a = array_member(o, "tiles")) {
+    for (guint i = 0; i < json_array_get_length(a); ++i) {
+      JsonObject* t = json_array_get_object_element(a, i);
+      TileInfo tile;
+      tile.participant = string_member(t, "participant");
+      tile.region = string_member(t, "region");
+      tile.x = static_cast<int>(int_member(t, "x"));
+      tile.y = static_cast<int>(int_member(t, "y"));
+      tile.width = static_cast<int>(int_member(t, "width"));
+      tile.height = static_cast<int>(int_member(t, "height"));
+      tile.z = static_cast<int>(int_member(t, "z"));
+      tile.placeholder = bool_member(t, "placeholder");
+      room.tiles.push_back(tile);
+    }
+  }
+  if (JsonArray* a = array_member(o, "outputs")) {
+    for (guint i = 0; i < json_array_get_length(a); ++i) {
+      JsonObject* out = json_array_get_object_element(a, i);
+      OutputInfo info;
+      info.name = string_member(out, "name");
+      info.kind = string_member(out, "kind");
+      info.target = string_member(out, "target");
+      info.state = string_member(out, "state");
+      info.attempt = static_cast<int>(int_member(out, "attempt"));
+      info.last_error = string_member(out, "last_error");
+      info.bytes = int_member(out, "bytes");
+      room.outputs.push_back(info);
+    }
+  }
+  return room;
+}
+
+std::optional<RoomInfo> room_info(const ServerUnderTest& server, const std::string& room) {
+  const HttpResponse response = server.get("/api/v1/rooms/" + room);
+  if (response.status != 200) return std::nullopt;
+  return parse_room(response.body);
+}
+
+HttpResponse http_exchange(int port, const std::string& method, const std::string& path,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           const std::string& body, double timeout_s) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {};
+  timeval tv{static_cast<time_t>(timeout_s), 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return {};
+  }
+  std::string request =
+      method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "\r\n" + body;
+  for (size_t sent = 0; sent < request.size();) {
+    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may refuse a large body early
+    sent += static_cast<size_t>(n);
+  }
+  std::string raw;
+  char buf[65536];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return parse_response(raw);
+}
+
+HttpResponse http_json(int port, const std::string& method, const std::string& path,
+                       const std::string& json) {
+  return http_exchange(port, method, path, {{"Content-Type", "application/json"}}, json);
+}
+
+// ---------------------------------------------------------------------------
+
+std::string to_string(const Rgb& c) {
+  return "(" + std::to_string(c.r) + "," + std::to_string(c.g) + "," + std::to_string(c.b) + ")";
+}
+
+bool near_colour(const Rgb& c, const Rgb& expected, int tolerance) {
+  return std::abs(c.r - expected.r) <= tolerance && std::abs(c.g - expected.g) <= tolerance &&
+         std::abs(c.b - expected.b) <= tolerance;
+}
+
+Rgb RgbFrame::at(int x, int y) const {
+  x = std::clamp(x, 0, width - 1);
+  y = std::clamp(y, 0, height - 1);
+  const size_t i = (static_cast<size_t>(y) * width + x) * 3;
+  return {pixels[i], pixels[i + 1], pixels[i + 2]};
+}
+
+Rgb RgbFrame::mean(int x, int y, int w, int h) const {
+  const int x0 = std::max(0, x), y0 = std::max(0, y);
+  const int x1 = std::min(width, x + w), y1 = std::min(height, y + h);
+  if (x1 <= x0 || y1 <= y0) return {};
+  long long r = 0, g = 0, b = 0;
+  for (int yy = y0; yy < y1; ++yy) {
+    for (int xx = x0; xx < x1; ++xx) {
+      const size_t i = (static_cast<size_t>(yy) * width + xx) * 3;
+      r += pixels[i];
+      g += pixels[i + 1];
+      b += pixels[i + 2];
+    }
+  }
+  const long long count = static_cast<long long>(x1 - x0) * (y1 - y0);
+  return {static_cast<int>(r / count), static_cast<int>(g / count), static_cast<int>(b / count)};
+}
+
+namespace {
+
+// Runs ffmpeg with `args`; stderr goes to `log_file`. True on exit 0.
+bool ffmpeg(const std::string& args, const std::string& log_file, std::string* error) {
+  int code = -1;
+  run_command(
+      "timeout 60 ffmpeg -nostdin -hide_banner -v error " + args + " 2>" + shell_quote(log_file),
+      &code);
+  if (code == 0) return true;
+  if (error)
+    *error = "ffmpeg " + args + " (exit " + std::to_string(code) + "): " + read_file(log_file);
+  return false;
+}
+
+std::optional<RgbFrame> read_ppm(const std::string& path) {
+  const std::string data = read_file(path);
+  std::istringstream in(data);
+  std::string magic;
+  int width = 0, height = 0, max = 0;
+  in >> magic >> width >> height >> max;
+  if (magic != "P6" || width <= 0 || height <= 0 || max != 255) return std::nullopt;
+  const size_t start = static_cast<size_t>(in.tellg()) + 1;  // one whitespace after maxval
+  const size_t size = static_cast<size_t>(width) * height * 3;
+  if (data.size() < start + size) return std::nullopt;
+  RgbFrame frame;
+  frame.width = width;
+  frame.height = height;
+  frame.pixels.assign(data.begin() + static_cast<std::ptrdiff_t>(start),
+                      data.begin() + static_cast<std::ptrdiff_t>(start + size));
+  return frame;
+}
+
+}  // namespace
+
+std::optional<RgbFrame> last_video_frame(const std::string& file, std::string* error) {
+  const std::string ppm = file + ".last.ppm";
+  // image2 with -update rewrites the one picture for every frame: the last stays.
+  if (!ffmpeg("-i " + shell_quote(file) + " -map 0:v:0 -update 1 -c:v ppm -f image2 -y " +
+                  shell_quote(ppm),
+              file + ".video.log", error))
+    return std::nullopt;
+  auto frame = read_ppm(ppm);
+  if (!frame && error) *error = file + ": ffmpeg wrote no readable picture";
+  return frame;
+}
+
+std::vector<float> decode_audio(const std::string& file, int rate, std::string* error) {
+  const std::string pcm = file + ".f32";
+  std::vector<float> samples;
+  if (!ffmpeg("-i " + shell_quote(file) + " -map 0:a:0 -ac 1 -ar " + std::to_string(rate) +
+                  " -f f32le -y " + shell_quote(pcm),
+              file + ".audio.log", error))
+    return samples;
+  const std::string bytes = read_file(pcm);
+  samples.resize(bytes.size() / sizeof(float));
+  std::memcpy(samples.data(), bytes.data(), samples.size() * sizeof(float));
+  return samples;
+}
+
+double tone_amplitude(const std::vector<float>& x, double hz, int rate) {
+  if (x.empty()) return 0;
+  const double coeff = 2 * std::cos(2 * M_PI * hz / rate);
+  double s1 = 0, s2 = 0;
+  for (const float v : x) {
+    const double s0 = v + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const double n = static_cast<double>(x.size());
+  return 2 * std::sqrt(std::max(0.0, s1 * s1 + s2 * s2 - coeff * s1 * s2)) / n;
+}
+
+double amplitude_db(double ratio) {
+  return ratio > 1e-10 ? 20 * std::log10(ratio) : -200;
+}
+
+bool decodes_cleanly(const std::string& file, std::string* log) {
+  const std::string log_file = file + ".decode.log";
+  int code = -1;
+  run_command("timeout 120 ffmpeg -nostdin -hide_banner -v error -i " + shell_quote(file) +
+                  " -f null - 2>" + shell_quote(log_file),
+              &code);
+  const std::string said = read_file(log_file);
+  if (log) *log = "exit " + std::to_string(code) + ": " + said;
+  return code == 0 && said.empty();
+}
+
+// ---------------------------------------------------------------------------
+
+HlsViewer::HlsViewer(const ServerUnderTest& server, std::string room, std::string work_dir)
+    : server_(server), room_(std::move(room)), work_dir_(std::move(work_dir)) {
+  std::filesystem::create_directories(work_dir_);
+}
+
+int HlsViewer::newest() const {
+  const HttpResponse response = server_.get(playlist_path());
+  if (response.status != 200) return -1;
+  return parse_playlist(response.body).last_number();
+}
+
+std::optional<HlsSample> HlsViewer::fetch(int number) const {
+  const HttpResponse listing = server_.get(playlist_path());
+  if (listing.status != 200) return std::nullopt;
+  std::string uri;
+  for (const auto& u : parse_playlist(listing.body).uris)
+    if (segment_number(u) == number) uri = u;
+  if (uri.empty()) return std::nullopt;
+  const HttpResponse segment = server_.get("/hls/" + room_ + "/" + uri);
+  if (segment.status != 200 || segment.body.empty()) return std::nullopt;
+  const std::string file = work_dir_ + "/" + std::to_string(number) + "-" + uri;
+  write_file(file, segment.body);
+  HlsSample sample;
+  sample.segment = number;
+  auto frame = last_video_frame(file);
+  if (!frame) return std::nullopt;
+  sample.frame = std::move(*frame);
+  sample.audio = decode_audio(file);
+  // The first quarter may still carry the previous state (in flight when the
+  // segment began) and the AAC decoder's start.
+  sample.audio.erase(sample.audio.begin(),
+                     sample.audio.begin() + static_cast<std::ptrdiff_t>(sample.audio.size() / 4));
+  return sample;
+}
+
+std::optional<HlsSample> HlsViewer::next(int from, double timeout_s) const {
+  std::optional<HlsSample> sample;
+  wait_until(
+      [&] {
+        const int n = newest();
+        if (n < from) return false;
+        sample = fetch(n);
+        return sample.has_value();
+      },
+      timeout_s);
+  return sample;
+}
+
+bool HlsViewer::wait_for(int from, double timeout_s,
+                         const std::function<bool(const HlsSample&, std::string& why)>& check,
+                         std::string* why_all) const {
+  int examined = from - 1;
+  return wait_until(
+      [&] {
+        const int n = newest();
+        if (n <= examined) return false;
+        examined = n;  // the newest only: never falls behind the live edge
+        const auto sample = fetch(n);
+        std::string why;
+        const bool ok = sample && check(*sample, why);
+        if (why_all)
+          *why_all += "segment " + std::to_string(n) + ": " + (sample ? why : "not decoded") + "\n";
+        return ok;
+      },
+      timeout_s);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -1,12 +1,15 @@
 // Helpers for the integration tests: nginx with the RTMP module as a test
-// RTMP server, the server's JSON API, ffprobe and HLS playlists.
+// RTMP server, the server's JSON API, ffprobe and HLS playlists, and the
+// programme as a viewer gets it (HLS segments decoded to pictures and sound).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test_support.h"
@@ -104,6 +107,151 @@ struct Playlist {
   int last_number() const;        // the digits of the last segment's name; -1 if none
 };
 Playlist parse_playlist(const std::string& text);
+
+// ---------------------------------------------------------------------------
+// The REST API's JSON, read back.
+
+// The value at `path` in a JSON text: members by name, array elements by
+// index, joined with dots ("error.issues.0.line"). Strings as they are,
+// numbers and booleans as JSON writes them; nullopt when absent or when the
+// value is an object, an array or null.
+std::optional<std::string> json_get(const std::string& json, const std::string& path);
+// Elements of the array at `path` ("" for the root), -1 when it is not an array.
+int json_array_length(const std::string& json, const std::string& path);
+
+// One entry of a Room's "tiles": where a participant is in the picture.
+struct TileInfo {
+  std::string participant;
+  std::string region;
+  int x = 0;
+  int y = 0;
+  int width = 0;
+  int height = 0;
+  int z = 0;
+  bool placeholder = false;
+  int center_x() const { return x + width / 2; }
+  int center_y() const { return y + height / 2; }
+  bool contains(int px, int py) const {
+    return px >= x && px < x + width && py >= y && py < y + height;
+  }
+};
+
+// One entry of a Room's "participants".
+struct ParticipantInfo {
+  std::string id;
+  std::string name;
+  std::string identity;
+  std::string source;
+  int slot = 0;
+  bool has_video = false;
+  bool audio_muted = false;
+  bool video_muted = false;
+  bool pinned = false;
+  double volume_db = 0;
+};
+
+// GET /api/v1/rooms/{room}, parsed.
+struct RoomInfo {
+  std::string name;
+  std::string layout;
+  int width = 0;
+  int height = 0;
+  int64_t video_frames_encoded = 0;
+  std::vector<ParticipantInfo> participants;
+  std::vector<TileInfo> tiles;
+  std::vector<OutputInfo> outputs;
+  const ParticipantInfo* participant(const std::string& id) const;  // nullptr if absent
+  const ParticipantInfo* named(const std::string& name) const;      // by display name
+  std::vector<TileInfo> tiles_of(const std::string& participant_id) const;
+};
+std::optional<RoomInfo> parse_room(const std::string& json);
+std::optional<RoomInfo> room_info(const ServerUnderTest& server, const std::string& room);
+
+// An HTTP/1.0 exchange with request headers of the caller's choosing (Range,
+// Content-Type, ...), as http_request without them.
+HttpResponse http_exchange(int port, const std::string& method, const std::string& path,
+                           const std::vector<std::pair<std::string, std::string>>& headers = {},
+                           const std::string& body = "", double timeout_s = 10);
+// A JSON body (Content-Type: application/json).
+HttpResponse http_json(int port, const std::string& method, const std::string& path,
+                       const std::string& json);
+
+// ---------------------------------------------------------------------------
+// Pictures and sound of the programme, decoded with ffmpeg.
+
+struct Rgb {
+  int r = 0;
+  int g = 0;
+  int b = 0;
+};
+std::string to_string(const Rgb& c);
+// Every channel within `tolerance` of `expected`.
+bool near_colour(const Rgb& c, const Rgb& expected, int tolerance = 60);
+
+struct RgbFrame {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> pixels;  // RGB, rows top to bottom
+  bool empty() const { return pixels.empty(); }
+  Rgb at(int x, int y) const;
+  // Mean colour of the rectangle, clipped to the frame.
+  Rgb mean(int x, int y, int w, int h) const;
+  // Mean colour of a 16x16 patch centred on (x, y).
+  Rgb patch(int x, int y) const { return mean(x - 8, y - 8, 16, 16); }
+};
+
+// The last video frame of a media file as RGB at its own size.
+std::optional<RgbFrame> last_video_frame(const std::string& file, std::string* error = nullptr);
+// The first audio stream of a media file as mono float samples at `rate`.
+std::vector<float> decode_audio(const std::string& file, int rate = 48000,
+                                std::string* error = nullptr);
+// Amplitude of a sine of `hz` in `samples` (one Goertzel bin over all of them):
+// a full-scale sine is 1.0.
+double tone_amplitude(const std::vector<float>& samples, double hz, int rate = 48000);
+double amplitude_db(double ratio);  // 20 log10, with a floor at -200
+
+// ffmpeg decodes the whole file without a single error message (stderr
+// empty, exit 0). `log` gets what it said otherwise.
+bool decodes_cleanly(const std::string& file, std::string* log = nullptr);
+
+// ---------------------------------------------------------------------------
+// The room's live HLS, as a player gets it: the playlist and segments over
+// HTTP, each segment decoded with ffmpeg.
+
+struct HlsSample {
+  int segment = -1;          // its number (the digits of its name)
+  RgbFrame frame;            // its last video frame
+  std::vector<float> audio;  // its audio, mono at 48 kHz, first quarter cut
+  double tone(double hz) const { return tone_amplitude(audio, hz); }
+  Rgb patch(int x, int y) const { return frame.patch(x, y); }
+};
+
+class HlsViewer {
+ public:
+  // Segments are stored under `work_dir` while they are analysed.
+  HlsViewer(const ServerUnderTest& server, std::string room, std::string work_dir);
+  // Number of the newest listed segment; -1 when the playlist lists none.
+  int newest() const;
+  // The first segment number that began after this call: what a change made
+  // just before it shows in.
+  int mark() const { return newest() + 2; }
+  // Segment `number` fetched and decoded; nullopt when not listed or broken.
+  std::optional<HlsSample> fetch(int number) const;
+  // Waits for a listed segment numbered `from` or later and decodes it (the
+  // newest listed, when several are).
+  std::optional<HlsSample> next(int from, double timeout_s) const;
+  // Examines each new segment from `from` on until `check` holds; false on
+  // timeout. `check` explains itself in `why`; `why_all` collects every line.
+  bool wait_for(int from, double timeout_s,
+                const std::function<bool(const HlsSample&, std::string& why)>& check,
+                std::string* why_all = nullptr) const;
+
+ private:
+  std::string playlist_path() const { return "/hls/" + room_ + "/index.m3u8"; }
+  const ServerUnderTest& server_;
+  std::string room_;
+  std::string work_dir_;
+};
 
 double seconds_since(std::chrono::steady_clock::time_point start);
 void sleep_s(double seconds);
