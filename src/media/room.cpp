@@ -393,8 +393,18 @@ void Room::remove_participant(const std::string& id, const std::string& reason) 
   const SourceConfig& source = gone->source;
   if (source.loop && reason == "end of stream" && !stopping_) {
     std::string error;
-    if (add_source(source, error).empty())
+    const std::string again = add_source(source, error);
+    if (again.empty()) {
       LOG_ERROR << "room " << name() << ": cannot loop " << source.name << ": " << error;
+    } else {
+      // The clip starts over as the same seat for the operator: muted,
+      // turned down, pinned or renamed as it was (its streams link later,
+      // with these controls).
+      Member& member = members_.at(again);
+      member.controls = gone->controls;
+      if (participant_name != source.name) member.participant->set_display_name(participant_name);
+      relayout();
+    }
   }
 }
 

@@ -22,6 +22,8 @@
 using namespace mixcast;
 using mixcast::testing::Guest;
 using mixcast::testing::RoomHarness;
+using mixcast::testing::run_command;
+using mixcast::testing::TempDir;
 using mixcast::testing::uri_for;
 
 namespace {
@@ -482,4 +484,54 @@ TEST(ParticipantControls, UnknownParticipantsAndBadValuesAreRefused) {
   EXPECT_EQ(room.set_volume_db(b, 20), std::nullopt);
   EXPECT_EQ(room.rename_participant(b, std::string(64, 'y')), std::nullopt);
   EXPECT_EQ(count_updates(h, b), 3);
+}
+
+// A looping clip rejoins at its end as a new participant: the operator's
+// mute and name stay with it (a muted jingle must not come back loud).
+TEST(ParticipantControls, ALoopingClipKeepsItsControlsWhenItStartsOver) {
+  TempDir dir("controls-loop");
+  const std::string clip = dir.file("jingle.mp4");
+  int exit_code = -1;
+  const std::string output = run_command(
+      "ffmpeg -nostdin -v error -f lavfi -i color=c=0x00ff00:s=320x180:r=30:d=1.5 -f lavfi -i "
+      "sine=frequency=660:sample_rate=48000:duration=1.5 -c:v libx264 -pix_fmt yuv420p -c:a aac "
+      "-shortest -y " +
+          clip + " 2>&1",
+      &exit_code);
+  ASSERT_EQ(exit_code, 0) << output;
+
+  RoomHarness h("grid");
+  h.start();
+  const std::string alpha = h.join(kA.name, uri_for(kA));
+  SourceConfig jingle;
+  jingle.name = "Jingle";
+  jingle.identity = "jingle";
+  jingle.uri = clip;
+  jingle.loop = true;
+  std::string error;
+  const std::string first = h.room().add_source(jingle, error);
+  ASSERT_FALSE(first.empty()) << error;
+  ASSERT_TRUE(h.run_until([&] { return h.tone_power(660) > kPresent; }, 15)) << "the jingle plays";
+
+  ASSERT_EQ(h.room().set_muted(first, Participant::Stream::Audio, true), std::nullopt);
+  ASSERT_EQ(h.room().rename_participant(first, "Muted jingle"), std::nullopt);
+  // It ends and starts over as someone new.
+  std::string again;
+  ASSERT_TRUE(h.run_until(
+      [&] {
+        for (const auto& p : h.room().status().participants)
+          if (p.id != first && p.id != alpha) again = p.id;
+        return !again.empty();
+      },
+      15))
+      << "the clip rejoins";
+  const ParticipantStatus rejoined = status_of(h, again);
+  EXPECT_TRUE(rejoined.audio_muted);
+  EXPECT_EQ(rejoined.name, "Muted jingle");
+  // Its audio links muted: its tone stays out of the mix while Alpha's is there.
+  ASSERT_TRUE(h.run_until([&] { return status_of(h, again).audio_level_db > -127; }, 10))
+      << "the rejoined clip's audio is flowing";
+  ASSERT_TRUE(h.wait_for_fresh_audio(kFreshAudioS));
+  EXPECT_LT(h.tone_power(660), kAbsent) << "the jingle came back loud";
+  EXPECT_GT(h.tone_power(kA.tone), kPresent);
 }
