@@ -213,6 +213,10 @@ void check_rtmp_list(Checker& check, const std::string& path, const std::vector<
     const std::string at = path + "[" + std::to_string(i) + "]";
     if (rtmp.name.empty()) {
       check.report(at + ".name", "must not be empty", line);
+    } else if (rtmp.name == "hls" || rtmp.name == "recording") {
+      // The API and the status name those outputs so.
+      check.report(at + ".name", "\"" + rtmp.name + "\" is the name of the room's own output",
+                   line);
     } else if (auto [it, inserted] = seen.emplace(rtmp.name, i); !inserted) {
       check.report(at + ".name",
                    "duplicate RTMP output name \"" + rtmp.name + "\" (also " + path + "[" +

@@ -458,6 +458,9 @@ const InvalidCase kInvalidCases[] = {
     {"RtmpDuplicateName",
      "default_outputs:\n  rtmp:\n    - url: rtmp://x/a\n    - url: rtmp://x/b\n      name: rtmp0\n",
      5, 13, "default_outputs.rtmp[1].name", "duplicate RTMP output name \"rtmp0\""},
+    {"RtmpNamedLikeTheRoomsOwnOutput",
+     "default_outputs:\n  rtmp:\n    - url: rtmp://x/a\n      name: recording\n", 4, 13,
+     "default_outputs.rtmp[0].name", "the name of the room's own output"},
 
     // rooms
     {"RoomNameMissing", "rooms:\n  - layout: grid\n", 2, 5, "rooms[0].name", "is required"},
