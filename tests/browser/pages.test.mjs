@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  ServerUnderTest, audioEnergy, fakeMedia, launchBrowser, recordPage, removeTempDir, tempDir,
+  ServerUnderTest, networkSettled, audioEnergy, fakeMedia, launchBrowser, recordPage, removeTempDir, tempDir,
   waitFor, waitForColour, waitForFrames,
 } from './harness.mjs';
 
@@ -69,6 +69,8 @@ async function diagnosed(fn) {
 }
 
 before(() => diagnosed(async () => {
+  // Chromium aborts a page load when the namespace's IPv6 addresses settle.
+  await networkSettled();
   await server.start(config);
   browser = await launchBrowser(fakeMedia(mediaDir, 'blue', 660));
 }));

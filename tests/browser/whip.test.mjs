@@ -18,7 +18,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  ServerUnderTest, fakeMedia, isColour, killBrowser, launchKillableBrowser, patchColour,
+  ServerUnderTest, networkSettled, fakeMedia, isColour, killBrowser, launchKillableBrowser, patchColour,
   recordPage, removeTempDir, tempDir, waitFor, waitForFrames,
 } from './harness.mjs';
 
@@ -247,6 +247,8 @@ async function checkRoster(label, present) {
 before(() => diagnosed(async () => {
   process.env.GST_DEBUG ??= '2';   // the server's GStreamer warnings, in its log
   await startClientServer();
+  // Chromium aborts a page load when the namespace's IPv6 addresses settle.
+  await networkSettled();
   await server.start(config);
 }));
 
