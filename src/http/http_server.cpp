@@ -7,6 +7,7 @@
 
 #include "core/http_route.h"
 #include "core/log.h"
+#include "core/trickle_ice.h"
 #include "http/json_util.h"
 #include "http/reply.h"
 #include "http/tls_certificate.h"
@@ -353,17 +354,7 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
                       "trickle ICE must be sent as application/trickle-ice-sdpfrag");
       return;
     }
-    // "a=mid:" starts a media section; its candidates follow.
-    std::vector<std::pair<int, std::string>> candidates;
-    int mline = -1;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.rfind("m=", 0) == 0) ++mline;
-      if (line.rfind("a=candidate:", 0) == 0)
-        candidates.emplace_back(std::max(mline, 0), line.substr(2));
-    }
-    if (backend_.session_trickle(kind, room, session, candidates))
+    if (backend_.session_trickle(kind, room, session, parse_trickle_fragment(text)))
       soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
     else
       send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no " + protocol + " session " + rest);
