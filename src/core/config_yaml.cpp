@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/yaml_guard.h"
 #include "core/yaml_keys.h"
 
 namespace mixcast {
@@ -120,7 +121,8 @@ class Parser {
       const std::string field = path.empty() ? name : path + "." + name;
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         issue(key_pos, field,
-              unknown_key_message(name, std::span<const std::string_view>(known.begin(), known.size())));
+              unknown_key_message(name,
+                                  std::span<const std::string_view>(known.begin(), known.size())));
         continue;
       }
       if (!seen.insert(name).second) {
@@ -453,6 +455,7 @@ Config parse_config(const std::string& yaml_text, const std::string& file) {
   config.file = file;
   IssueList issues;
 
+  check_yaml_terminates(yaml_text, file);
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(yaml_text);
@@ -500,6 +503,7 @@ RoomConfig parse_room_config(const std::string& text, const Config& base) {
   config.rooms.clear();
   config.positions.clear();
   IssueList issues;
+  check_yaml_terminates(text, config.file);
   YAML::Node root;
   try {
     root = YAML::Load(text);

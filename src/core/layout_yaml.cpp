@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "core/layout.h"
+#include "core/yaml_guard.h"
 #include "core/yaml_keys.h"
 
 namespace mixcast {
@@ -928,6 +929,7 @@ bool indented_with_tab(std::string_view text, int index) {
 }  // namespace
 
 Layout parse_layout(const std::string& yaml_text, const std::string& file) {
+  check_yaml_terminates(yaml_text, file);
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

@@ -1,5 +1,6 @@
 #include "core/profile.h"
 
+#include "core/yaml_guard.h"
 #include "core/yaml_keys.h"
 
 #include <yaml-cpp/yaml.h>
@@ -32,6 +33,7 @@ EncoderProfile parse_profile(const std::string& yaml_text, const std::string& fi
   EncoderProfile profile;
   profile.file = file;
   profile.name = std::filesystem::path(file).stem().string();
+  check_yaml_terminates(yaml_text, file);
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
