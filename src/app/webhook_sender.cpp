@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/backoff.h"
+#include "core/json_text.h"
 #include "core/log.h"
 #include "core/url.h"
 #include "core/webhook_signature.h"
@@ -33,38 +34,6 @@ struct Event {
   std::string id;
   std::string body;
 };
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // "2024-05-01T12:00:00.123Z"
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
@@ -426,8 +395,8 @@ void WebhookSender::enqueue(const std::string& room, const std::string& type,
                             const std::string& data_json) {
   if (targets_.empty()) return;
   auto event = std::make_shared<Event>();
-  event->body = "{\"type\":" + json_string(type) +
-                ",\"timestamp\":" + json_string(rfc3339_utc(std::chrono::system_clock::now())) +
+  event->body = "{\"type\":" + json_quote(type) +
+                ",\"timestamp\":" + json_quote(rfc3339_utc(std::chrono::system_clock::now())) +
                 ",\"data\":" + (data_json.empty() ? std::string("null") : data_json) + "}";
   // Numbered and queued in one step: with several callers every target still
   // sees the same order, and each room's queue stays sorted by seq.

@@ -65,6 +65,17 @@ void send_no_content(SoupServerMessage* msg) {
   soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
 }
 
+// For an operation that answers later: 204 when it is done, else its error.
+OperatorApi::Done no_content_later(SoupServerMessage* msg) {
+  return [reply = DeferredReply(msg)](ApiResult failed) {
+    if (failed)
+      send_api_error(reply.message(), *failed);
+    else
+      send_no_content(reply.message());
+    reply.finish();
+  };
+}
+
 }  // namespace
 
 void RestApi::handle(SoupServerMessage* msg, const std::string& method, const std::string& path,
@@ -145,14 +156,7 @@ void RestApi::room(SoupServerMessage* msg, const std::string& method,
     if (method == "GET" || method == "HEAD") {
       send_room(msg, name);
     } else if (method == "DELETE") {
-      DeferredReply reply(msg);
-      api_.delete_room(name, [reply](ApiResult failed) {
-        if (failed)
-          send_api_error(reply.message(), *failed);
-        else
-          send_no_content(reply.message());
-        reply.finish();
-      });
+      api_.delete_room(name, no_content_later(msg));
     } else {
       send_method_not_allowed(msg, method, "GET, DELETE");
     }
@@ -361,14 +365,7 @@ void RestApi::outputs(SoupServerMessage* msg, const std::string& method,
     }
     throw api_error(ErrorKind::NotFound, "no output '" + name + "' in room '" + room + "'");
   } else if (method == "DELETE") {
-    DeferredReply reply(msg);
-    api_.remove_output(room, name, [reply](ApiResult failed) {
-      if (failed)
-        send_api_error(reply.message(), *failed);
-      else
-        send_no_content(reply.message());
-      reply.finish();
-    });
+    api_.remove_output(room, name, no_content_later(msg));
   } else {
     send_method_not_allowed(msg, method, "GET, DELETE");
   }

@@ -49,25 +49,6 @@ void send_all(int fd, const std::string& data) {
   }
 }
 
-// Status line and headers of `raw` (up to the blank line) into `response`.
-void parse_head(const std::string& raw, size_t head_end, HttpResponse& response) {
-  response.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
-  std::istringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string& value = response.headers[name];
-    if (!value.empty()) value += ", ";
-    const size_t start = line.find_first_not_of(' ', colon + 1);
-    if (start != std::string::npos) value += line.substr(start);
-  }
-}
-
 // Owns a JsonParser; root() is null when the text is not JSON.
 class Json {
  public:
@@ -142,11 +123,7 @@ HttpResponse http_send(int port, const std::string& method, const std::string& p
   ssize_t n;
   while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
   ::close(fd);
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/", 0) != 0 || head_end == std::string::npos) return response;
-  parse_head(raw, head_end, response);
-  response.body = raw.substr(head_end + 4);
-  return response;
+  return parse_http_response(raw);
 }
 
 std::string header(const HttpResponse& response, const std::string& name) {
@@ -184,15 +161,13 @@ bool RawWebSocket::open(int port, const std::string& path, const Headers& header
     if (n <= 0) break;
     raw.append(buf, static_cast<size_t>(n));
   }
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/", 0) != 0 || head_end == std::string::npos) {
+  const HttpResponse head = parse_http_response(raw);
+  if (head.status == 0) {
     close();
     return false;
   }
-  HttpResponse head;
-  parse_head(raw, head_end, head);
   handshake_status_ = head.status;
-  buffered_ = raw.substr(head_end + 4);
+  buffered_ = head.body;  // frames that came with the handshake
   if (handshake_status_ != 101) {
     close();
     return false;
@@ -291,38 +266,6 @@ void RawWebSocket::close() {
 }
 
 // --------------------------------------------------------------------- JSON
-
-std::string json_quote(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string json_string_at(const std::string& json, const std::vector<std::string>& path) {
   Json parsed(json);

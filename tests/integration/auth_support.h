@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_text.h"
 #include "test_support.h"
 
 namespace mixcast::testing {
@@ -81,7 +82,7 @@ class RawWebSocket {
 };
 
 // A JSON string literal of `text` ("..." with escapes).
-std::string json_quote(const std::string& text);
+using mixcast::json_quote;
 
 // Members of a JSON object answer: the string member `name` ("" if absent),
 // the integer member `name` (`fallback` if absent), by a path of object

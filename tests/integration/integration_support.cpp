@@ -406,29 +406,6 @@ JsonArray* array_member(JsonObject* object, const char* name) {
   return JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : nullptr;
 }
 
-HttpResponse parse_response(const std::string& raw) {
-  HttpResponse response;
-  const size_t head_end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/", 0) != 0 || head_end == std::string::npos) return response;
-  response.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
-  std::istringstream head(raw.substr(0, head_end));
-  std::string line;
-  std::getline(head, line);  // status line
-  while (std::getline(head, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string& value = response.headers[name];
-    if (!value.empty()) value += ", ";
-    const size_t start = line.find_first_not_of(' ', colon + 1);
-    value += start == std::string::npos ? "" : line.substr(start);
-  }
-  response.body = raw.substr(head_end + 4);
-  return response;
-}
-
 }  // namespace
 
 std::optional<std::string> json_get(const std::string& text, const std::string& path) {
@@ -576,7 +553,7 @@ HttpResponse http_exchange(int port, const std::string& method, const std::strin
   ssize_t n;
   while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
   close(fd);
-  return parse_response(raw);
+  return parse_http_response(raw);
 }
 
 HttpResponse http_json(int port, const std::string& method, const std::string& path,

@@ -155,6 +155,11 @@ HttpResponse http_request(const std::string& method, int port, const std::string
   ssize_t n;
   while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
   close(fd);
+  return parse_http_response(raw);
+}
+
+HttpResponse parse_http_response(const std::string& raw) {
+  HttpResponse response;
   const size_t head_end = raw.find("\r\n\r\n");
   if (raw.rfind("HTTP/", 0) != 0 || head_end == std::string::npos) return response;
   response.status = std::atoi(raw.c_str() + raw.find(' ') + 1);
@@ -170,7 +175,8 @@ HttpResponse http_request(const std::string& method, int port, const std::string
     // A repeated header (Link, ...) reads as one comma-separated value.
     std::string& value = response.headers[name];
     if (!value.empty()) value += ", ";
-    value += line.substr(line.find_first_not_of(' ', colon + 1));
+    const size_t start = line.find_first_not_of(' ', colon + 1);
+    if (start != std::string::npos) value += line.substr(start);
   }
   response.body = raw.substr(head_end + 4);
   return response;
