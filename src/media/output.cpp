@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -606,7 +607,17 @@ class HlsOutput final : public Output {
                  "playlist-length", guint(config_.playlist_length), "max-files",
                  guint(config_.max_files), "send-keyframe-requests", FALSE, nullptr);
     // A restart, or a new attempt after a failure: the same playlist goes on.
-    if (continue_playlist_ || attempts_ > 0) continue_stream(GST_BIN(sink));
+    const bool continuing = continue_playlist_ || attempts_ > 0;
+    std::optional<HlsContinuation> continuation;
+    if (continuing) continuation = continuation_after(previous_playlist());
+    if (continuation) continue_stream(GST_BIN(sink), *continuation);
+    // Every playlist goes to the disk through us, so that the last one
+    // written is also known here (the playlist the next attempt continues).
+    auto* rewrite = new PlaylistRewrite{room(), playlist(), continuation, written_};
+    g_signal_connect_data(
+        sink, "get-playlist-stream", G_CALLBACK(&HlsOutput::on_get_playlist_stream), rewrite,
+        [](gpointer data, GClosure*) { delete static_cast<PlaylistRewrite*>(data); },
+        GConnectFlags(0));
     ++attempts_;
     link_or_throw(video, vparse);
     link_or_throw(audio, aparse);
@@ -633,28 +644,38 @@ class HlsOutput final : public Output {
   // name of the previous run is reused and a file's number is its media
   // sequence number; every playlist it writes is renumbered on its way to
   // the disk (written whole and renamed into place, as hlssink2 does).
-  void continue_stream(GstBin* sink) {
-    const auto continuation = continuation_after(read_text_file(playlist()));
-    if (!continuation) return;
+  void continue_stream(GstBin* sink, const HlsContinuation& continuation) {
     LOG_INFO << "room " << room() << ": HLS continues " << playlist() << " at media sequence "
-             << continuation->media_sequence << " (discontinuity sequence "
-             << continuation->discontinuity_sequence << ")";
+             << continuation.media_sequence << " (discontinuity sequence "
+             << continuation.discontinuity_sequence << ")";
     for_each_object<GstElement>(gst_bin_iterate_elements(sink), [&](GstElement* child) {
       GstElementFactory* factory = gst_element_get_factory(child);
       if (factory && std::string(GST_OBJECT_NAME(factory)) == "splitmuxsink")
-        g_object_set(child, "start-index", guint(continuation->media_sequence), nullptr);
+        g_object_set(child, "start-index", guint(continuation.media_sequence), nullptr);
     });
-    // The handler's data lives as long as the connection (the element).
-    auto* rewrite = new PlaylistRewrite{playlist(), *continuation};
-    g_signal_connect_data(
-        sink, "get-playlist-stream", G_CALLBACK(&HlsOutput::on_get_playlist_stream), rewrite,
-        [](gpointer data, GClosure*) { delete static_cast<PlaylistRewrite*>(data); },
-        GConnectFlags(0));
   }
 
+  // The playlist a new run continues: the one on disk, or, when it is gone
+  // (the HLS directory was removed under the live room), the last one this
+  // output wrote, so that the media sequence still only goes up.
+  std::string previous_playlist() const {
+    std::string text = read_text_file(playlist());
+    if (!text.empty()) return text;
+    std::lock_guard lock(written_->mutex);
+    return written_->text;
+  }
+
+  // The last playlist written, shared with the streaming thread that writes.
+  struct WrittenPlaylist {
+    std::mutex mutex;
+    std::string text;
+  };
+
   struct PlaylistRewrite {
+    std::string room;
     std::string path;
-    HlsContinuation continuation;
+    std::optional<HlsContinuation> continuation;  // none: written as rendered
+    std::shared_ptr<WrittenPlaylist> written;
   };
 
   // hlssink2's streaming thread: the stream for the next playlist it writes.
@@ -662,10 +683,16 @@ class HlsOutput final : public Output {
     const PlaylistRewrite rewrite = *static_cast<PlaylistRewrite*>(data);
     return text_stream_new([rewrite](std::string text) {
       GError* raw = nullptr;
-      const std::string out = continue_playlist(text, rewrite.continuation);
+      const std::string out =
+          rewrite.continuation ? continue_playlist(text, *rewrite.continuation) : std::move(text);
+      {
+        std::lock_guard lock(rewrite.written->mutex);
+        rewrite.written->text = out;
+      }
       if (!g_file_set_contents(rewrite.path.c_str(), out.data(), gssize(out.size()), &raw)) {
         GErrorPtr error(raw);
-        LOG_ERROR << "cannot write " << rewrite.path << ": " << (error ? error->message : "?");
+        LOG_ERROR << "room " << rewrite.room << ": output hls: cannot write " << rewrite.path
+                  << ": " << (error ? error->message : "?");
       }
     });
   }
@@ -675,6 +702,7 @@ class HlsOutput final : public Output {
   std::string dir_;
   bool continue_playlist_;
   int attempts_ = 0;
+  std::shared_ptr<WrittenPlaylist> written_ = std::make_shared<WrittenPlaylist>();
 };
 
 // filesink batches writes (64 kB by default): at a low bitrate that is seconds
@@ -796,6 +824,13 @@ class RecordingOutput final : public Output, public Recording {
   void forget(GstBin* bin) override {
     auto it = files_.find(bin);
     if (it == files_.end()) return;
+    // An attempt that failed before it wrote a byte (a full disk) leaves no
+    // empty file behind to be listed as a recording.
+    std::error_code ec;
+    if (!finished_.count(bin) && std::filesystem::file_size(it->second, ec) == 0 && !ec &&
+        std::filesystem::remove(it->second, ec))
+      LOG_INFO << "room " << room() << ": recording: removed " << it->second
+               << " (its attempt failed before writing anything)";
     if (current_ == it->second) current_.clear();
     files_.erase(it);
     finished_.erase(bin);

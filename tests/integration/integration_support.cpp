@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -345,6 +346,12 @@ Playlist parse_playlist(const std::string& text) {
     if (line.empty()) continue;
     if (line.rfind("#EXTINF:", 0) == 0) {
       playlist.durations.push_back(std::strtod(line.c_str() + 8, nullptr));
+    } else if (line.rfind("#EXT-X-MEDIA-SEQUENCE:", 0) == 0) {
+      playlist.media_sequence = std::strtol(line.c_str() + 22, nullptr, 10);
+    } else if (line.rfind("#EXT-X-DISCONTINUITY-SEQUENCE:", 0) == 0) {
+      playlist.discontinuity_sequence = std::strtol(line.c_str() + 30, nullptr, 10);
+    } else if (line == "#EXT-X-DISCONTINUITY") {
+      ++playlist.discontinuities;
     } else if (line[0] != '#') {
       playlist.uris.push_back(line);
     }
@@ -754,6 +761,18 @@ bool HlsViewer::wait_for(int from, double timeout_s,
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double env_seconds(const char* name, double fallback) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return fallback;
+  char* end = nullptr;
+  const double seconds = std::strtod(value, &end);
+  return end && *end == '\0' && seconds > 0 ? seconds : fallback;
+}
+
+void report_figure(const std::string& text) {
+  std::cout << "figure: " << text << std::endl;
 }
 
 void sleep_s(double seconds) {

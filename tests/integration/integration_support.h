@@ -104,7 +104,10 @@ struct Playlist {
   std::vector<double> durations;  // #EXTINF values
   std::vector<std::string> uris;  // segment URIs, in order
   bool ended = false;             // the last tag is #EXT-X-ENDLIST
-  int last_number() const;        // the digits of the last segment's name; -1 if none
+  long media_sequence = -1;       // #EXT-X-MEDIA-SEQUENCE (-1 if absent)
+  long discontinuity_sequence = 0;
+  int discontinuities = 0;  // #EXT-X-DISCONTINUITY tags
+  int last_number() const;  // the digits of the last segment's name; -1 if none
 };
 Playlist parse_playlist(const std::string& text);
 
@@ -255,5 +258,11 @@ class HlsViewer {
 
 double seconds_since(std::chrono::steady_clock::time_point start);
 void sleep_s(double seconds);
+// The positive number of seconds in the environment variable `name`, else
+// `fallback`: the benchmarks (bench/outages.sh) run the suite's outage tests
+// for minutes instead of seconds.
+double env_seconds(const char* name, double fallback);
+// A measured figure on stdout ("figure: ..."), for benchmarks and CI logs.
+void report_figure(const std::string& text);
 
 }  // namespace mixcast::testing

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <filesystem>
 
 #include "integration_support.h"
 
@@ -86,6 +87,56 @@ TEST(Hls, PlaylistOfH264AacSegmentsThatEndsWhenTheServerStops) {
   double listed = 0;
   for (double d : final_playlist.durations) listed += d;
   EXPECT_NEAR(probe_duration(server.dir().file("hls/") + kRoom + "/index.m3u8"), listed, 1.0);
+}
+
+// Someone removes the room's HLS directory under the live room (a cleanup
+// job, an operator): the output fails once, makes the directory again and
+// goes on. Players polling the playlist see the media sequence go on (not
+// back to 0) with a discontinuity, and every segment listed is there.
+TEST(Hls, DirectoryRemovedUnderALiveRoomIsRecreated) {
+  ServerUnderTest server("hls-removed");
+  ASSERT_TRUE(server.start(small_room_config(kRoom,
+                                             "      hls: {enabled: true, segment_s: 2, "
+                                             "playlist_length: 6, max_files: 12}\n"
+                                             "      recording: {enabled: false}\n"
+                                             "      rtmp: []\n")))
+      << server.log();
+  const std::string path = std::string("/hls/") + kRoom + "/index.m3u8";
+  const std::string dir = server.dir().file("hls/") + kRoom;
+  Playlist before;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        before = parse_playlist(server.get(path).body);
+        return before.uris.size() >= 2;
+      },
+      20))
+      << server.log();
+
+  std::filesystem::remove_all(dir);
+  const auto removed = std::chrono::steady_clock::now();
+  Playlist after;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const HttpResponse response = server.get(path);
+        if (response.status != 200) return false;
+        after = parse_playlist(response.body);
+        return after.discontinuity_sequence >= 1 && !after.uris.empty();
+      },
+      20))
+      << server.get(path).body << "\n"
+      << server.log();
+  const double recreated_s = seconds_since(removed);
+  report_figure("HLS directory removed: segments listed again " + std::to_string(recreated_s) +
+                " s later");
+  EXPECT_GT(after.media_sequence, before.last_number()) << "the media sequence went back";
+  for (const auto& uri : after.uris) {
+    const std::string segment = dir + "/" + uri;
+    EXPECT_EQ(server.get(std::string("/hls/") + kRoom + "/" + uri).status, 200) << uri;
+    EXPECT_NEAR(probe_duration(segment), kSegmentS, 0.6) << segment;
+  }
+  const auto hls = output_info(server, kRoom, "hls");
+  EXPECT_TRUE(hls && hls->state == "live") << describe(hls);
+  EXPECT_TRUE(server.process()->running());
 }
 
 }  // namespace
