@@ -83,7 +83,45 @@ bool mkv_finished(uint64_t file_size, const ReadAt& read_at) {
   return false;
 }
 
-bool recording_finished(const std::string& path) {
+bool mp4_has_media(uint64_t file_size, const ReadAt& read_at) {
+  // Top-level boxes: [size][type] (size 1: a 64-bit size follows; 0: to the
+  // end of the file). The first fragment comes after ftyp and moov.
+  bool fragment = false;
+  uint64_t at = 0;
+  for (int box = 0; box < 64 && at + 8 <= file_size; ++box) {
+    const std::string header = read_at(at, 16);
+    if (header.size() < 8) return false;
+    uint64_t size = be32(header, 0);
+    size_t header_size = 8;
+    if (size == 1) {
+      if (header.size() < 16) return false;
+      size = (uint64_t(be32(header, 8)) << 32) | be32(header, 12);
+      header_size = 16;
+    } else if (size == 0) {
+      size = file_size - at;
+    }
+    if (size < header_size) return false;
+    const std::string_view type = std::string_view(header).substr(4, 4);
+    if (type == "moof") fragment = true;
+    // Media: an mdat after a fragment's moof, with at least some data in the file.
+    if (type == "mdat" && fragment) return at + header_size < file_size;
+    at += size;
+  }
+  return false;
+}
+
+bool mkv_has_media(uint64_t file_size, const ReadAt& read_at) {
+  // A Cluster's ID anywhere in the first megabyte: the header, tracks and
+  // a Void come before the first one, which is small.
+  const std::string head = read_at(0, size_t(std::min<uint64_t>(file_size, 1 << 20)));
+  return head.find(std::string("\x1F\x43\xB6\x75", 4)) != std::string::npos;
+}
+
+namespace {
+
+// Reads the file at `path` by offset; false when it cannot be opened.
+bool with_reader(const std::string& path,
+                 const std::function<void(uint64_t size, const ReadAt& read_at)>& use) {
   std::error_code ec;
   const uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) return false;
@@ -97,9 +135,38 @@ bool recording_finished(const std::string& path) {
     bytes.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
     return bytes;
   };
-  if (ends_with(path, ".mp4")) return mp4_finished(size, read_at);
-  if (ends_with(path, ".mkv")) return mkv_finished(size, read_at);
-  return false;
+  use(size, read_at);
+  return true;
+}
+
+}  // namespace
+
+bool recording_finished(const std::string& path) {
+  bool finished = false;
+  with_reader(path, [&](uint64_t size, const ReadAt& read_at) {
+    if (ends_with(path, ".mp4")) finished = mp4_finished(size, read_at);
+    if (ends_with(path, ".mkv")) finished = mkv_finished(size, read_at);
+  });
+  return finished;
+}
+
+bool recording_has_media(const std::string& path) {
+  bool media = false;
+  with_reader(path, [&](uint64_t size, const ReadAt& read_at) {
+    if (ends_with(path, ".mp4")) media = mp4_has_media(size, read_at);
+    if (ends_with(path, ".mkv")) media = mkv_has_media(size, read_at);
+  });
+  return media;
+}
+
+std::vector<std::string> remove_recordings_without_media(const std::string& dir) {
+  std::vector<std::string> removed;
+  for (const auto& file : list_recordings(dir)) {
+    std::error_code ec;
+    if (!file.finished && !recording_has_media(file.path) && std::filesystem::remove(file.path, ec))
+      removed.push_back(file.path);
+  }
+  return removed;
 }
 
 std::vector<RecordingFileInfo> list_recordings(const std::string& dir) {

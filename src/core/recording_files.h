@@ -52,6 +52,20 @@ using ReadAt = std::function<std::string(uint64_t offset, size_t size)>;
 bool mp4_finished(uint64_t file_size, const ReadAt& read_at);
 bool mkv_finished(uint64_t file_size, const ReadAt& read_at);
 
+// Whether the file holds any media at all: an MP4 with a movie fragment
+// ('moof' followed by an 'mdat' with data), a Matroska file with a Cluster.
+// A split's next file or a retry's file that a crash (or a full disk) cut
+// off before its first fragment holds only a header, or nothing.
+bool recording_has_media(const std::string& path);
+bool mp4_has_media(uint64_t file_size, const ReadAt& read_at);
+bool mkv_has_media(uint64_t file_size, const ReadAt& read_at);
+
+// Removes the unfinished files of `dir` that hold no media (above): what
+// crashes and full disks leave, which no player can open. Only for a
+// directory nothing writes to now (a recording about to start). Returns the
+// paths removed.
+std::vector<std::string> remove_recordings_without_media(const std::string& dir);
+
 // UTC "YYYYmmdd-HHMMSS" of `unix_time`, as recording names use it.
 std::string recording_timestamp(int64_t unix_time);
 

@@ -437,7 +437,9 @@ void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
   soup_message_headers_set_content_type(headers, content_type(file.string()).c_str(), nullptr);
   std::unique_ptr<GBytes, decltype(&g_bytes_unref)> bytes(g_mapped_file_get_bytes(mapped.get()),
                                                           &g_bytes_unref);
-  soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes.get());
+  // An empty file has no bytes to append (libsoup refuses empty GBytes).
+  if (g_bytes_get_size(bytes.get()) > 0)
+    soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes.get());
 }
 
 void HttpServer::serve_listing(SoupServerMessage* msg, const std::string& room,

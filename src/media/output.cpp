@@ -755,6 +755,11 @@ class RecordingOutput final : public Output, public Recording {
         namer_(directory, room, config.format == "mp4" ? ".mp4" : ".mkv") {
     queue_s_ = 5.0;
     rebase_timestamps_ = true;  // every file starts at 0
+    // Before this room records again: the files an earlier crash (or a full
+    // disk) cut off before their first fragment hold nothing to play.
+    for (const auto& path : remove_recordings_without_media(dir_))
+      LOG_WARN << "room " << room << ": recording: removed " << path
+               << " (left by an earlier run before it held any media)";
   }
 
   bool split() override {

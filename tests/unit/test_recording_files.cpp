@@ -98,6 +98,34 @@ TEST(RecordingFinished, MkvSegmentSizeIsKnownAndEndsAtTheEndOfTheFile) {
   EXPECT_TRUE(mkv(ebml_header() + void_element + kSegmentId + size8(body.size()) + body));
 }
 
+TEST(RecordingMedia, Mp4WithAFragmentHasMedia) {
+  const auto has = [](const std::string& bytes) {
+    return mp4_has_media(bytes.size(), reader(bytes));
+  };
+  const std::string header = box("ftyp", "iso6mp41") + box("moov", std::string(100, 'm'));
+  EXPECT_TRUE(has(fragmented_mp4()));
+  EXPECT_TRUE(has(fragmented_mp4() + mfra()));
+  EXPECT_FALSE(has("")) << "a crash before the first write";
+  EXPECT_FALSE(has(header)) << "a split's next file cut off before its first fragment";
+  EXPECT_FALSE(has(header + box("moof", std::string(40, 'f')))) << "no mdat yet";
+  // The mdat's header written, none of its data.
+  EXPECT_FALSE(has(header + box("moof", std::string(40, 'f')) + be32(508) + "mdat"));
+  EXPECT_TRUE(has(header + box("moof", std::string(40, 'f')) + be32(508) + "mdat" + "dd"))
+      << "a fragment cut short still holds frames";
+  EXPECT_FALSE(has(header + box("mdat", std::string(50, 'd')))) << "an mdat of no fragment";
+  EXPECT_FALSE(has(be32(4) + "ftyp")) << "a box smaller than its header";
+}
+
+TEST(RecordingMedia, MkvWithAClusterHasMedia) {
+  const auto has = [](const std::string& bytes) {
+    return mkv_has_media(bytes.size(), reader(bytes));
+  };
+  const std::string body = segment_body();
+  EXPECT_TRUE(has(ebml_header() + kSegmentId + kUnknown8 + body));
+  EXPECT_FALSE(has(ebml_header() + kSegmentId + kUnknown8 + body.substr(0, 9)));
+  EXPECT_FALSE(has(""));
+}
+
 class RecordingDir : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -139,6 +167,24 @@ TEST_F(RecordingDir, ListsRecordingsSortedWithSizeAndFinished) {
   EXPECT_EQ(files[1].size_bytes, done.size());
   EXPECT_EQ(files[1].path, dir() + "/studio-20240501-100000.mp4");
   EXPECT_EQ(files[1].duration_s, -1) << "core does not demux";
+}
+
+TEST_F(RecordingDir, RemovesOnlyTheUnfinishedFilesWithoutMedia) {
+  const std::string header = box("ftyp", "iso6mp41") + box("moov", std::string(100, 'm'));
+  write("studio-20240501-100000.mp4", fragmented_mp4());            // cut short: kept
+  write("studio-20240501-100010.mp4", header);                      // split, then a crash
+  write("studio-20240501-100020.mp4", "");                          // full disk
+  write("studio-20240501-100030.mkv", ebml_header() + kSegmentId);  // mkv, no cluster
+  write("studio-20240501-100040.mp4", fragmented_mp4() + mfra());   // finished: kept
+  write("notes.txt", "");                                           // not a recording
+  const auto removed = remove_recordings_without_media(dir());
+  std::set<std::string> names;
+  for (const auto& path : removed) names.insert(std::filesystem::path(path).filename());
+  EXPECT_EQ(names,
+            (std::set<std::string>{"studio-20240501-100010.mp4", "studio-20240501-100020.mp4",
+                                   "studio-20240501-100030.mkv"}));
+  EXPECT_EQ(list_recordings(dir()).size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "notes.txt"));
 }
 
 TEST_F(RecordingDir, MissingDirectoryIsEmpty) {
