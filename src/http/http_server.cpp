@@ -408,6 +408,7 @@ void HttpServer::answer_preflight(SoupServerMessage* msg, const std::string& pat
                                "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
   soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
                                "Content-Type, Authorization, If-Match");
+  soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location, Link, ETag");
   if (allowed) soup_message_headers_replace(headers, "Access-Control-Max-Age", "600");
   if (path.rfind("/whip/", 0) == 0 || path.rfind("/whep/", 0) == 0)
     for (const auto& link : ice_links_) soup_message_headers_append(headers, "Link", link.c_str());
