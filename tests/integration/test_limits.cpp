@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -296,6 +297,20 @@ TEST(Limits, FiveHundredSlowConnectionsDoNotStopTheServerAndAreClosed) {
       << server.log();
   EXPECT_NE(server.log().find("open files limit"), std::string::npos) << server.log();
 
+  // /healthz latencies in ms, sorted: the median and the worst of 10.
+  const auto health_ms = [&] {
+    std::vector<double> ms;
+    for (int i = 0; i < 10; ++i) {
+      const auto start = Clock::now();
+      const HttpResponse health = exchange("127.0.0.1", server.port(), get("/healthz"));
+      ms.push_back(seconds_since(start) * 1000);
+      EXPECT_EQ(health.status, 200) << i;
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms;
+  };
+  const std::vector<double> before = health_ms();
+
   constexpr int kSlow = 500;
   std::vector<int> slow;
   const auto opened = Clock::now();
@@ -310,15 +325,12 @@ TEST(Limits, FiveHundredSlowConnectionsDoNotStopTheServerAndAreClosed) {
   send_all(slow_body,
            "POST /api/v1/layouts/validate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab");
 
-  double worst = 0;
-  for (int i = 0; i < 10; ++i) {
-    const auto start = Clock::now();
-    const HttpResponse health = exchange("127.0.0.1", server.port(), get("/healthz"));
-    worst = std::max(worst, seconds_since(start));
-    EXPECT_EQ(health.status, 200) << i;
-  }
-  std::printf("[ measure ] /healthz with %d slow connections: worst of 10 in %.1f ms\n", kSlow,
-              worst * 1000);
+  const std::vector<double> during = health_ms();
+  std::printf(
+      "[ measure ] /healthz: median %.1f ms, worst %.1f ms; with %d slow connections open: "
+      "median %.1f ms, worst %.1f ms\n",
+      before[5], before.back(), kSlow, during[5], during.back());
+  const double worst = during.back() / 1000;
   EXPECT_LT(worst, 1.0);
 
   // Trickling one more byte now and then does not keep a connection alive.
