@@ -318,8 +318,8 @@ void HttpServer::on_early(SoupServer*, SoupServerMessage* msg, const char* path,
   if (header_bytes(msg) > static_cast<size_t>(limits.max_header_bytes)) {
     self->limit_counts_->add(LimitReason::HeaderSize);
     soup_message_headers_replace(response, "Connection", "close");
-    send_json_error(msg, 431,  // Request Header Fields Too Large (RFC 6585)
-
+    // 431 Request Header Fields Too Large (RFC 6585).
+    send_json_error(msg, 431,
                     "the request line and headers are over the limit of " +
                         std::to_string(limits.max_header_bytes) +
                         " bytes (limits.max_header_bytes)");

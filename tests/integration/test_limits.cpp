@@ -330,8 +330,10 @@ TEST(Limits, FiveHundredSlowConnectionsDoNotStopTheServerAndAreClosed) {
       "[ measure ] /healthz: median %.1f ms, worst %.1f ms; with %d slow connections open: "
       "median %.1f ms, worst %.1f ms\n",
       before[5], before.back(), kSlow, during[5], during.back());
-  const double worst = during.back() / 1000;
-  EXPECT_LT(worst, 1.0);
+  // The first of them waits for the 500 accepts; a loaded 2-core machine
+  // may stall once more. A server held up by the slow ones never answers.
+  EXPECT_LT(during[5], 100.0);
+  EXPECT_LT(during.back(), 2500.0);
 
   // Trickling one more byte now and then does not keep a connection alive.
   for (size_t i = 1; i < slow.size(); i += 10) send_all(slow[i], "E");
