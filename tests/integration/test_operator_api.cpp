@@ -826,6 +826,34 @@ TEST_F(OperatorApi, DefaultMaxParticipantsPerRoomRefusesTheSecondPublisher) {
       std::string::npos);
 }
 
+// And limits.max_viewers_per_room for its viewers; a room's own limit wins.
+TEST_F(OperatorApi, DefaultMaxViewersPerRoomRefusesTheSecondWhepViewer) {
+  ServerUnderTest server("api-max-viewers");
+  ASSERT_TRUE(server.start(config("[]") + "limits:\n  max_viewers_per_room: 1\n")) << server.log();
+  const std::string outputs =
+      ", \"outputs\": {\"hls\": {\"enabled\": false}, \"recording\": {\"enabled\": false}}}";
+  ASSERT_EQ(
+      http_json(server.port(), "POST", "/api/v1/rooms", "{\"name\": \"one\"" + outputs).status,
+      201);
+  ASSERT_EQ(http_json(server.port(), "POST", "/api/v1/rooms",
+                      "{\"name\": \"two\", \"max_viewers\": 2" + outputs)
+                .status,
+            201);
+  auto first = WebRtcPeer::viewer();
+  ASSERT_EQ(first->publish(server.port(), "/whep/one").status, 201) << server.log();
+  auto second = WebRtcPeer::viewer();
+  const HttpResponse refused = second->publish(server.port(), "/whep/one");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("most viewers (1)"), std::string::npos) << refused.body;
+  // Room "two" says 2.
+  auto third = WebRtcPeer::viewer();
+  EXPECT_EQ(third->publish(server.port(), "/whep/two").status, 201);
+  auto fourth = WebRtcPeer::viewer();
+  EXPECT_EQ(fourth->publish(server.port(), "/whep/two").status, 201);
+  EXPECT_NE(server.get("/metrics").body.find("mixcast_limit_refusals_total{reason=\"viewers\"} 1"),
+            std::string::npos);
+}
+
 // ---------------------------------------------------------------------------
 // Layouts.
 
