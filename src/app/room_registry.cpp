@@ -27,6 +27,12 @@ ApiResult RoomRegistry::create(const RoomConfig& config, Origin origin) {
                      "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -", "name");
   if (rooms_.count(config.name))
     return api_error(ErrorKind::Conflict, "a room named '" + config.name + "' is open", "name");
+  if (rooms_.size() >= static_cast<size_t>(config_.limits.max_rooms)) {
+    ++rooms_refused_;
+    return api_error(ErrorKind::Unavailable, "the server has its most rooms open (" +
+                                                 std::to_string(config_.limits.max_rooms) +
+                                                 "; limits.max_rooms)");
+  }
   if (origin == Origin::OnDemand) {
     const auto on_demand = std::count_if(rooms_.begin(), rooms_.end(), [](const auto& entry) {
       return entry.second.origin == Origin::OnDemand;

@@ -44,7 +44,8 @@ class RoomRegistry final : private Room::Listener {
   RoomRegistry& operator=(const RoomRegistry&) = delete;
 
   // Makes and starts a room. Conflict when the name is taken, Unavailable
-  // when the server is stopping or (on demand) too many such rooms are open.
+  // when the server is stopping, limits.max_rooms are open or (on demand)
+  // too many such rooms are open.
   ApiResult create(const RoomConfig& config, Origin origin);
   // The room a join goes to: an open room, or one made on demand when the
   // config allows it.
@@ -59,6 +60,8 @@ class RoomRegistry final : private Room::Listener {
   // Closes every room; `done` once all are finished. No room can be made after.
   void close_all(std::function<void()> done);
   bool stopping() const { return stopping_; }
+  // Creations refused because limits.max_rooms rooms were open.
+  uint64_t rooms_refused() const { return rooms_refused_; }
 
  private:
   void on_room_event(const std::string& room, const RoomEvent& event) override;
@@ -76,6 +79,7 @@ class RoomRegistry final : private Room::Listener {
   // Closed rooms finishing their outputs.
   std::vector<std::shared_ptr<std::unique_ptr<Room>>> closing_;
   bool stopping_ = false;
+  uint64_t rooms_refused_ = 0;
   Lifetime lifetime_;
 };
 

@@ -211,7 +211,7 @@ bool Server::start() {
     else
       LOG_INFO << "auth: off (no admin API keys): serving " << c.http.address
                << " only, every endpoint open to local clients";
-    http_ = std::make_unique<HttpServer>(c.http, dirs, *this, *this, access_);
+    http_ = std::make_unique<HttpServer>(c.http, c.limits, dirs, *this, *this, access_);
     // RFC 9725: WHIP/WHEP clients learn the ICE servers from Link headers.
     std::vector<std::string> links;
     for (const auto& url : c.webrtc.stun_servers)
@@ -310,16 +310,22 @@ void Server::session_offer(Session kind, const std::string& room_name, const std
     reply(503, "cannot join: the room is stopping", "");
     return;
   }
-  const RoomConfig& limits = room->config();
-  if (kind == Session::Publisher && limits.max_participants > 0 &&
-      room->participant_count() >= static_cast<size_t>(limits.max_participants)) {
-    reply(409, "the room is full (" + std::to_string(limits.max_participants) + " participants)",
-          "");
+  // A room's own limits, else the server's defaults (limits.*_per_room).
+  const RoomConfig& own = room->config();
+  const LimitsConfig& defaults = loaded_.config.limits;
+  const int max_participants =
+      own.max_participants > 0 ? own.max_participants : defaults.max_participants_per_room;
+  const int max_viewers = own.max_viewers > 0 ? own.max_viewers : defaults.max_viewers_per_room;
+  if (kind == Session::Publisher && max_participants > 0 &&
+      room->participant_count() >= static_cast<size_t>(max_participants)) {
+    limit_counts_.add(LimitReason::Participants);
+    reply(409, "the room is full (" + std::to_string(max_participants) + " participants)", "");
     return;
   }
-  if (kind == Session::Viewer && limits.max_viewers > 0 &&
-      room->viewer_count() >= static_cast<size_t>(limits.max_viewers)) {
-    reply(409, "the room has its most viewers (" + std::to_string(limits.max_viewers) + ")", "");
+  if (kind == Session::Viewer && max_viewers > 0 &&
+      room->viewer_count() >= static_cast<size_t>(max_viewers)) {
+    limit_counts_.add(LimitReason::Viewers);
+    reply(409, "the room has its most viewers (" + std::to_string(max_viewers) + ")", "");
     return;
   }
   std::string error;

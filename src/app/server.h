@@ -111,6 +111,7 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   RoomRegistry registry_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;
+  LimitCounts limit_counts_;  // refusals of the rooms' participant and viewer limits
 };
 
 }  // namespace mixcast

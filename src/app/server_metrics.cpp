@@ -72,6 +72,18 @@ std::string Server::metrics_text() {
       w.sample({{"route", key.route}, {"method", key.method}, {"status", status}}, count);
     }
 
+  // Every reason present (at 0) whether or not it happened.
+  w.family("mixcast_limit_refusals_total",
+           "Requests, joins and connections refused or closed by a limit (docs/configuration.md, "
+           "limits), by reason.",
+           MetricType::Counter);
+  for (size_t i = 0; i < kLimitReasons; ++i) {
+    const auto reason = static_cast<LimitReason>(i);
+    uint64_t count = limit_counts_.get(reason) + (http_ ? http_->limit_counts().get(reason) : 0);
+    if (reason == LimitReason::Rooms) count += registry_.rooms_refused();
+    w.sample({{"reason", std::string(to_string(reason))}}, count);
+  }
+
   // Webhooks: present (at 0) without targets too, so dashboards need no special case.
   const WebhookSender::Stats hooks = webhooks_ ? webhooks_->stats() : WebhookSender::Stats{};
   w.family("mixcast_webhook_deliveries_total", "Webhook events delivered (answered 2xx).",

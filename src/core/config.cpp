@@ -167,6 +167,45 @@ void check_webrtc(Checker& check, const WebRtcConfig& w) {
                  "must be between 0 and 60 (got " + num(w.keyframe_min_interval_s) + ")");
 }
 
+// An Origin header as browsers send it: scheme://host[:port], nothing after.
+bool is_origin(const std::string& origin) {
+  const size_t scheme_end = origin.find("://");
+  if (scheme_end == std::string::npos) return false;
+  const std::string scheme = origin.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return false;
+  const std::string host = origin.substr(scheme_end + 3);
+  if (host.empty() || host.front() == ':') return false;
+  return host.find_first_of("/?#@ \t") == std::string::npos;
+}
+
+void check_limits(Checker& check, const LimitsConfig& l, size_t config_rooms) {
+  check.int_range("limits.max_rooms", l.max_rooms, 1, 10000);
+  if (l.max_rooms >= 1 && config_rooms > static_cast<size_t>(l.max_rooms))
+    check.report("limits.max_rooms",
+                 "is below the " + std::to_string(config_rooms) + " rooms of the config file");
+  check.int_range("limits.max_participants_per_room", l.max_participants_per_room, 0, 1000);
+  check.int_range("limits.max_viewers_per_room", l.max_viewers_per_room, 0, 100000);
+  check.int_range("limits.max_websocket_connections", l.max_websocket_connections, 1, 100000);
+  check.int_range("limits.max_websocket_connections_per_address",
+                  l.max_websocket_connections_per_address, 1, 100000);
+  check.int_range("limits.joins_per_minute_per_address", l.joins_per_minute_per_address, 0, 100000);
+  // libsoup itself refuses headers over 64 KiB (400): a higher limit would never apply.
+  check.int_range("limits.max_header_bytes", l.max_header_bytes, 1024, 65536);
+  check.int_range("limits.max_body_bytes", l.max_body_bytes, 1024, 64 * 1024 * 1024);
+  check.positive("limits.header_timeout_s", l.header_timeout_s);
+  check.positive("limits.idle_timeout_s", l.idle_timeout_s);
+  check.positive("limits.ws_messages_per_second", l.ws_messages_per_second);
+  check.int_range("limits.ws_message_burst", l.ws_message_burst, 1, 100000);
+  for (size_t i = 0; i < l.cors_allow_origins.size(); ++i) {
+    const std::string& origin = l.cors_allow_origins[i];
+    if (origin != "*" && !is_origin(origin))
+      check.report("limits.cors_allow_origins[" + std::to_string(i) + "]",
+                   "must be \"*\" or an origin such as https://studio.example or "
+                   "http://127.0.0.1:3000, with no path (got \"" +
+                       origin + "\")");
+  }
+}
+
 void check_paths(Checker& check, const PathsConfig& paths) {
   check.not_empty("paths.layouts", paths.layouts);
   check.not_empty("paths.pipelines", paths.pipelines);
@@ -361,6 +400,7 @@ void validate(const Config& config, IssueList& issues) {
   check_media(check, config.media);
   check_paths(check, config.paths);
   check_webrtc(check, config.webrtc);
+  check_limits(check, config.limits, config.rooms.size());
   check_outputs(check, "default_outputs", config.default_outputs, nullptr, 0);
 
   std::map<std::string, std::size_t> seen;  // room name -> first index

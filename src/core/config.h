@@ -30,6 +30,28 @@ struct HttpConfig {
   bool tls() const { return !tls_certificate.empty(); }
 };
 
+// Limits against abuse (docs/configuration.md, "limits"). Refusals are 429
+// with Retry-After for rates, 409/503 for counts, 413/431 for sizes; slow or
+// idle connections are closed.
+struct LimitsConfig {
+  int max_rooms = 100;                   // open at once: config, API and on demand
+  int max_participants_per_room = 50;    // rooms without their own max_participants; 0 = none
+  int max_viewers_per_room = 1000;       // rooms without their own max_viewers; 0 = none
+  int max_websocket_connections = 1000;  // /ws at once, in all
+  int max_websocket_connections_per_address = 100;  // /ws at once, from one client address
+  // WHIP and WHEP offers, WebSocket join and watch, per client address; 0 = none.
+  int joins_per_minute_per_address = 120;
+  int max_header_bytes = 16384;        // request line and headers (libsoup's own cap is 64 KiB)
+  int max_body_bytes = 65536;          // a request body
+  double header_timeout_s = 10;        // a new connection's request headers, and then its body
+  double idle_timeout_s = 60;          // a kept-alive connection waiting for its next request
+  double ws_messages_per_second = 20;  // per WebSocket, in bursts of ws_message_burst
+  int ws_message_burst = 100;
+  // Origins (scheme://host[:port]) answered with CORS headers; "*" for any.
+  // Empty: none (same-origin pages and non-browser clients need none).
+  std::vector<std::string> cors_allow_origins;
+};
+
 // Who may do what (docs/configuration.md, "auth"). With admin API keys, the
 // REST API, /recordings and /metrics need one; WHIP, WHEP, the WebSocket and
 // the pages need a join token (or an admin key).
@@ -148,8 +170,9 @@ struct RoomConfig {
   int fps = 0;
   OutputsConfig outputs;
   std::vector<SourceConfig> sources;
-  int max_participants = 0;  // seats (WebRTC guests and sources); a join over it gets 409; 0 = none
-  int max_viewers = 0;       // WHEP/WebSocket viewers at once; 0 = no limit
+  int max_participants =
+      0;                // seats (WebRTC guests and sources); a join over it gets 409; 0 = limits'
+  int max_viewers = 0;  // WHEP/WebSocket viewers at once; 0 = limits.max_viewers_per_room
   int line = 0;
 };
 
@@ -180,6 +203,7 @@ struct Config {
   PathsConfig paths;
   OutputsConfig default_outputs;  // used by rooms that do not set `outputs`
   WebRtcConfig webrtc;
+  LimitsConfig limits;
   std::vector<RoomConfig> rooms;
 
   // Where each field was written, keyed by dotted path ("rooms[0].outputs.hls",

@@ -64,7 +64,7 @@ class Parser {
   void parse_root(const YAML::Node& root) {
     auto fields = mapping(root, "", to_pos(root.Mark()),
                           {"log_level", "shutdown_timeout_s", "http", "auth", "webhooks", "media",
-                           "paths", "default_outputs", "webrtc", "rooms"});
+                           "paths", "default_outputs", "webrtc", "limits", "rooms"});
     if (!fields) return;
     if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
     if (auto e = find(*fields, "shutdown_timeout_s")) read(*e, config_.shutdown_timeout_s);
@@ -76,6 +76,7 @@ class Parser {
     // Before rooms whatever the order in the file: rooms inherit from it.
     if (auto e = find(*fields, "default_outputs")) parse_outputs(*e, config_.default_outputs);
     if (auto e = find(*fields, "webrtc")) parse_webrtc(*e);
+    if (auto e = find(*fields, "limits")) parse_limits(*e);
     if (auto e = find(*fields, "rooms")) parse_rooms(*e);
   }
 
@@ -277,6 +278,29 @@ class Parser {
     field(*f, "backoff_initial_s", w.backoff_initial_s);
     field(*f, "backoff_max_s", w.backoff_max_s);
     field(*f, "timeout_s", w.timeout_s);
+  }
+
+  void parse_limits(const Entry& entry) {
+    auto f = mapping(entry, {"max_rooms", "max_participants_per_room", "max_viewers_per_room",
+                             "max_websocket_connections", "max_websocket_connections_per_address",
+                             "joins_per_minute_per_address", "max_header_bytes", "max_body_bytes",
+                             "header_timeout_s", "idle_timeout_s", "ws_messages_per_second",
+                             "ws_message_burst", "cors_allow_origins"});
+    if (!f) return;
+    LimitsConfig& l = config_.limits;
+    field(*f, "max_rooms", l.max_rooms);
+    field(*f, "max_participants_per_room", l.max_participants_per_room);
+    field(*f, "max_viewers_per_room", l.max_viewers_per_room);
+    field(*f, "max_websocket_connections", l.max_websocket_connections);
+    field(*f, "max_websocket_connections_per_address", l.max_websocket_connections_per_address);
+    field(*f, "joins_per_minute_per_address", l.joins_per_minute_per_address);
+    field(*f, "max_header_bytes", l.max_header_bytes);
+    field(*f, "max_body_bytes", l.max_body_bytes);
+    field(*f, "header_timeout_s", l.header_timeout_s);
+    field(*f, "idle_timeout_s", l.idle_timeout_s);
+    field(*f, "ws_messages_per_second", l.ws_messages_per_second);
+    field(*f, "ws_message_burst", l.ws_message_burst);
+    field(*f, "cors_allow_origins", l.cors_allow_origins);
   }
 
   void parse_webrtc(const Entry& entry) {

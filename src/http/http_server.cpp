@@ -1,6 +1,11 @@
 #include "http/http_server.h"
 
+#include <netinet/in.h>
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -31,6 +36,11 @@ std::string content_type(const std::string& path) {
 }
 
 // Only plain names below the root: no "..", no absolute paths, no hidden files.
+constexpr const char* kPageSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
 bool safe_relative(const std::string& relative) {
   if (relative.empty() || relative[0] == '/') return false;
   for (const auto& part : std::filesystem::path(relative)) {
@@ -40,11 +50,82 @@ bool safe_relative(const std::string& relative) {
   return true;
 }
 
+// Every connection is a file descriptor: the default soft limit (often 1024)
+// would let a few hundred idle sockets starve the pipelines and new clients.
+void raise_open_files_limit() {
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur == limit.rlim_max) {
+    LOG_INFO << "open files limit: " << limit.rlim_cur;
+    return;
+  }
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+    LOG_INFO << "open files limit raised from " << before << " to " << limit.rlim_cur;
+  else
+    LOG_WARN << "open files limit stays " << before << ": " << std::strerror(errno);
+}
+
+constexpr int kListenBacklog = 1024;
+
+double now_s() {
+  return static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
+}
+
+std::string remote_address(SoupServerMessage* msg) {
+  const char* host = soup_server_message_get_remote_host(msg);
+  return host ? host : "";
+}
+
+// The request line and headers as sent, near enough (libsoup has parsed them).
+size_t header_bytes(SoupServerMessage* msg) {
+  size_t total = 0;
+  const char* method = soup_server_message_get_method(msg);
+  total += (method ? std::strlen(method) : 0) + 12;  // " ", " HTTP/1.1\r\n"
+  if (GUri* uri = soup_server_message_get_uri(msg)) {
+    total += std::strlen(g_uri_get_path(uri));
+    if (const char* query = g_uri_get_query(uri)) total += std::strlen(query) + 1;
+  }
+  soup_message_headers_foreach(
+      soup_server_message_get_request_headers(msg),
+      [](const char* name, const char* value, gpointer data) {
+        *static_cast<size_t*>(data) += std::strlen(name) + std::strlen(value) + 4;  // ": ", CRLF
+      },
+      &total);
+  return total;
+}
+
+// A body without Content-Length (chunked) is counted as it comes: past the
+// cap it is no longer kept, and the request is answered 413 once read.
+struct BodyCap {
+  size_t limit;
+  size_t seen = 0;
+  std::shared_ptr<LimitCounts> counts;
+
+  static void on_chunk(SoupServerMessage* msg, GBytes* chunk, gpointer data) {
+    auto* self = static_cast<BodyCap*>(data);
+    const bool was_over = self->seen > self->limit;
+    self->seen += g_bytes_get_size(chunk);
+    if (was_over || self->seen <= self->limit) return;
+    soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+    soup_message_body_truncate(soup_server_message_get_request_body(msg));
+    if (soup_server_message_get_status(msg) == 0) {
+      self->counts->add(LimitReason::BodySize);
+      send_api_error(msg, api_error(ErrorKind::TooLarge, "the body is over the limit of " +
+                                                             std::to_string(self->limit) +
+                                                             " bytes (limits.max_body_bytes)"));
+    }
+  }
+};
+
 }  // namespace
 
-HttpServer::HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api,
-                       const AccessControl& access)
+HttpServer::HttpServer(const HttpConfig& config, const LimitsConfig& limits, Dirs dirs,
+                       Backend& backend, OperatorApi& api, const AccessControl& access)
     : config_(config),
+      limits_(limits),
+      joins_(limits.joins_per_minute_per_address),
       dirs_(std::move(dirs)),
       backend_(backend),
       rest_(api),
@@ -57,14 +138,20 @@ HttpServer::~HttpServer() {
 }
 
 bool HttpServer::start(std::string& error) {
+  raise_open_files_limit();
   server_.reset(SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "mixcast", nullptr)));
+  guard_ = std::make_unique<ConnectionGuard>(server_.get(), limits_.header_timeout_s,
+                                             limits_.idle_timeout_s, limit_counts_);
   soup_server_add_handler(server_.get(), nullptr, &HttpServer::on_request, this, nullptr);
+  // Early handlers are per path: /ws has its own handler, so it is named too.
   soup_server_add_early_handler(server_.get(), nullptr, &HttpServer::on_early, this, nullptr);
+  soup_server_add_early_handler(server_.get(), "/ws", &HttpServer::on_early, this, nullptr);
   request_finished_.emplace(server_.get(),
                             g_signal_connect(server_.get(), "request-finished",
                                              G_CALLBACK(&HttpServer::on_request_finished), this));
   // Any origin: the pages may be served from elsewhere, and joining needs an
-  // offer anyway (no cookies or credentials are involved).
+  // offer anyway (no cookies or credentials are involved). The number of
+  // connections is capped in on_early.
   soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr,
                                     &HttpServer::on_websocket, this, nullptr);
   GError* raw = nullptr;
@@ -80,7 +167,22 @@ bool HttpServer::start(std::string& error) {
     if (!use_tls_certificate(error)) return false;
     options = SOUP_SERVER_LISTEN_HTTPS;
   }
-  if (!soup_server_listen(server_.get(), address.get(), options, &raw)) {
+  // Our own socket rather than soup_server_listen's: its accept queue holds
+  // 10 (GSocket's default), so a burst of connections (slow ones among
+  // them) would make other clients wait for SYN retransmits.
+  const GSocketFamily family = g_socket_address_get_family(address.get());
+  GObjectPtr<GSocket> socket(
+      g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &raw));
+  bool listening = false;
+  if (socket) {
+    if (family == G_SOCKET_FAMILY_IPV6)
+      g_socket_set_option(socket.get(), IPPROTO_IPV6, IPV6_V6ONLY, TRUE, nullptr);
+    g_socket_set_listen_backlog(socket.get(), kListenBacklog);
+    listening = g_socket_bind(socket.get(), address.get(), TRUE, &raw) &&
+                g_socket_listen(socket.get(), &raw) &&
+                soup_server_listen_socket(server_.get(), socket.get(), options, &raw);
+  }
+  if (!listening) {
     GErrorPtr e(raw);
     error = "cannot listen on " + config_.address + ":" + std::to_string(config_.port) + ": " +
             (e ? e->message : "?");
@@ -197,30 +299,143 @@ bool HttpServer::authorize(SoupServerMessage* msg, const std::string& path, GHas
   return false;
 }
 
-// Runs once the headers are in: a body over the cap is refused before it is read.
-void HttpServer::on_early(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer) {
-  const goffset length =
-      soup_message_headers_get_content_length(soup_server_message_get_request_headers(msg));
-  if (length > static_cast<goffset>(kMaxSdpBytes))
+// Runs once the headers are in, before the body is read: the headers every
+// answer carries, and the limits on sizes and on WebSocket connections.
+void HttpServer::on_early(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                          gpointer data) {
+  auto* self = static_cast<HttpServer*>(data);
+  auto* response = soup_server_message_get_response_headers(msg);
+  soup_message_headers_replace(response, "X-Content-Type-Options", "nosniff");
+  std::string origin;
+  if (self->cors_allowed(msg, origin)) {
+    soup_message_headers_replace(response, "Access-Control-Allow-Origin", origin.c_str());
+    soup_message_headers_replace(response, "Access-Control-Expose-Headers", "Location, Link, ETag");
+  }
+  if (!self->limits_.cors_allow_origins.empty() && origin != "*")
+    soup_message_headers_append(response, "Vary", "Origin");
+
+  const LimitsConfig& limits = self->limits_;
+  if (header_bytes(msg) > static_cast<size_t>(limits.max_header_bytes)) {
+    self->limit_counts_->add(LimitReason::HeaderSize);
+    soup_message_headers_replace(response, "Connection", "close");
+    // 431 Request Header Fields Too Large (RFC 6585).
+    send_json_error(msg, 431,
+                    "the request line and headers are over the limit of " +
+                        std::to_string(limits.max_header_bytes) +
+                        " bytes (limits.max_header_bytes)");
+    return;
+  }
+  auto* request = soup_server_message_get_request_headers(msg);
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  if (soup_message_headers_get_encoding(request) == SOUP_ENCODING_CHUNKED) {
+    g_signal_connect_data(
+        msg, "got-chunk", G_CALLBACK(&BodyCap::on_chunk),
+        new BodyCap{static_cast<size_t>(limits.max_body_bytes), 0, self->limit_counts_},
+        [](gpointer p, GClosure*) { delete static_cast<BodyCap*>(p); }, GConnectFlags(0));
+  } else if (soup_message_headers_get_content_length(request) >
+             static_cast<goffset>(limits.max_body_bytes)) {
+    self->limit_counts_->add(LimitReason::BodySize);
+    // Read and dropped, not kept: the answer follows the body.
+    soup_message_body_set_accumulate(body, FALSE);
+    soup_message_headers_replace(response, "Connection", "close");
     send_json_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                    "the body is over the limit of " + std::to_string(kMaxSdpBytes) + " bytes");
+                    "the body is over the limit of " + std::to_string(limits.max_body_bytes) +
+                        " bytes (limits.max_body_bytes)");
+    return;
+  }
+  if (path && std::strcmp(path, "/ws") == 0) self->websocket_admissible(msg);
+}
+
+bool HttpServer::cors_allowed(SoupServerMessage* msg, std::string& origin) const {
+  const char* sent =
+      soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin");
+  if (!sent || !origin_allowed(limits_.cors_allow_origins, sent)) {
+    origin = sent ? sent : "";
+    return false;
+  }
+  // With "*" configured the answer is "*" (no credentials are involved).
+  const bool any = std::find(limits_.cors_allow_origins.begin(), limits_.cors_allow_origins.end(),
+                             "*") != limits_.cors_allow_origins.end();
+  origin = any ? "*" : sent;
+  return true;
+}
+
+bool HttpServer::websocket_admissible(SoupServerMessage* msg) {
+  const std::string address = remote_address(msg);
+  auto it = ws_per_address_.find(address);
+  const int from_address = it == ws_per_address_.end() ? 0 : it->second;
+  if (ws_clients_.size() >= static_cast<size_t>(limits_.max_websocket_connections)) {
+    limit_counts_->add(LimitReason::WebSocketConnections);
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 "10");
+    send_api_error(msg, api_error(ErrorKind::Unavailable,
+                                  "the server has its most WebSocket connections (" +
+                                      std::to_string(limits_.max_websocket_connections) +
+                                      "; limits.max_websocket_connections)"));
+    return false;
+  }
+  if (from_address >= limits_.max_websocket_connections_per_address) {
+    limit_counts_->add(LimitReason::WebSocketConnections);
+    send_too_many(msg, 10,
+                  "too many WebSocket connections from " + address + " (" +
+                      std::to_string(limits_.max_websocket_connections_per_address) +
+                      "; limits.max_websocket_connections_per_address)");
+    return false;
+  }
+  return true;
+}
+
+int64_t HttpServer::join_wait(const std::string& address) {
+  const int64_t wait = joins_.admit(address, now_s());
+  if (wait > 0) limit_counts_->add(LimitReason::Joins);
+  return wait;
+}
+
+void HttpServer::answer_preflight(SoupServerMessage* msg, const std::string& path) {
+  auto* headers = soup_server_message_get_response_headers(msg);
+  std::string origin;
+  const bool allowed = cors_allowed(msg, origin);
+  // A browser's preflight from an origin that is not allowed: say so (a
+  // client that is not a browser sends no Origin and gets the Link headers).
+  if (!allowed && !origin.empty()) {
+    limit_counts_->add(LimitReason::CorsOrigin);
+    send_json_error(msg, SOUP_STATUS_FORBIDDEN,
+                    "origin " + origin + " is not allowed (limits.cors_allow_origins)");
+    return;
+  }
+  // Without Access-Control-Allow-Origin (set in on_early) these grant nothing.
+  soup_message_headers_replace(headers, "Access-Control-Allow-Methods",
+                               "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
+                               "Content-Type, Authorization, If-Match");
+  soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location, Link, ETag");
+  if (allowed) soup_message_headers_replace(headers, "Access-Control-Max-Age", "600");
+  if (path.rfind("/whip/", 0) == 0 || path.rfind("/whep/", 0) == 0)
+    for (const auto& link : ice_links_) soup_message_headers_append(headers, "Link", link.c_str());
+  soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
 }
 
 void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTable* query) {
   const std::string method = soup_server_message_get_method(msg);
   if (method == "OPTIONS") {
-    auto* headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
-    soup_message_headers_replace(headers, "Access-Control-Allow-Methods",
-                                 "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-    soup_message_headers_replace(headers, "Access-Control-Allow-Headers",
-                                 "Content-Type, Authorization, If-Match");
-    soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location, Link, ETag");
-    if (path.rfind("/whip/", 0) == 0 || path.rfind("/whep/", 0) == 0)
-      for (const auto& link : ice_links_)
-        soup_message_headers_append(headers, "Link", link.c_str());
-    soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
+    answer_preflight(msg, path);
     return;
+  }
+  // Offers are counted per address before credentials are checked: a
+  // client guessing tokens is held back too.
+  const bool offer = method == "POST" &&
+                     (path.rfind("/whip/", 0) == 0 || path.rfind("/whep/", 0) == 0) &&
+                     path.find('/', 6) == std::string::npos;
+  if (offer) {
+    const std::string address = remote_address(msg);
+    if (const int64_t wait = join_wait(address)) {
+      send_too_many(msg, wait,
+                    "too many joins from " + address + ": at most " +
+                        std::to_string(limits_.joins_per_minute_per_address) +
+                        " a minute (limits.joins_per_minute_per_address); retry in " +
+                        std::to_string(wait) + " s");
+      return;
+    }
   }
   AccessDecision access;
   if (!authorize(msg, path, query, access)) return;
@@ -307,9 +522,6 @@ void HttpServer::serve_session(SoupServerMessage* msg, Backend::Session kind,
             if (!owner.empty() && Lifetime::alive(t))
               remember_owner(prefix + room + "/" + id, owner);
             auto* headers = soup_server_message_get_response_headers(msg);
-            soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
-            soup_message_headers_replace(headers, "Access-Control-Expose-Headers",
-                                         "Location, Link");
             for (const auto& link : links)
               soup_message_headers_append(headers, "Link", link.c_str());
             soup_message_headers_replace(headers, "Location", (prefix + room + "/" + id).c_str());
@@ -381,7 +593,11 @@ void HttpServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
   auto* self = static_cast<HttpServer*>(data);
   const uint64_t id = self->next_ws_client_++;
   WebSocketClient::Handler& handler = *self;
-  auto client = std::make_unique<WebSocketClient>(id, connection, handler);
+  const std::string address = remote_address(msg);
+  auto client = std::make_unique<WebSocketClient>(id, connection, handler, address,
+                                                  self->limits_.ws_messages_per_second,
+                                                  self->limits_.ws_message_burst);
+  ++self->ws_per_address_[address];
   // A browser cannot set headers on a WebSocket: its token comes in the URL
   // (or later in the join message). It is checked per message, by room.
   GUri* uri = soup_server_message_get_uri(msg);
@@ -394,10 +610,26 @@ void HttpServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
 }
 
 void HttpServer::on_ws_message(WebSocketClient& client, const WsMessage& message) {
+  if (message.type == "join" || message.type == "watch") {
+    if (const int64_t wait = join_wait(client.address())) {
+      client.send_error(429, "too many joins from " + client.address() + ": at most " +
+                                 std::to_string(limits_.joins_per_minute_per_address) +
+                                 " a minute (limits.joins_per_minute_per_address); retry in " +
+                                 std::to_string(wait) + " s");
+      return;
+    }
+  }
   ws_.on_message(client, message);
 }
 
+void HttpServer::on_ws_flooded(WebSocketClient&) {
+  limit_counts_->add(LimitReason::WebSocketMessages);
+}
+
 void HttpServer::on_ws_closed(WebSocketClient& client) {
+  if (auto it = ws_per_address_.find(client.address());
+      it != ws_per_address_.end() && --it->second <= 0)
+    ws_per_address_.erase(it);
   ws_.on_closed(client);
   // Not inside the connection's own signal: destroy it from the main loop.
   post_to_main([this, t = lifetime_.token(), id = client.id()] {
@@ -428,8 +660,11 @@ void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
     return;
   }
   auto* headers = soup_server_message_get_response_headers(msg);
-  soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
   soup_message_headers_replace(headers, "Accept-Ranges", "bytes");
+  // The pages load their scripts and styles from here only (no inline code);
+  // hls.js plays through blob: URLs and its worker; /ws is same-origin.
+  if (file.extension() == ".html")
+    soup_message_headers_replace(headers, "Content-Security-Policy", kPageSecurityPolicy);
   // Live playlists change every segment; segments never change.
   soup_message_headers_replace(headers, "Cache-Control",
                                file.extension() == ".m3u8" ? "no-cache" : "max-age=60");

@@ -16,9 +16,11 @@
 #include "base/glib_ptr.h"
 #include "base/lifetime.h"
 #include "core/access.h"
+#include "core/client_limits.h"
 #include "core/config.h"
 #include "core/room_status.h"
 #include "core/sdp_offer.h"
+#include "http/connection_guard.h"
 #include "http/operator_api.h"
 #include "http/rest_api.h"
 #include "http/session_backend.h"
@@ -47,8 +49,8 @@ class HttpServer final : private WebSocketClient::Handler {
     std::string web;         // static pages
   };
 
-  HttpServer(const HttpConfig& config, Dirs dirs, Backend& backend, OperatorApi& api,
-             const AccessControl& access);
+  HttpServer(const HttpConfig& config, const LimitsConfig& limits, Dirs dirs, Backend& backend,
+             OperatorApi& api, const AccessControl& access);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -78,6 +80,8 @@ class HttpServer final : private WebSocketClient::Handler {
     auto operator<=>(const RequestKey&) const = default;
   };
   const std::map<RequestKey, uint64_t>& request_counts() const { return request_counts_; }
+  // Refusals and closed connections of the limits this server applies.
+  const LimitCounts& limit_counts() const { return *limit_counts_; }
 
  private:
   bool use_tls_certificate(std::string& error);
@@ -92,6 +96,16 @@ class HttpServer final : private WebSocketClient::Handler {
                            SoupWebsocketConnection* connection, gpointer self);
   void on_ws_message(WebSocketClient& client, const WsMessage& message) override;
   void on_ws_closed(WebSocketClient& client) override;
+  void on_ws_flooded(WebSocketClient& client) override;
+  // WebSocket connections at once, in all and per address: false (with the
+  // answer set) when a new one would be over.
+  bool websocket_admissible(SoupServerMessage* msg);
+  // limits.joins_per_minute_per_address: 0 when `address` may join now,
+  // else the seconds to wait (and the refusal is counted).
+  int64_t join_wait(const std::string& address);
+  // Access-Control-* for an Origin in limits.cors_allow_origins.
+  bool cors_allowed(SoupServerMessage* msg, std::string& origin) const;
+  void answer_preflight(SoupServerMessage* msg, const std::string& path);
   static void on_early(SoupServer* server, SoupServerMessage* msg, const char* path,
                        GHashTable* query, gpointer self);
   static void on_request_finished(SoupServer* server, SoupServerMessage* msg, gpointer self);
@@ -101,6 +115,10 @@ class HttpServer final : private WebSocketClient::Handler {
                  AccessDecision& decision);
 
   HttpConfig config_;
+  LimitsConfig limits_;
+  std::shared_ptr<LimitCounts> limit_counts_ = std::make_shared<LimitCounts>();
+  AddressLimiter joins_;
+  std::map<std::string, int> ws_per_address_;  // open WebSocket connections by client address
   Dirs dirs_;
   Backend& backend_;
   RestApi rest_;
@@ -113,6 +131,7 @@ class HttpServer final : private WebSocketClient::Handler {
   std::deque<std::string> owner_order_;
   std::optional<SignalConnection> request_finished_;
   GObjectPtr<SoupServer> server_;
+  std::unique_ptr<ConnectionGuard> guard_;  // after server_: goes first
   int bound_port_ = 0;
   std::vector<std::string> ice_links_;
   std::map<uint64_t, std::unique_ptr<WebSocketClient>> ws_clients_;

@@ -6,8 +6,6 @@ namespace mixcast {
 
 void send_json(SoupServerMessage* msg, int status, const std::string& body) {
   soup_server_message_set_status(msg, status, nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                               "Access-Control-Allow-Origin", "*");
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(),
                                    body.size());
 }
@@ -18,6 +16,12 @@ void send_json_error(SoupServerMessage* msg, int status, const std::string& mess
 
 void send_api_error(SoupServerMessage* msg, const ApiError& error) {
   send_json(msg, error.status(), json_error(error));
+}
+
+void send_too_many(SoupServerMessage* msg, int64_t retry_after_s, const std::string& message) {
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                               std::to_string(retry_after_s).c_str());
+  send_api_error(msg, api_error(ErrorKind::TooManyRequests, message));
 }
 
 DeferredReply::DeferredReply(SoupServerMessage* msg) : state_(std::make_shared<State>()) {

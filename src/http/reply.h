@@ -4,6 +4,7 @@
 
 #include <libsoup/soup.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,8 @@ void send_json(SoupServerMessage* msg, int status, const std::string& body);
 // {"error": {"code": <status>, "message": <message>}}
 void send_json_error(SoupServerMessage* msg, int status, const std::string& message);
 void send_api_error(SoupServerMessage* msg, const ApiError& error);
+// 429 with Retry-After (whole seconds), a limit's refusal.
+void send_too_many(SoupServerMessage* msg, int64_t retry_after_s, const std::string& message);
 
 // Holds a paused request until it is answered (or, if never, answers 500
 // when the last copy goes away). Copies share the one request.

@@ -60,8 +60,6 @@ void send_method_not_allowed(SoupServerMessage* msg, const std::string& method, 
 }
 
 void send_no_content(SoupServerMessage* msg) {
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                               "Access-Control-Allow-Origin", "*");
   soup_server_message_set_status(msg, SOUP_STATUS_NO_CONTENT, nullptr);
 }
 
@@ -438,8 +436,6 @@ void RestApi::layouts(SoupServerMessage* msg, const std::string& method,
   if (method != "GET" && method != "HEAD") return send_method_not_allowed(msg, method, "GET");
   std::string yaml;
   if (auto failed = api_.layout_text(at[1], yaml)) throw *failed;
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg),
-                               "Access-Control-Allow-Origin", "*");
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
   soup_server_message_set_response(msg, "application/yaml", SOUP_MEMORY_COPY, yaml.data(),
                                    yaml.size());

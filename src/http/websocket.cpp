@@ -1,10 +1,18 @@
 #include "http/websocket.h"
 
+#include <sstream>
 #include <utility>
 
 namespace mixcast {
 
-WebSocketClient::WebSocketClient(uint64_t id, SoupWebsocketConnection* connection, Handler& handler)
+namespace {
+double now_s() {
+  return static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
+}
+}  // namespace
+
+WebSocketClient::WebSocketClient(uint64_t id, SoupWebsocketConnection* connection, Handler& handler,
+                                 std::string address, double messages_per_second, int burst)
     : id_(id),
       connection_(GObjectPtr<SoupWebsocketConnection>(
           static_cast<SoupWebsocketConnection*>(g_object_ref(connection)))),
@@ -12,7 +20,10 @@ WebSocketClient::WebSocketClient(uint64_t id, SoupWebsocketConnection* connectio
       message_signal_(connection, g_signal_connect(connection, "message",
                                                    G_CALLBACK(&WebSocketClient::on_message), this)),
       closed_signal_(connection, g_signal_connect(connection, "closed",
-                                                  G_CALLBACK(&WebSocketClient::on_closed), this)) {
+                                                  G_CALLBACK(&WebSocketClient::on_closed), this)),
+      address_(std::move(address)),
+      messages_per_second_(messages_per_second),
+      messages_(messages_per_second, burst, now_s()) {
   // Oversized frames are answered with an error, not a dropped connection.
   soup_websocket_connection_set_max_incoming_payload_size(connection, 4 * kMaxWsMessageBytes);
   // Pings keep NATs and proxies from closing an idle signalling socket.
@@ -42,12 +53,27 @@ void WebSocketClient::send_error(int code, const std::string& message) {
 }
 
 void WebSocketClient::close() {
-  if (open()) soup_websocket_connection_close(connection_.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, "");
+  close(SOUP_WEBSOCKET_CLOSE_NORMAL, "");
+}
+
+void WebSocketClient::close(int code, const std::string& reason) {
+  if (open()) soup_websocket_connection_close(connection_.get(), code, reason.c_str());
 }
 
 void WebSocketClient::on_message(SoupWebsocketConnection*, gint type, GBytes* bytes,
                                  gpointer data) {
   auto* self = static_cast<WebSocketClient*>(data);
+  if (!self->open()) return;  // flooded and closing: the rest is dropped
+  // Every frame counts, good or bad: a flood is cut off whatever it holds.
+  if (self->messages_.take(now_s()) > 0) {
+    std::ostringstream rate;
+    rate << self->messages_per_second_;
+    self->send_error(429, "more than " + rate.str() +
+                              " messages a second (limits.ws_messages_per_second): closing");
+    self->close(SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "message rate");
+    self->handler_.on_ws_flooded(*self);
+    return;
+  }
   if (type != SOUP_WEBSOCKET_DATA_TEXT) {
     self->send_error(400, "messages are JSON text frames");
     return;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/glib_ptr.h"
+#include "core/client_limits.h"
 #include "http/json_util.h"
 
 namespace mixcast {
@@ -20,17 +21,24 @@ class WebSocketClient {
     virtual void on_ws_message(WebSocketClient& client, const WsMessage& message) = 0;
     // The connection closed (either side). The client is destroyed soon after.
     virtual void on_ws_closed(WebSocketClient& client) = 0;
+    // The client sent over its message rate: it got an error and is being closed.
+    virtual void on_ws_flooded(WebSocketClient& client) = 0;
 
    protected:
     ~Handler() = default;
   };
 
-  WebSocketClient(uint64_t id, SoupWebsocketConnection* connection, Handler& handler);
+  // Messages past `messages_per_second` (in bursts of `burst`) close the
+  // connection: limits.ws_messages_per_second, limits.ws_message_burst.
+  WebSocketClient(uint64_t id, SoupWebsocketConnection* connection, Handler& handler,
+                  std::string address, double messages_per_second, int burst);
   ~WebSocketClient();
   WebSocketClient(const WebSocketClient&) = delete;
   WebSocketClient& operator=(const WebSocketClient&) = delete;
 
   uint64_t id() const { return id_; }
+  // The client's IP address, as the socket sees it.
+  const std::string& address() const { return address_; }
   // The join token of the connection's URL (?token=), "" when none.
   const std::string& url_token() const { return url_token_; }
   void set_url_token(std::string token) { url_token_ = std::move(token); }
@@ -40,6 +48,8 @@ class WebSocketClient {
   void send_error(int code, const std::string& message);
   // Closes with a normal close code; on_ws_closed follows.
   void close();
+  // Closes with `code` (a SoupWebsocketCloseCode) and `reason`.
+  void close(int code, const std::string& reason);
 
  private:
   static void on_message(SoupWebsocketConnection*, gint type, GBytes* bytes, gpointer self);
@@ -52,6 +62,9 @@ class WebSocketClient {
   SignalConnection closed_signal_;
   bool closed_reported_ = false;
   std::string url_token_;
+  std::string address_;
+  double messages_per_second_;
+  TokenBucket messages_;
 };
 
 }  // namespace mixcast

@@ -154,3 +154,11 @@ test('a participant joins over /ws, sees itself in the mix, turns the camera off
       !(await server.room('live')).participants.some((p) => p.name === 'Blue'), 5000);
     await waitForColour(viewer, '#mix', ...right, 'red', 10000);
   }));
+
+// Run last: every page above was served with the server's
+// Content-Security-Policy; Chromium reports a blocked script, style,
+// worker, media or connection on the console.
+test('the pages break no rule of their Content-Security-Policy', () => {
+  const violations = pageLog.filter((line) => /Content Security Policy|Refused to/i.test(line));
+  assert.deepEqual(violations, []);
+});

@@ -147,3 +147,11 @@ test('the watch page plays token-protected HLS', { timeout: 60000 }, () => diagn
   await waitForColour(page, '#player', 0.5, 0.5, 'red', 10000);
   await page.close();
 }));
+
+// Run last: every page above was served with the server's
+// Content-Security-Policy; Chromium reports a blocked script, style,
+// worker, media or connection on the console.
+test('the pages break no rule of their Content-Security-Policy', () => {
+  const violations = pageLog.filter((line) => /Content Security Policy|Refused to/i.test(line));
+  assert.deepEqual(violations, []);
+});

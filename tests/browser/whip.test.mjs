@@ -249,7 +249,8 @@ before(() => diagnosed(async () => {
   await startClientServer();
   // Chromium aborts a page load when the namespace's IPv6 addresses settle.
   await networkSettled();
-  await server.start(config);
+  // The client page's origin is the one CORS allows (limits.cors_allow_origins).
+  await server.start(`${config}limits:\n  cors_allow_origins: ["${new URL(clientUrl).origin}"]\n`);
 }));
 
 after(async () => {

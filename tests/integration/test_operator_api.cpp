@@ -803,6 +803,57 @@ TEST_F(OperatorApi, MaxParticipantsRefusesTheSecondWhipPublisher) {
   EXPECT_EQ(third.publish(server.port(), "/whip/duo?name=Third").status, 201) << server.log();
 }
 
+// A room without max_participants of its own takes limits.max_participants_per_room.
+TEST_F(OperatorApi, DefaultMaxParticipantsPerRoomRefusesTheSecondPublisher) {
+  ServerUnderTest server("api-max-default");
+  ASSERT_TRUE(server.start(config("[]") + "limits:\n  max_participants_per_room: 1\n"))
+      << server.log();
+  const HttpResponse created =
+      http_json(server.port(), "POST", "/api/v1/rooms",
+                "{\"name\": \"solo\", \"outputs\": {\"hls\": {\"enabled\": false},"
+                " \"recording\": {\"enabled\": false}}}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  PublisherOptions options;
+  options.decode = false;
+  WebRtcPeer first(options);
+  ASSERT_EQ(first.publish(server.port(), "/whip/solo?name=First").status, 201) << server.log();
+  WebRtcPeer second(options);
+  const HttpResponse refused = second.publish(server.port(), "/whip/solo?name=Second");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("full (1 participants)"), std::string::npos) << refused.body;
+  EXPECT_NE(
+      server.get("/metrics").body.find("mixcast_limit_refusals_total{reason=\"participants\"} 1"),
+      std::string::npos);
+}
+
+// And limits.max_viewers_per_room for its viewers; a room's own limit wins.
+TEST_F(OperatorApi, DefaultMaxViewersPerRoomRefusesTheSecondWhepViewer) {
+  ServerUnderTest server("api-max-viewers");
+  ASSERT_TRUE(server.start(config("[]") + "limits:\n  max_viewers_per_room: 1\n")) << server.log();
+  const std::string outputs =
+      ", \"outputs\": {\"hls\": {\"enabled\": false}, \"recording\": {\"enabled\": false}}}";
+  ASSERT_EQ(
+      http_json(server.port(), "POST", "/api/v1/rooms", "{\"name\": \"one\"" + outputs).status,
+      201);
+  ASSERT_EQ(http_json(server.port(), "POST", "/api/v1/rooms",
+                      "{\"name\": \"two\", \"max_viewers\": 2" + outputs)
+                .status,
+            201);
+  auto first = WebRtcPeer::viewer();
+  ASSERT_EQ(first->publish(server.port(), "/whep/one").status, 201) << server.log();
+  auto second = WebRtcPeer::viewer();
+  const HttpResponse refused = second->publish(server.port(), "/whep/one");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("most viewers (1)"), std::string::npos) << refused.body;
+  // Room "two" says 2.
+  auto third = WebRtcPeer::viewer();
+  EXPECT_EQ(third->publish(server.port(), "/whep/two").status, 201);
+  auto fourth = WebRtcPeer::viewer();
+  EXPECT_EQ(fourth->publish(server.port(), "/whep/two").status, 201);
+  EXPECT_NE(server.get("/metrics").body.find("mixcast_limit_refusals_total{reason=\"viewers\"} 1"),
+            std::string::npos);
+}
+
 // ---------------------------------------------------------------------------
 // Layouts.
 

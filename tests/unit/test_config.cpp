@@ -236,6 +236,59 @@ rooms:
   EXPECT_EQ(c.positions.at("rooms[0].sources[0].uri").line, 57);
 }
 
+TEST(ConfigDefaults, Limits) {
+  const Config c = parse_config("{}", kFile);
+  EXPECT_EQ(c.limits.max_rooms, 100);
+  EXPECT_EQ(c.limits.max_participants_per_room, 50);
+  EXPECT_EQ(c.limits.max_viewers_per_room, 1000);
+  EXPECT_EQ(c.limits.max_websocket_connections, 1000);
+  EXPECT_EQ(c.limits.max_websocket_connections_per_address, 100);
+  EXPECT_EQ(c.limits.joins_per_minute_per_address, 120);
+  EXPECT_EQ(c.limits.max_header_bytes, 16384);
+  EXPECT_EQ(c.limits.max_body_bytes, 65536);
+  EXPECT_DOUBLE_EQ(c.limits.header_timeout_s, 10);
+  EXPECT_DOUBLE_EQ(c.limits.idle_timeout_s, 60);
+  EXPECT_DOUBLE_EQ(c.limits.ws_messages_per_second, 20);
+  EXPECT_EQ(c.limits.ws_message_burst, 100);
+  EXPECT_TRUE(c.limits.cors_allow_origins.empty());
+}
+
+TEST(ConfigParse, EveryLimitsKey) {
+  const Config c = parse_config(R"(limits:
+  max_rooms: 3
+  max_participants_per_room: 0
+  max_viewers_per_room: 7
+  max_websocket_connections: 8
+  max_websocket_connections_per_address: 2
+  joins_per_minute_per_address: 0
+  max_header_bytes: 2048
+  max_body_bytes: 4096
+  header_timeout_s: 1.5
+  idle_timeout_s: 5
+  ws_messages_per_second: 2.5
+  ws_message_burst: 4
+  cors_allow_origins: ["https://studio.example", "http://127.0.0.1:3000", "*"]
+)",
+                                kFile);
+  IssueList issues;
+  validate(c, issues);
+  EXPECT_TRUE(issues.empty()) << dump(issues.issues());
+  EXPECT_EQ(c.limits.max_rooms, 3);
+  EXPECT_EQ(c.limits.max_participants_per_room, 0);
+  EXPECT_EQ(c.limits.max_viewers_per_room, 7);
+  EXPECT_EQ(c.limits.max_websocket_connections, 8);
+  EXPECT_EQ(c.limits.max_websocket_connections_per_address, 2);
+  EXPECT_EQ(c.limits.joins_per_minute_per_address, 0);
+  EXPECT_EQ(c.limits.max_header_bytes, 2048);
+  EXPECT_EQ(c.limits.max_body_bytes, 4096);
+  EXPECT_DOUBLE_EQ(c.limits.header_timeout_s, 1.5);
+  EXPECT_DOUBLE_EQ(c.limits.idle_timeout_s, 5);
+  EXPECT_DOUBLE_EQ(c.limits.ws_messages_per_second, 2.5);
+  EXPECT_EQ(c.limits.ws_message_burst, 4);
+  EXPECT_EQ(c.limits.cors_allow_origins,
+            (std::vector<std::string>{"https://studio.example", "http://127.0.0.1:3000", "*"}));
+}
+
 TEST(ConfigParse, LogLevelNames) {
   struct Case {
     const char* text;
@@ -347,8 +400,9 @@ const InvalidCase kInvalidCases[] = {
     {"TopLevelTypo", "log_level: info\nhtp: {}\n", 2, 1, "htp", "did you mean \"http\""},
     {"NestedTypo", "http:\n  prot: 80\n", 2, 3, "http.prot", "did you mean \"port\""},
     {"NoHintForADifferentWord", "rtmp: []\n", 1, 1, "rtmp",
-     "expected one of: log_level, shutdown_timeout_s, http, auth, webhooks, media, paths, default_outputs, webrtc, "
-     "rooms"},
+     "expected one of: log_level, shutdown_timeout_s, http, auth, webhooks, media, paths, "
+     "default_outputs, webrtc, "
+     "limits, rooms"},
     {"UnknownKeyListsChoices", "paths:\n  everything: x\n", 2, 3, "paths.everything",
      "expected one of: layouts, pipelines, hls, recordings"},
     {"SourceTypo", kRoomSources + "        uri: test://sync\n        jion_at_s: 3\n", 6, 9,
@@ -504,6 +558,40 @@ const InvalidCase kInvalidCases[] = {
      "rooms[0].sources[0].uri", "expected a string, got a list"},
     {"LoopNotBool", kRoomSources + "        uri: a.mp4\n        loop: sometimes\n", 6, 15,
      "rooms[0].sources[0].loop", "expected true or false"},
+
+    // limits
+    {"LimitsTypo", "limits:\n  max_room: 3\n", 2, 3, "limits.max_room",
+     "did you mean \"max_rooms\""},
+    {"LimitsMaxRoomsZero", "limits:\n  max_rooms: 0\n", 2, 14, "limits.max_rooms",
+     "between 1 and 10000 (got 0)"},
+    {"LimitsMaxRoomsBelowConfigRooms",
+     "limits:\n  max_rooms: 1\nrooms:\n  - name: a\n  - name: b\n", 2, 14, "limits.max_rooms",
+     "below the 2 rooms of the config file"},
+    {"LimitsParticipantsNegative", "limits:\n  max_participants_per_room: -1\n", 2, 30,
+     "limits.max_participants_per_room", "between 0 and 1000"},
+    {"LimitsWebSocketsZero", "limits:\n  max_websocket_connections: 0\n", 2, 30,
+     "limits.max_websocket_connections", "between 1 and 100000"},
+    {"LimitsJoinsNotANumber", "limits:\n  joins_per_minute_per_address: lots\n", 2, 33,
+     "limits.joins_per_minute_per_address", "expected a whole number"},
+    {"LimitsHeaderOverLibsoupsCap", "limits:\n  max_header_bytes: 100000\n", 2, 21,
+     "limits.max_header_bytes", "between 1024 and 65536"},
+    {"LimitsBodyTiny", "limits:\n  max_body_bytes: 10\n", 2, 19, "limits.max_body_bytes",
+     "between 1024 and"},
+    {"LimitsHeaderTimeoutZero", "limits:\n  header_timeout_s: 0\n", 2, 21,
+     "limits.header_timeout_s", "greater than 0"},
+    {"LimitsIdleTimeoutNan", "limits:\n  idle_timeout_s: .nan\n", 2, 19, "limits.idle_timeout_s",
+     "greater than 0"},
+    {"LimitsWsRateZero", "limits:\n  ws_messages_per_second: 0\n", 2, 27,
+     "limits.ws_messages_per_second", "greater than 0"},
+    {"LimitsWsBurstZero", "limits:\n  ws_message_burst: 0\n", 2, 21, "limits.ws_message_burst",
+     "between 1 and 100000"},
+    {"LimitsCorsOriginWithPath",
+     "limits:\n  cors_allow_origins: [\"*\", \"https://studio.example/page\"]\n", 2, 29,
+     "limits.cors_allow_origins[1]", "no path (got \"https://studio.example/page\")"},
+    {"LimitsCorsNotAnOrigin", "limits:\n  cors_allow_origins: [studio.example]\n", 2, 24,
+     "limits.cors_allow_origins[0]", "must be \"*\" or an origin"},
+    {"LimitsCorsNotAList", "limits:\n  cors_allow_origins: \"*\"\n", 2, 23,
+     "limits.cors_allow_origins", "expected a list"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cases, ConfigInvalid, testing::ValuesIn(kInvalidCases),
