@@ -192,6 +192,7 @@ TEST_F(RtmpPush, ReconnectsAfterTheDestinationDiesAndTheRoomCarriesOn) {
   const int segment_after = hls_last_segment(server);
   EXPECT_GE(segment_before, 0) << "no HLS segment listed";
   EXPECT_GT(segment_after, segment_before) << "HLS stalled while the RTMP destination was down";
+  EXPECT_TRUE(server.process()->running()) << server.log();
   EXPECT_TRUE(is_state(server, "hls", "live")) << describe(output_info(server, kRoom, "hls"));
   EXPECT_TRUE(is_state(server, "recording", "live"))
       << describe(output_info(server, kRoom, "recording"));
