@@ -119,6 +119,156 @@ bool mkv_has_media(uint64_t file_size, const ReadAt& read_at) {
 
 namespace {
 
+uint64_t be64(std::string_view b, size_t at) {
+  return (uint64_t(be32(b, at)) << 32) | be32(b, at + 4);
+}
+
+// The boxes inside `body` (a box's payload), by type: [offset, size).
+struct Box {
+  std::string type;
+  size_t offset = 0;  // of the payload within `body`
+  size_t size = 0;    // of the payload
+};
+std::vector<Box> child_boxes(std::string_view body) {
+  std::vector<Box> boxes;
+  size_t at = 0;
+  while (at + 8 <= body.size()) {
+    const uint64_t size = be32(body, at);
+    if (size < 8 || at + size > body.size()) break;
+    boxes.push_back({std::string(body.substr(at + 4, 4)), at + 8, size_t(size - 8)});
+    at += size;
+  }
+  return boxes;
+}
+const Box* find_box(const std::vector<Box>& boxes, std::string_view type) {
+  for (const auto& b : boxes)
+    if (b.type == type) return &b;
+  return nullptr;
+}
+
+// The video track of a 'moov' payload: its ID and timescale.
+struct VideoTrack {
+  uint32_t id = 0;
+  uint32_t timescale = 0;
+};
+std::optional<VideoTrack> video_track(std::string_view moov) {
+  for (const auto& trak : child_boxes(moov)) {
+    if (trak.type != "trak") continue;
+    const std::string_view t = moov.substr(trak.offset, trak.size);
+    const auto in_trak = child_boxes(t);
+    const Box* tkhd = find_box(in_trak, "tkhd");
+    const Box* mdia = find_box(in_trak, "mdia");
+    if (!tkhd || !mdia || tkhd->size < 24) continue;
+    const std::string_view m = t.substr(mdia->offset, mdia->size);
+    const auto in_mdia = child_boxes(m);
+    const Box* hdlr = find_box(in_mdia, "hdlr");
+    const Box* mdhd = find_box(in_mdia, "mdhd");
+    if (!hdlr || !mdhd || hdlr->size < 12 || mdhd->size < 24) continue;
+    if (m.substr(hdlr->offset + 8, 4) != "vide") continue;
+    const bool v1 = uint8_t(t[tkhd->offset]) == 1;
+    VideoTrack track;
+    track.id = be32(t, tkhd->offset + (v1 ? 20 : 12));
+    const bool mdhd_v1 = uint8_t(m[mdhd->offset]) == 1;
+    track.timescale = be32(m, mdhd->offset + (mdhd_v1 ? 20 : 12));
+    if (track.timescale > 0) return track;
+  }
+  return std::nullopt;
+}
+
+// A 'moof' payload's span of `track`: its decode time and the sum of its
+// samples' durations, in the track's timescale.
+struct FragmentSpan {
+  uint64_t start = 0;
+  uint64_t duration = 0;
+};
+std::optional<FragmentSpan> fragment_span(std::string_view moof, uint32_t track) {
+  for (const auto& traf : child_boxes(moof)) {
+    if (traf.type != "traf") continue;
+    const std::string_view t = moof.substr(traf.offset, traf.size);
+    const auto in_traf = child_boxes(t);
+    const Box* tfhd = find_box(in_traf, "tfhd");
+    const Box* tfdt = find_box(in_traf, "tfdt");
+    if (!tfhd || !tfdt || tfhd->size < 8 || tfdt->size < 8) continue;
+    if (be32(t, tfhd->offset + 4) != track) continue;
+    const uint32_t tfhd_flags = be32(t, tfhd->offset) & 0xffffff;
+    // tfhd: [flags][track][base offset 8?][description 4?][duration 4?]...
+    size_t field = tfhd->offset + 8;
+    if (tfhd_flags & 0x01) field += 8;
+    if (tfhd_flags & 0x02) field += 4;
+    uint32_t default_duration = 0;
+    if ((tfhd_flags & 0x08) && field + 4 <= tfhd->offset + tfhd->size)
+      default_duration = be32(t, field);
+    FragmentSpan span;
+    const bool tfdt_v1 = uint8_t(t[tfdt->offset]) == 1;
+    if (tfdt_v1 && tfdt->size < 12) continue;
+    span.start = tfdt_v1 ? be64(t, tfdt->offset + 4) : be32(t, tfdt->offset + 4);
+    for (const auto& trun : in_traf) {
+      if (trun.type != "trun" || trun.size < 8) continue;
+      const uint32_t flags = be32(t, trun.offset) & 0xffffff;
+      const uint32_t count = be32(t, trun.offset + 4);
+      size_t at = trun.offset + 8;
+      if (flags & 0x01) at += 4;  // data offset
+      if (flags & 0x04) at += 4;  // first sample flags
+      size_t per_sample = 0;
+      for (uint32_t bit : {0x100u, 0x200u, 0x400u, 0x800u})
+        if (flags & bit) per_sample += 4;
+      if (per_sample > 0 && (trun.offset + trun.size - at) / per_sample < count)
+        return std::nullopt;
+      for (uint32_t i = 0; i < count; ++i) {
+        span.duration +=
+            (flags & 0x100) ? be32(t, at + size_t(i) * per_sample) : uint64_t(default_duration);
+      }
+    }
+    return span;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+double mp4_fragments_duration_s(uint64_t file_size, const ReadAt& read_at) {
+  std::optional<VideoTrack> track;
+  std::optional<FragmentSpan> first;
+  std::optional<FragmentSpan> last;
+  std::optional<FragmentSpan> pending;  // a moof whose mdat is not seen yet
+  uint64_t at = 0;
+  while (at + 8 <= file_size) {
+    const std::string header = read_at(at, 16);
+    if (header.size() < 8) break;
+    uint64_t size = be32(header, 0);
+    size_t header_size = 8;
+    if (size == 1) {
+      if (header.size() < 16) break;
+      size = be64(header, 8);
+      header_size = 16;
+    } else if (size == 0) {
+      size = file_size - at;
+    }
+    if (size < header_size) break;
+    const std::string type = header.substr(4, 4);
+    const bool whole = at + size <= file_size;
+    // Only the small boxes are read whole (moov, moof: kilobytes).
+    if ((type == "moov" || type == "moof") && whole && size < (16u << 20)) {
+      const std::string body = read_at(at + header_size, size_t(size - header_size));
+      if (type == "moov") track = video_track(body);
+      if (type == "moof" && track) pending = fragment_span(body, track->id);
+    } else if (type == "mdat") {
+      // A fragment counts once its data is all in the file.
+      if (whole && pending) {
+        if (!first) first = pending;
+        last = pending;
+      }
+      pending.reset();
+    }
+    if (!whole) break;
+    at += size;
+  }
+  if (!track || !first || !last) return -1;
+  return double(last->start + last->duration - first->start) / track->timescale;
+}
+
+namespace {
+
 // Reads the file at `path` by offset; false when it cannot be opened.
 bool with_reader(const std::string& path,
                  const std::function<void(uint64_t size, const ReadAt& read_at)>& use) {
@@ -157,6 +307,15 @@ bool recording_has_media(const std::string& path) {
     if (ends_with(path, ".mkv")) media = mkv_has_media(size, read_at);
   });
   return media;
+}
+
+double recording_fragments_duration_s(const std::string& path) {
+  double duration = -1;
+  if (!ends_with(path, ".mp4")) return -1;
+  with_reader(path, [&](uint64_t size, const ReadAt& read_at) {
+    duration = mp4_fragments_duration_s(size, read_at);
+  });
+  return duration;
 }
 
 std::vector<std::string> remove_recordings_without_media(const std::string& dir) {

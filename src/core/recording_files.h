@@ -60,6 +60,14 @@ bool recording_has_media(const std::string& path);
 bool mp4_has_media(uint64_t file_size, const ReadAt& read_at);
 bool mkv_has_media(uint64_t file_size, const ReadAt& read_at);
 
+// The span of video in a fragmented MP4 that is still being written or was
+// cut short (a demuxer reads only the first fragment's duration from such
+// a file): from the first fragment's decode time to the end of the last
+// fragment whose data is all in the file, in seconds; -1 when the file has
+// no video track or no complete fragment.
+double mp4_fragments_duration_s(uint64_t file_size, const ReadAt& read_at);
+double recording_fragments_duration_s(const std::string& path);
+
 // Removes the unfinished files of `dir` that hold no media (above): what
 // crashes and full disks leave, which no player can open. Only for a
 // directory nothing writes to now (a recording about to start). Returns the

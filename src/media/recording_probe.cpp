@@ -25,7 +25,12 @@ double recording_duration_s(const std::string& path, double timeout_s) {
 std::vector<RecordingFileInfo> list_recordings_with_duration(const std::string& dir,
                                                              double timeout_s) {
   auto files = list_recordings(dir);
-  for (auto& file : files) file.duration_s = recording_duration_s(file.path, timeout_s);
+  for (auto& file : files) {
+    // An unfinished MP4 (being written, or cut short by a crash): a demuxer
+    // gives only its first fragment's duration; its fragments say it all.
+    const double fragments = file.finished ? -1 : recording_fragments_duration_s(file.path);
+    file.duration_s = fragments >= 0 ? fragments : recording_duration_s(file.path, timeout_s);
+  }
   return files;
 }
 

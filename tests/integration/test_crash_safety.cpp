@@ -14,6 +14,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -59,6 +60,7 @@ std::string crash_config(double split_s) {
 // its first fragment): a restarted server removes those.
 struct Recovered {
   std::vector<std::string> playable;
+  std::map<std::string, double> spans;  // video of each playable file
   std::vector<std::string> empty;
   int broken = 0;          // media in it, but it does not decode
   double media_s = 0;      // video of all files together
@@ -75,7 +77,8 @@ Recovered inspect(const std::vector<std::string>& files) {
     const auto size = std::filesystem::file_size(file, ec);
     if (decoded && !times.empty()) {
       out.playable.push_back(file);
-      out.media_s += times.back() - times.front() + 1.0 / 30;
+      out.spans[file] = times.back() - times.front() + 1.0 / 30;
+      out.media_s += out.spans[file];
       out.largest_gap = std::max(out.largest_gap, largest_gap(times));
     } else if (size < 8192) {
       out.empty.push_back(file);  // a header at most; checked after the restart
@@ -170,6 +173,16 @@ TEST_F(CrashSafety, SigkillAtRandomMomentsLosesAtMostOneFragment) {
           << name << ": " << download.status << ", " << download.body.size() << " bytes\n"
           << listing.body;
       served = served && whole && listed;
+    }
+    // The listing's durations are those of the files as they play (an
+    // unfinished file's fragments, not its first fragment's).
+    for (int i = 0; i < json_array_length(listing.body, "recordings"); ++i) {
+      const std::string at = "recordings." + std::to_string(i) + ".";
+      const std::string path = dir + "/" + json_get(listing.body, at + "file").value_or("");
+      if (!found.spans.count(path)) continue;
+      const double listed =
+          std::atof(json_get(listing.body, at + "duration_s").value_or("-1").c_str());
+      EXPECT_NEAR(listed, found.spans.at(path), 0.2) << path;
     }
     // (The new run's own file may take the freed name in the same second:
     // the log says what was removed.)

@@ -126,6 +126,70 @@ TEST(RecordingMedia, MkvWithAClusterHasMedia) {
   EXPECT_FALSE(has(""));
 }
 
+namespace {
+
+std::string be64(uint64_t v) {
+  return be32(uint32_t(v >> 32)) + be32(uint32_t(v));
+}
+std::string full_box(const std::string& type, uint32_t flags, const std::string& payload,
+                     uint8_t version = 0) {
+  return box(type, be32((uint32_t(version) << 24) | flags) + payload);
+}
+// A moov with an audio track (ID 2, 48000) and a video track (ID 1, 90000).
+std::string moov_with_tracks() {
+  auto trak = [](uint32_t id, uint32_t timescale, const std::string& handler) {
+    return box(
+        "trak",
+        full_box("tkhd", 3, be32(0) + be32(0) + be32(id) + std::string(68, '\0')) +
+            box("mdia",
+                full_box("mdhd", 0,
+                         be32(0) + be32(0) + be32(timescale) + be32(0) + std::string(4, '\0')) +
+                    full_box("hdlr", 0, be32(0) + handler + std::string(12, '\0') + "x")));
+  };
+  return box("moov", full_box("mvhd", 0, std::string(96, '\0')) + trak(2, 48000, "soun") +
+                         trak(1, 90000, "vide"));
+}
+// A fragment of `frames` video frames of 3000 ticks (1/30 s) from `start`,
+// and audio in the same moof.
+std::string fragment(uint64_t start, uint32_t frames) {
+  std::string durations;
+  for (uint32_t i = 0; i < frames; ++i) durations += be32(3000) + be32(100);  // duration, size
+  const std::string video =
+      box("traf", full_box("tfhd", 0x020000, be32(1)) + full_box("tfdt", 0, be64(start), 1) +
+                      full_box("trun", 0x000301, be32(frames) + be32(0) + durations));
+  const std::string audio =
+      box("traf", full_box("tfhd", 0x08, be32(2) + be32(1024)) + full_box("tfdt", 0, be32(0)) +
+                      full_box("trun", 0, be32(40)));
+  return box("moof", full_box("mfhd", 0, be32(1)) + audio + video) +
+         box("mdat", std::string(frames * 100, 'd'));
+}
+
+}  // namespace
+
+TEST(RecordingDuration, UnfinishedMp4SpansItsCompleteFragments) {
+  const auto duration = [](const std::string& bytes) {
+    return mp4_fragments_duration_s(bytes.size(), reader(bytes));
+  };
+  const std::string head = box("ftyp", "iso6mp41") + moov_with_tracks();
+  // Three 1-second fragments starting at 10 s of the track's time.
+  const std::string file =
+      head + fragment(900000, 30) + fragment(990000, 30) + fragment(1080000, 30);
+  EXPECT_DOUBLE_EQ(duration(file), 3.0);
+  EXPECT_DOUBLE_EQ(duration(file + mfra()), 3.0);
+  // Cut inside the last fragment's data, or inside its moof: it does not count.
+  EXPECT_DOUBLE_EQ(duration(file.substr(0, file.size() - 50)), 2.0);
+  const std::string two = head + fragment(900000, 30) + fragment(990000, 30);
+  EXPECT_DOUBLE_EQ(duration(two + fragment(1080000, 30).substr(0, 40)), 2.0);
+  EXPECT_DOUBLE_EQ(duration(head), -1) << "no fragment";
+  EXPECT_DOUBLE_EQ(duration(""), -1);
+  EXPECT_DOUBLE_EQ(duration(fragmented_mp4()), -1) << "a moov without a video track";
+  // A trun that claims more samples than it holds.
+  std::string lying = head + fragment(0, 30);
+  const size_t trun = lying.rfind("trun");  // the video track's
+  lying.replace(trun + 8, 4, be32(1000000));
+  EXPECT_DOUBLE_EQ(duration(lying), -1);
+}
+
 class RecordingDir : public ::testing::Test {
  protected:
   void SetUp() override {
