@@ -41,7 +41,9 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
 
   // Starts HTTP and every room; returns false (after logging why) on failure.
   bool start();
-  // Stops every room cleanly, then quits the main loop.
+  // Drains: new sessions and rooms are refused (503, Retry-After), the
+  // WebSocket clients are told and closed, every room stops cleanly; then
+  // the main loop quits.
   void shutdown();
   int run();  // runs the main loop until shutdown
 

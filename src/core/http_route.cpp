@@ -108,4 +108,11 @@ std::string route_label(std::string_view method, std::string_view path) {
   return "/{page}";
 }
 
+bool starts_something_new(std::string_view method, std::string_view path) {
+  if (method != "POST") return false;
+  const std::string route = route_label(method, path);
+  return route == "/whip/{room}" || route == "/whep/{room}" || route == "/api/v1/rooms" ||
+         route == "/api/v1/rooms/{room}/sources" || route == "/api/v1/rooms/{room}/outputs";
+}
+
 }  // namespace mixcast

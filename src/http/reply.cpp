@@ -17,6 +17,9 @@ void send_json_error(SoupServerMessage* msg, int status, const std::string& mess
 }
 
 void send_api_error(SoupServerMessage* msg, const ApiError& error) {
+  if (error.retry_after_s > 0)
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 std::to_string(error.retry_after_s).c_str());
   send_json(msg, error.status(), json_error(error));
 }
 

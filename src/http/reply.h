@@ -14,6 +14,7 @@ namespace mixcast {
 void send_json(SoupServerMessage* msg, int status, const std::string& body);
 // {"error": {"code": <status>, "message": <message>}}
 void send_json_error(SoupServerMessage* msg, int status, const std::string& message);
+// With Retry-After when the error says when to try again.
 void send_api_error(SoupServerMessage* msg, const ApiError& error);
 
 // Holds a paused request until it is answered (or, if never, answers 500
