@@ -250,8 +250,8 @@ int Server::run() {
   // SIGINT/SIGTERM are taken by the supervisor's thread (main() blocks them
   // everywhere else), so that a stop is bounded even when the main loop
   // is not turning.
-  Supervisor& supervisor =
-      Supervisor::start(loaded_.config.shutdown_timeout_s, [this] { shutdown(); });
+  Supervisor& supervisor = Supervisor::start(
+      loaded_.config.shutdown_timeout_s, [this] { shutdown(); }, [this] { reload(); });
   g_main_loop_run(loop_);
   supervisor.main_loop_ended();
   // Branches still going to NULL on their own threads (outputs, departed

@@ -19,6 +19,8 @@
 
 namespace mixcast {
 
+struct RoomDiff;
+
 // Everything read from disk at start-up, checked as one: config, encoder
 // profiles, the layout of every room, every source URI.
 struct LoadedConfig {
@@ -45,6 +47,11 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   // WebSocket clients are told and closed, every room stops cleanly; then
   // the main loop quits.
   void shutdown();
+  // Reads the config file again (SIGHUP): a file with problems is logged
+  // and changes nothing; otherwise what changed is applied where it can be
+  // live (core/config_diff.h) and the rest is named as needing a restart.
+  // Definitions: server_reload.cpp.
+  void reload();
   int run();  // runs the main loop until shutdown
 
   Room* find_room(const std::string& name) { return registry_.find(name); }
@@ -96,6 +103,8 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   void on_room_closing(const std::string& room, const std::string& why) override;
   void on_room_closed(const std::string& room) override;
 
+  // A reload's changes of one open room of the config (server_reload.cpp).
+  void apply_room_change(Room& room, const RoomDiff& change);
   RoomSetup room_setup(const RoomConfig& room) const;
   WebRtcSettings webrtc_settings() const;
   // The layout `name` of the layouts directory, loaded once; NotFound
@@ -113,6 +122,8 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   RoomRegistry registry_;
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;
+  uint64_t reloads_applied_ = 0;  // SIGHUP: files taken (whatever they changed)
+  uint64_t reloads_failed_ = 0;   // SIGHUP: files refused (nothing changed)
 };
 
 }  // namespace mixcast

@@ -1,6 +1,7 @@
 // SIGTERM drains the real server (new sessions refused with 503 and
 // Retry-After, WebSocket clients told, recordings and playlists finished,
-// exit 0 in time).
+// exit 0 in time); SIGHUP reloads its config file (rooms added and removed,
+// outputs changed live, a broken file changes nothing).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -236,6 +237,136 @@ TEST(Drain, SigtermRefusesNewSessionsTellsClientsAndFinishesOutputs) {
   EXPECT_GT(probe_duration(files[0]), 1.0) << files[0];
   const std::string playlist = read_file(server.dir().file("hls/studio/index.m3u8"));
   EXPECT_TRUE(parse_playlist(playlist).ended) << playlist;
+}
+
+// 2. SIGHUP: a broken file is reported with file, line and field and
+// changes nothing; a good one removes a room (its recording finished), adds
+// one (live on HLS), adds an RTMP push to a room that stays, and names what
+// needs a restart.
+TEST(Reload, SighupAppliesTheFileOrChangesNothing) {
+  ASSERT_TRUE(RtmpServer::available()) << "nginx with libnginx-mod-rtmp is needed";
+  ServerUnderTest server("reload");
+  RtmpServer nginx(server.dir().file("nginx"), free_tcp_port());
+  ASSERT_TRUE(nginx.start()) << nginx.log();
+  const std::string v1 =
+      header_yaml() + room_yaml("studio", kHlsOnly) + room_yaml("gone", kRecordOnly);
+  ASSERT_TRUE(server.start(v1)) << server.log();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return output_info(server, "gone", "recording") &&
+               output_info(server, "gone", "recording")->state == "live";
+      },
+      20))
+      << server.log();
+  const std::string file = server.dir().file("mixcast.yaml");
+
+  // A broken file: a misspelt key in a room, and a bad value.
+  size_t mark = server.log().size();
+  std::string broken = v1;
+  broken.replace(broken.find("  - name: gone\n    layout: grid\n"),
+                 std::string("  - name: gone\n    layout: grid\n").size(),
+                 "  - name: gone\n    layout: grid\n    fpz: 25\n");
+  broken.replace(broken.find("video_bitrate_kbps: 600"), 23, "video_bitrate_kbps: -1");
+  write_file(file, expand(server, broken));
+  ASSERT_EQ(kill(server.process()->pid(), SIGHUP), 0);
+  ASSERT_TRUE(wait_until(
+      [&] { return log_since(server, mark).find("nothing was changed") != std::string::npos; }, 10))
+      << server.log();
+  {
+    const std::string said = log_since(server, mark);
+    // file:line:column: field: message, for each problem.
+    const size_t at = broken.find("video_bitrate_kbps: -1");
+    const long line = 1 + std::count(broken.begin(), broken.begin() + long(at), '\n');
+    EXPECT_NE(said.find(file + ":" + std::to_string(line) + ":"), std::string::npos) << said;
+    EXPECT_NE(said.find("media.video_bitrate_kbps"), std::string::npos) << said;
+    EXPECT_NE(said.find("rooms[1].fpz"), std::string::npos) << said;
+    EXPECT_NE(said.find("2 problems"), std::string::npos) << said;
+  }
+  EXPECT_EQ(room_names(server), (std::vector<std::string>{"gone", "studio"}));
+  EXPECT_EQ(output_info(server, "gone", "recording")->state, "live");
+  const HttpResponse metrics = server.get("/metrics");
+  EXPECT_NE(metrics.body.find("mixcast_config_reloads_total{result=\"failed\"} 1"),
+            std::string::npos)
+      << metrics.body;
+
+  // A good file: "gone" removed, "fresh" added with HLS, "studio" pushes to
+  // nginx too, and a canvas change that needs a restart.
+  mark = server.log().size();
+  std::string studio_outputs = std::string(kHlsOnly);
+  studio_outputs.replace(
+      studio_outputs.find("      rtmp: []\n"), 15,
+      "      rtmp:\n        - name: cdn\n          url: " + nginx.url("studio") + "\n");
+  std::string v2 =
+      header_yaml() + room_yaml("studio", studio_outputs) + room_yaml("fresh", kHlsOnly);
+  v2.replace(v2.find("  fps: 30\n"), 10, "  fps: 25\n");
+  write_file(file, expand(server, v2));
+  const auto hup = std::chrono::steady_clock::now();
+  ASSERT_EQ(kill(server.process()->pid(), SIGHUP), 0);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return log_since(server, mark).find("config reload: rooms added: fresh") !=
+               std::string::npos;
+      },
+      10))
+      << server.log();
+  std::printf("reload: applied %.2f s after SIGHUP\n", seconds_since(hup));
+  {
+    const std::string said = log_since(server, mark);
+    EXPECT_NE(said.find("rooms removed: gone"), std::string::npos) << said;
+    EXPECT_NE(said.find("rooms changed: studio (outputs)"), std::string::npos) << said;
+    EXPECT_NE(said.find("media.fps (" + file + ":"), std::string::npos) << said;
+    EXPECT_NE(said.find("needs a restart"), std::string::npos) << said;
+  }
+  EXPECT_TRUE(
+      wait_until([&] { return has_room(server, "fresh") && !has_room(server, "gone"); }, 10))
+      << server.log();
+  // The removed room's recording is finished, the new room is live on HLS,
+  // the new push reaches nginx.
+  EXPECT_TRUE(wait_until(
+      [&] { return server.log().find("room gone: closed, recordings") != std::string::npos; }, 10))
+      << server.log();
+  expect_finished_recording(server, "gone");
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const HttpResponse playlist = server.get("/hls/fresh/index.m3u8");
+        return playlist.status == 200 && parse_playlist(playlist.body).uris.size() >= 2;
+      },
+      20))
+      << server.log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto cdn = output_info(server, "studio", "cdn");
+        return cdn && cdn->state == "live" && cdn->bytes > 0;
+      },
+      20))
+      << describe(output_info(server, "studio", "cdn")) << "\n"
+      << server.log();
+  EXPECT_NE(probe_streams(nginx.url("studio")).size(), 0u) << nginx.log();
+  EXPECT_EQ(room_info(server, "studio")->outputs.size(), 2u);
+
+  // HLS off in "fresh": its playlist ends; nothing needs a restart any
+  // more than before (the fps change is named again).
+  mark = server.log().size();
+  std::string v3 = v2;
+  const std::string fresh_at = "  - name: fresh\n";
+  const size_t fresh = v3.find(fresh_at);
+  v3.replace(v3.find("hls: {enabled: true", fresh), 19, "hls: {enabled: false");
+  write_file(file, expand(server, v3));
+  ASSERT_EQ(kill(server.process()->pid(), SIGHUP), 0);
+  EXPECT_TRUE(wait_until(
+      [&] { return parse_playlist(read_file(server.dir().file("hls/fresh/index.m3u8"))).ended; },
+      10))
+      << server.log();
+  EXPECT_EQ(output_info(server, "fresh", "hls"), std::nullopt);
+  EXPECT_NE(log_since(server, mark).find("rooms changed: fresh (outputs)"), std::string::npos)
+      << log_since(server, mark);
+  EXPECT_TRUE(has_room(server, "studio"));
+  const HttpResponse after = server.get("/metrics");
+  EXPECT_NE(after.body.find("mixcast_config_reloads_total{result=\"applied\"} 2"),
+            std::string::npos)
+      << after.body;
+
+  EXPECT_TRUE(exited_cleanly(server.process()->stop(SIGTERM, 10))) << server.log();
 }
 
 }  // namespace
