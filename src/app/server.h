@@ -1,5 +1,6 @@
 // The whole server: loads and checks the configuration, owns the rooms and
-// the HTTP server, and stops everything cleanly on SIGINT/SIGTERM.
+// the HTTP server, drains and stops everything cleanly on SIGINT/SIGTERM,
+// and reloads the config on SIGHUP.
 #pragma once
 
 #include <map>
