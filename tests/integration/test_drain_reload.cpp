@@ -344,13 +344,15 @@ TEST(Reload, SighupAppliesTheFileOrChangesNothing) {
   EXPECT_NE(probe_streams(nginx.url("studio")).size(), 0u) << nginx.log();
   EXPECT_EQ(room_info(server, "studio")->outputs.size(), 2u);
 
-  // HLS off in "fresh": its playlist ends; nothing needs a restart any
-  // more than before (the fps change is named again).
+  // HLS off in "fresh": its playlist ends. The push of "studio" moves to
+  // another stream key: stopped, then started again at the new URL. The fps
+  // change is named again.
   mark = server.log().size();
   std::string v3 = v2;
   const std::string fresh_at = "  - name: fresh\n";
   const size_t fresh = v3.find(fresh_at);
   v3.replace(v3.find("hls: {enabled: true", fresh), 19, "hls: {enabled: false");
+  v3.replace(v3.find(nginx.url("studio")), nginx.url("studio").size(), nginx.url("moved"));
   write_file(file, expand(server, v3));
   ASSERT_EQ(kill(server.process()->pid(), SIGHUP), 0);
   EXPECT_TRUE(wait_until(
@@ -358,8 +360,28 @@ TEST(Reload, SighupAppliesTheFileOrChangesNothing) {
       10))
       << server.log();
   EXPECT_EQ(output_info(server, "fresh", "hls"), std::nullopt);
-  EXPECT_NE(log_since(server, mark).find("rooms changed: fresh (outputs)"), std::string::npos)
-      << log_since(server, mark);
+  {
+    const std::string said = log_since(server, mark);
+    EXPECT_NE(said.find("rooms changed: studio (outputs), fresh (outputs)"), std::string::npos)
+        << said;
+    EXPECT_NE(said.find("media.fps ("), std::string::npos) << said;
+  }
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return log_since(server, mark).find("RTMP output cdn started with its new settings") !=
+               std::string::npos;
+      },
+      10))
+      << server.log();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto cdn = output_info(server, "studio", "cdn");
+        return cdn && cdn->state == "live";
+      },
+      20))
+      << describe(output_info(server, "studio", "cdn")) << "\n"
+      << server.log();
+  EXPECT_NE(probe_streams(nginx.url("moved")).size(), 0u) << nginx.log();
   EXPECT_TRUE(has_room(server, "studio"));
   const HttpResponse after = server.get("/metrics");
   EXPECT_NE(after.body.find("mixcast_config_reloads_total{result=\"applied\"} 2"),
