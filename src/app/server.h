@@ -48,9 +48,10 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   // WebSocket clients are told and closed, every room stops cleanly; then
   // the main loop quits.
   void shutdown();
-  // Reads the config file again (SIGHUP): a file with problems is logged
-  // and changes nothing; otherwise what changed is applied where it can be
-  // live (core/config_diff.h) and the rest is named as needing a restart.
+  // Reads the config file again (SIGHUP; POST /api/v1/reload is
+  // reload_config): a file with problems is logged and changes nothing;
+  // otherwise what changed is applied where it can be live
+  // (core/config_diff.h) and the rest is named as needing a restart.
   // Definitions: server_reload.cpp.
   void reload();
   int run();  // runs the main loop until shutdown
@@ -84,6 +85,7 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   std::vector<std::string> files_being_recorded(const std::string& room) const;
   ApiResult delete_recording(const std::string& room, const std::string& file) override;
   ApiResult mint_token(const TokenRequest& request, MintedToken& out) override;
+  ApiResult reload_config(ReloadReport& out) override;
 
   // HttpServer::Backend (WHIP, WHEP, WebSocket, /metrics). A session's
   // reply runs exactly once with 201 and the answer, or an error status.

@@ -32,7 +32,12 @@ std::string where(const Config& config, const std::string& field) {
 }  // namespace
 
 void Server::reload() {
-  if (shutting_down_) return;
+  ReloadReport ignored;
+  reload_config(ignored);  // logs what it did
+}
+
+ApiResult Server::reload_config(ReloadReport& report) {
+  if (shutting_down_) return server_stopping_error(loaded_.config.drain_retry_after_s);
   const gint64 started_us = g_get_monotonic_time();
   const std::string file = loaded_.config.file;
   LOG_INFO << "config reload: reading " << file;
@@ -44,7 +49,12 @@ void Server::reload() {
     LOG_ERROR << "config reload: " << file << " has " << e.issues().size() << " problem"
               << (e.issues().size() == 1 ? "" : "s") << "; nothing was changed:";
     for (const auto& issue : e.issues()) LOG_ERROR << "  " << issue.to_string();
-    return;
+    ApiError error = api_error(ErrorKind::Unprocessable,
+                               file + " has problems; nothing was changed: " +
+                                   (e.issues().empty() ? "" : e.issues().front().to_string()));
+    error.issues = e.issues();
+    if (!e.issues().empty()) error.field = e.issues().front().field;
+    return error;
   }
   for (const auto& warning : next.warnings) LOG_WARN << "config reload: " << warning;
   const ConfigDiff diff = diff_configs(loaded_.config, next.config);
@@ -89,8 +99,11 @@ void Server::reload() {
     apply_room_change(*room, change);
   }
   ++reloads_applied_;
-  LOG_INFO << "config reload: " << diff.summary() << " ("
+  report.summary = diff.summary();
+  report.needs_restart = diff.needs_restart;
+  LOG_INFO << "config reload: " << report.summary << " ("
            << (g_get_monotonic_time() - started_us) / 1000 << " ms)";
+  return std::nullopt;
 }
 
 void Server::apply_room_change(Room& room, const RoomDiff& change) {

@@ -41,6 +41,7 @@ constexpr std::array kTemplates = {
     "/api/v1/layouts/validate"sv,
     "/api/v1/layouts/{layout}"sv,
     "/api/v1/tokens"sv,
+    "/api/v1/reload"sv,
 };
 
 // Deeper than any template (or static page): no need to look further.
