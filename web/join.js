@@ -158,6 +158,11 @@ async function onMessage(current, text) {
       showError(`you left ${room.room}: ${message.reason || 'the server ended the session'}`);
       end(current);
       break;
+    case 'server_stopping':
+      // It drains: the call ends, and a join is refused until it is back.
+      showError(`the server is stopping: join again in ${message.retry_after_s} s`);
+      end(current);
+      break;
     default:
       break;
   }

@@ -21,7 +21,7 @@ RoomRegistry::~RoomRegistry() {
 }
 
 ApiResult RoomRegistry::create(const RoomConfig& config, Origin origin) {
-  if (stopping_) return api_error(ErrorKind::Unavailable, "the server is stopping");
+  if (stopping_) return server_stopping_error(config_.drain_retry_after_s);
   if (!valid_room_name(config.name))
     return api_error(ErrorKind::BadRequest,
                      "a room name is 1 to 64 characters from A-Z a-z 0-9 _ -", "name");

@@ -250,8 +250,8 @@ int Server::run() {
   // SIGINT/SIGTERM are taken by the supervisor's thread (main() blocks them
   // everywhere else), so that a stop is bounded even when the main loop
   // is not turning.
-  Supervisor& supervisor =
-      Supervisor::start(loaded_.config.shutdown_timeout_s, [this] { shutdown(); });
+  Supervisor& supervisor = Supervisor::start(
+      loaded_.config.shutdown_timeout_s, [this] { shutdown(); }, [this] { reload(); });
   g_main_loop_run(loop_);
   supervisor.main_loop_ended();
   // Branches still going to NULL on their own threads (outputs, departed
@@ -264,8 +264,18 @@ int Server::run() {
 void Server::shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
-  LOG_INFO << "stopping: finishing recordings and playlists";
-  registry_.close_all([this] { g_main_loop_quit(loop_); });
+  const gint64 started_us = g_get_monotonic_time();
+  LOG_INFO << "stopping: taking no new sessions or rooms, finishing recordings and playlists";
+  // The WebSocket clients hear it first (server_stopping, then a close),
+  // then the rooms finish their outputs; the loop ends once both are done.
+  auto remaining = std::make_shared<int>(http_ ? 2 : 1);
+  auto one_done = [this, remaining, started_us] {
+    if (--*remaining > 0) return;
+    LOG_INFO << "stopped cleanly in " << (g_get_monotonic_time() - started_us) / 1000 << " ms";
+    g_main_loop_quit(loop_);
+  };
+  if (http_) http_->drain(loaded_.config.drain_retry_after_s, one_done);
+  registry_.close_all(one_done);
 }
 
 Room& Server::existing_room(const std::string& name) const {
@@ -297,6 +307,8 @@ void Server::session_offer(Session kind, const std::string& room_name, const std
     reply_once(status, body, session);
   };
   if (shutting_down_) {
+    // WHIP/WHEP are refused (with Retry-After) before they get here; a
+    // WebSocket join that raced the drain gets this.
     reply(503, "the server is stopping", "");
     return;
   }

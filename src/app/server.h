@@ -1,5 +1,6 @@
 // The whole server: loads and checks the configuration, owns the rooms and
-// the HTTP server, and stops everything cleanly on SIGINT/SIGTERM.
+// the HTTP server, drains and stops everything cleanly on SIGINT/SIGTERM,
+// and reloads the config on SIGHUP.
 #pragma once
 
 #include <map>
@@ -18,6 +19,8 @@
 #include "media/room.h"
 
 namespace mixcast {
+
+struct RoomDiff;
 
 // Everything read from disk at start-up, checked as one: config, encoder
 // profiles, the layout of every room, every source URI.
@@ -41,8 +44,16 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
 
   // Starts HTTP and every room; returns false (after logging why) on failure.
   bool start();
-  // Stops every room cleanly, then quits the main loop.
+  // Drains: new sessions and rooms are refused (503, Retry-After), the
+  // WebSocket clients are told and closed, every room stops cleanly; then
+  // the main loop quits.
   void shutdown();
+  // Reads the config file again (SIGHUP; POST /api/v1/reload is
+  // reload_config): a file with problems is logged and changes nothing;
+  // otherwise what changed is applied where it can be live
+  // (core/config_diff.h) and the rest is named as needing a restart.
+  // Definitions: server_reload.cpp.
+  void reload();
   int run();  // runs the main loop until shutdown
 
   Room* find_room(const std::string& name) { return registry_.find(name); }
@@ -74,6 +85,7 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   std::vector<std::string> files_being_recorded(const std::string& room) const;
   ApiResult delete_recording(const std::string& room, const std::string& file) override;
   ApiResult mint_token(const TokenRequest& request, MintedToken& out) override;
+  ApiResult reload_config(ReloadReport& out) override;
 
   // HttpServer::Backend (WHIP, WHEP, WebSocket, /metrics). A session's
   // reply runs exactly once with 201 and the answer, or an error status.
@@ -94,6 +106,8 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   void on_room_closing(const std::string& room, const std::string& why) override;
   void on_room_closed(const std::string& room) override;
 
+  // A reload's changes of one open room of the config (server_reload.cpp).
+  void apply_room_change(Room& room, const RoomDiff& change);
   RoomSetup room_setup(const RoomConfig& room) const;
   WebRtcSettings webrtc_settings() const;
   // The layout `name` of the layouts directory, loaded once; NotFound
@@ -112,6 +126,8 @@ class Server : public HttpServer::Backend, public OperatorApi, private RoomRegis
   GMainLoop* loop_ = nullptr;
   bool shutting_down_ = false;
   LimitCounts limit_counts_;  // refusals of the rooms' participant and viewer limits
+  uint64_t reloads_applied_ = 0;  // SIGHUP: files taken (whatever they changed)
+  uint64_t reloads_failed_ = 0;   // SIGHUP: files refused (nothing changed)
 };
 
 }  // namespace mixcast

@@ -69,7 +69,7 @@ std::unique_ptr<Room> Server::make_room(const RoomConfig& config, Room::Listener
 }
 
 ApiResult Server::create_room(const std::string& body, std::string& name) {
-  if (shutting_down_) return api_error(ErrorKind::Unavailable, "the server is stopping");
+  if (shutting_down_) return server_stopping_error(loaded_.config.drain_retry_after_s);
   RoomConfig config;
   try {
     config = parse_room_config(body, loaded_.config);

@@ -99,6 +99,12 @@ std::string Server::metrics_text() {
   w.family("mixcast_webhook_queued", "Webhook events waiting for delivery.", MetricType::Gauge);
   w.sample({}, hooks.queued);
 
+  w.family("mixcast_config_reloads_total",
+           "Config reloads (SIGHUP): applied, or refused because the file has problems.",
+           MetricType::Counter);
+  w.sample({{"result", "applied"}}, reloads_applied_);
+  w.sample({{"result", "failed"}}, reloads_failed_);
+
   write_process_metrics(w, read_process_stats());
   return w.text();
 }

@@ -13,11 +13,13 @@
 namespace mixcast {
 
 namespace {
+// The signals the supervisor's thread takes: SIGINT, SIGTERM and SIGHUP.
 sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -33,14 +35,19 @@ void Supervisor::block_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-Supervisor& Supervisor::start(double shutdown_timeout_s, std::function<void()> on_stop) {
+Supervisor& Supervisor::start(double shutdown_timeout_s, std::function<void()> on_stop,
+                              std::function<void()> on_reload) {
   // Never destroyed: the watching thread runs until the process exits.
-  static Supervisor* supervisor = new Supervisor(shutdown_timeout_s, std::move(on_stop));
+  static Supervisor* supervisor =
+      new Supervisor(shutdown_timeout_s, std::move(on_stop), std::move(on_reload));
   return *supervisor;
 }
 
-Supervisor::Supervisor(double shutdown_timeout_s, std::function<void()> on_stop)
-    : shutdown_timeout_s_(shutdown_timeout_s), on_stop_(std::move(on_stop)) {
+Supervisor::Supervisor(double shutdown_timeout_s, std::function<void()> on_stop,
+                       std::function<void()> on_reload)
+    : shutdown_timeout_s_(shutdown_timeout_s),
+      on_stop_(std::move(on_stop)),
+      on_reload_(std::move(on_reload)) {
   heartbeat_us_.store(g_get_monotonic_time());
   heartbeat_source_ = g_timeout_add(
       250,
@@ -67,7 +74,12 @@ void Supervisor::watch() {
   for (;;) {
     const int signal = sigtimedwait(&set, nullptr, &tick);
     const gint64 now = g_get_monotonic_time();
-    if (signal > 0) {
+    if (signal == SIGHUP) {
+      if (stop_requested_us)
+        LOG_WARN << "SIGHUP while stopping: not reloading";
+      else if (on_reload_)
+        post_to_main([this] { on_reload_(); });
+    } else if (signal > 0) {
       if (!stop_requested_us) {
         stop_requested_us = now;
         LOG_INFO << "signal " << signal << ": stopping (at most " << shutdown_timeout_s_ << " s)";

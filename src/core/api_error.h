@@ -32,6 +32,9 @@ struct ApiError {
   std::string message;
   std::string field;              // the request field at fault, when there is one
   std::vector<FileIssue> issues;  // Unprocessable: every problem, with line and column
+  // When the client may try again, in whole seconds (the Retry-After header);
+  // 0: not said.
+  int retry_after_s = 0;
 
   int status() const { return http_status(kind); }
 };
@@ -40,7 +43,15 @@ struct ApiError {
 using ApiResult = std::optional<ApiError>;
 
 inline ApiError api_error(ErrorKind kind, std::string message, std::string field = {}) {
-  return ApiError{kind, std::move(message), std::move(field), {}};
+  return ApiError{kind, std::move(message), std::move(field), {}, 0};
+}
+
+// The server is draining (SIGTERM): it takes no new session or room. 503,
+// try again after `retry_after_s` (elsewhere, or here once restarted).
+inline ApiError server_stopping_error(int retry_after_s) {
+  ApiError error = api_error(ErrorKind::Unavailable, "the server is stopping");
+  error.retry_after_s = retry_after_s;
+  return error;
 }
 
 }  // namespace mixcast

@@ -397,6 +397,7 @@ void validate(const Config& config, IssueList& issues) {
   if (config.auth.max_token_ttl_s < 60)
     check.report("auth.max_token_ttl_s", "must be at least 60 seconds");
   check.positive("shutdown_timeout_s", config.shutdown_timeout_s);
+  check.positive("drain_retry_after_s", config.drain_retry_after_s);
   check_media(check, config.media);
   check_paths(check, config.paths);
   check_webrtc(check, config.webrtc);

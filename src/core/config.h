@@ -196,6 +196,10 @@ struct Config {
   // this (a stuck pipeline) ends the process anyway (recordings are
   // fragmented: at most the last fragment is lost).
   double shutdown_timeout_s = 10.0;
+  // While the server drains (SIGTERM), new joins and rooms are refused with
+  // 503 and this in Retry-After (whole seconds); WebSocket clients get it in
+  // `server_stopping`.
+  int drain_retry_after_s = 5;
   HttpConfig http;
   AuthConfig auth;
   WebhookConfig webhooks;

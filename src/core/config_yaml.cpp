@@ -63,11 +63,13 @@ class Parser {
 
   void parse_root(const YAML::Node& root) {
     auto fields = mapping(root, "", to_pos(root.Mark()),
-                          {"log_level", "shutdown_timeout_s", "http", "auth", "webhooks", "media",
-                           "paths", "default_outputs", "webrtc", "limits", "rooms"});
+                          {"log_level", "shutdown_timeout_s", "drain_retry_after_s", "http", "auth",
+                           "webhooks", "media", "paths", "default_outputs", "webrtc", "limits",
+                           "rooms"});
     if (!fields) return;
     if (auto e = find(*fields, "log_level")) read(*e, config_.log_level);
     if (auto e = find(*fields, "shutdown_timeout_s")) read(*e, config_.shutdown_timeout_s);
+    if (auto e = find(*fields, "drain_retry_after_s")) read(*e, config_.drain_retry_after_s);
     if (auto e = find(*fields, "http")) parse_http(*e);
     if (auto e = find(*fields, "auth")) parse_auth(*e);
     if (auto e = find(*fields, "webhooks")) parse_webhooks(*e);

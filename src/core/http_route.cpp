@@ -41,6 +41,7 @@ constexpr std::array kTemplates = {
     "/api/v1/layouts/validate"sv,
     "/api/v1/layouts/{layout}"sv,
     "/api/v1/tokens"sv,
+    "/api/v1/reload"sv,
 };
 
 // Deeper than any template (or static page): no need to look further.
@@ -106,6 +107,13 @@ std::string route_label(std::string_view method, std::string_view path) {
   for (std::string_view segment : segments)
     if (!is_value(segment)) return "other";
   return "/{page}";
+}
+
+bool starts_something_new(std::string_view method, std::string_view path) {
+  if (method != "POST") return false;
+  const std::string route = route_label(method, path);
+  return route == "/whip/{room}" || route == "/whep/{room}" || route == "/api/v1/rooms" ||
+         route == "/api/v1/rooms/{room}/sources" || route == "/api/v1/rooms/{room}/outputs";
 }
 
 }  // namespace mixcast

@@ -22,6 +22,12 @@ std::span<const std::string_view> route_templates();
 // rest, and "other" for any path when the method is not a known one.
 std::string route_label(std::string_view method, std::string_view path);
 
+// Whether the request would start something new on the server: a WHIP or
+// WHEP session, a room, a source, an output (POST on their collections).
+// While the server drains these are refused (503 with Retry-After); what
+// exists goes on being served until it stops.
+bool starts_something_new(std::string_view method, std::string_view path);
+
 // GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS as sent (methods are case
 // sensitive), else "other".
 std::string_view method_label(std::string_view method);

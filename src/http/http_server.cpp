@@ -366,12 +366,12 @@ bool HttpServer::websocket_admissible(SoupServerMessage* msg) {
   const int from_address = it == ws_per_address_.end() ? 0 : it->second;
   if (ws_clients_.size() >= static_cast<size_t>(limits_.max_websocket_connections)) {
     limit_counts_->add(LimitReason::WebSocketConnections);
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
-                                 "10");
-    send_api_error(msg, api_error(ErrorKind::Unavailable,
-                                  "the server has its most WebSocket connections (" +
-                                      std::to_string(limits_.max_websocket_connections) +
-                                      "; limits.max_websocket_connections)"));
+    ApiError full =
+        api_error(ErrorKind::Unavailable, "the server has its most WebSocket connections (" +
+                                              std::to_string(limits_.max_websocket_connections) +
+                                              "; limits.max_websocket_connections)");
+    full.retry_after_s = 10;
+    send_api_error(msg, full);
     return false;
   }
   if (from_address >= limits_.max_websocket_connections_per_address) {
@@ -439,6 +439,10 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
   }
   AccessDecision access;
   if (!authorize(msg, path, query, access)) return;
+  if (draining() && starts_something_new(method, path)) {
+    send_api_error(msg, server_stopping_error(drain_retry_after_s_));
+    return;
+  }
   if (path.rfind("/whip/", 0) == 0) {
     serve_session(msg, Backend::Session::Publisher, method, path.substr(6), query, access);
     return;
@@ -457,7 +461,12 @@ void HttpServer::handle(SoupServerMessage* msg, const std::string& path, GHashTa
     send_json_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method " + method + " not allowed");
     return;
   }
-  if (path == "/healthz") {
+  if (path == "/healthz" && draining()) {
+    // A load balancer stops sending here; what runs is still served.
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 std::to_string(drain_retry_after_s_).c_str());
+    send_json(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "{\"status\": \"draining\"}");
+  } else if (path == "/healthz") {
     send_json(msg, SOUP_STATUS_OK, "{\"status\": \"ok\"}");
   } else if (path == "/metrics") {
     const std::string text = backend_.metrics_text();
@@ -606,7 +615,41 @@ void HttpServer::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
         g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, nullptr), &g_hash_table_unref);
     if (fields) client->set_url_token(query_value(fields.get(), "token"));
   }
+  WebSocketClient& added = *client;
   self->ws_clients_.emplace(id, std::move(client));
+  if (self->draining()) self->stop_websocket(added);
+}
+
+void HttpServer::drain(int retry_after_s, std::function<void()> done) {
+  if (draining()) return;
+  drain_retry_after_s_ = std::max(retry_after_s, 1);
+  drained_ = std::move(done);
+  LOG_INFO << "draining: new sessions and rooms get 503 (Retry-After: " << drain_retry_after_s_
+           << "), " << ws_clients_.size() << " WebSocket client(s) told and closed";
+  for (auto& [id, client] : ws_clients_) stop_websocket(*client);
+  drain_bound_ = run_after(kWebSocketCloseS, [this, t = lifetime_.token()] {
+    if (!Lifetime::alive(t) || !drained_) return;
+    LOG_WARN << ws_clients_.size() << " WebSocket client(s) did not close within "
+             << kWebSocketCloseS << " s";
+    std::exchange(drained_, nullptr)();
+  });
+  check_drained();
+}
+
+void HttpServer::stop_websocket(WebSocketClient& client) {
+  JsonWriter out;
+  client.send(out.begin_object()
+                  .field("type", "server_stopping")
+                  .field("retry_after_s", drain_retry_after_s_)
+                  .end_object()
+                  .text());
+  client.close();
+}
+
+void HttpServer::check_drained() {
+  if (!drained_ || !ws_clients_.empty()) return;
+  drain_bound_.reset();
+  std::exchange(drained_, nullptr)();
 }
 
 void HttpServer::on_ws_message(WebSocketClient& client, const WsMessage& message) {
@@ -633,7 +676,9 @@ void HttpServer::on_ws_closed(WebSocketClient& client) {
   ws_.on_closed(client);
   // Not inside the connection's own signal: destroy it from the main loop.
   post_to_main([this, t = lifetime_.token(), id = client.id()] {
-    if (Lifetime::alive(t)) ws_clients_.erase(id);
+    if (!Lifetime::alive(t)) return;
+    ws_clients_.erase(id);
+    check_drained();
   });
 }
 

@@ -71,6 +71,15 @@ class HttpServer final : private WebSocketClient::Handler {
     ws_.on_room_closing(room, why);
   }
 
+  // The server drains (SIGTERM): from now on new sessions, rooms, sources
+  // and outputs get 503 with Retry-After, /healthz answers 503 "draining",
+  // and every WebSocket client (and any that connects later) gets
+  // {"type": "server_stopping", "retry_after_s": N} and a normal close.
+  // `done` once every WebSocket has closed, or after kWebSocketCloseS.
+  void drain(int retry_after_s, std::function<void()> done);
+  bool draining() const { return drain_retry_after_s_ > 0; }
+  static constexpr double kWebSocketCloseS = 2.0;
+
   // Requests answered so far, by route template (core/http_route), method
   // and status: bounded whatever clients send.
   struct RequestKey {
@@ -136,6 +145,12 @@ class HttpServer final : private WebSocketClient::Handler {
   std::vector<std::string> ice_links_;
   std::map<uint64_t, std::unique_ptr<WebSocketClient>> ws_clients_;
   uint64_t next_ws_client_ = 1;
+  // Draining: > 0, and `drained_` until the WebSockets have closed.
+  void stop_websocket(WebSocketClient& client);
+  void check_drained();
+  int drain_retry_after_s_ = 0;
+  std::function<void()> drained_;
+  SourceId drain_bound_;
   Lifetime lifetime_;
 };
 

@@ -55,6 +55,12 @@ struct MintedToken {
   int64_t expires_at = 0;
 };
 
+// POST /api/v1/reload: what a config reload changed (core/config_diff.h).
+struct ReloadReport {
+  std::string summary;                     // the log's one line ("no changes", ...)
+  std::vector<std::string> needs_restart;  // fields that changed but are kept as they run
+};
+
 class OperatorApi {
  public:
   using Done = std::function<void(ApiResult)>;
@@ -94,6 +100,10 @@ class OperatorApi {
   virtual ApiResult delete_recording(const std::string& room, const std::string& file) = 0;
 
   virtual ApiResult mint_token(const TokenRequest& request, MintedToken& out) = 0;
+  // Reads the config file again, as SIGHUP does. Unprocessable with every
+  // issue when it has problems (then nothing changed); Unavailable while
+  // the server drains.
+  virtual ApiResult reload_config(ReloadReport& out) = 0;
 
  protected:
   ~OperatorApi() = default;

@@ -2,6 +2,8 @@
 
 #include "http/json_util.h"
 
+#include <algorithm>
+
 namespace mixcast {
 
 void send_json(SoupServerMessage* msg, int status, const std::string& body) {
@@ -15,13 +17,16 @@ void send_json_error(SoupServerMessage* msg, int status, const std::string& mess
 }
 
 void send_api_error(SoupServerMessage* msg, const ApiError& error) {
+  if (error.retry_after_s > 0)
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 std::to_string(error.retry_after_s).c_str());
   send_json(msg, error.status(), json_error(error));
 }
 
 void send_too_many(SoupServerMessage* msg, int64_t retry_after_s, const std::string& message) {
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
-                               std::to_string(retry_after_s).c_str());
-  send_api_error(msg, api_error(ErrorKind::TooManyRequests, message));
+  ApiError error = api_error(ErrorKind::TooManyRequests, message);
+  error.retry_after_s = int(std::max<int64_t>(retry_after_s, 1));
+  send_api_error(msg, error);
 }
 
 DeferredReply::DeferredReply(SoupServerMessage* msg) : state_(std::make_shared<State>()) {

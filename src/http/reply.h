@@ -15,6 +15,7 @@ namespace mixcast {
 void send_json(SoupServerMessage* msg, int status, const std::string& body);
 // {"error": {"code": <status>, "message": <message>}}
 void send_json_error(SoupServerMessage* msg, int status, const std::string& message);
+// With Retry-After when the error says when to try again.
 void send_api_error(SoupServerMessage* msg, const ApiError& error);
 // 429 with Retry-After (whole seconds), a limit's refusal.
 void send_too_many(SoupServerMessage* msg, int64_t retry_after_s, const std::string& message);

@@ -90,6 +90,8 @@ void RestApi::handle(SoupServerMessage* msg, const std::string& method, const st
       layouts(msg, method, at);
     } else if (at[0] == "tokens" && at.size() == 1) {
       tokens(msg, method);
+    } else if (at[0] == "reload" && at.size() == 1) {
+      reload(msg, method);
     } else {
       send_json_error(msg, SOUP_STATUS_NOT_FOUND, "no such endpoint: /api/v1/" + path);
     }
@@ -482,6 +484,17 @@ void RestApi::tokens(SoupServerMessage* msg, const std::string& method) {
   out.begin_object().field("token", minted.token).field("expires_at", minted.expires_at);
   out.field("room", request.room).field("identity", request.identity);
   send_json(msg, SOUP_STATUS_CREATED, out.end_object().text(true));
+}
+
+void RestApi::reload(SoupServerMessage* msg, const std::string& method) {
+  if (method != "POST") return send_method_not_allowed(msg, method, "POST");
+  ReloadReport report;
+  if (auto failed = api_.reload_config(report)) throw *failed;
+  JsonWriter out;
+  out.begin_object().field("summary", report.summary).key("needs_restart").begin_array();
+  for (const auto& field : report.needs_restart) out.value(field);
+  out.end_array().end_object();
+  send_json(msg, SOUP_STATUS_OK, out.text(true));
 }
 
 }  // namespace mixcast

@@ -36,6 +36,7 @@ class RestApi {
                const std::vector<std::string>& at);
   void apply_layout(SoupServerMessage* msg, const std::string& method, const std::string& room);
   void tokens(SoupServerMessage* msg, const std::string& method);
+  void reload(SoupServerMessage* msg, const std::string& method);
   // The room's status now (a copy), or throws NotFound.
   RoomStatus current(const std::string& room) const;
   // 200 with the room's document, or 404.

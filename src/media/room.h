@@ -144,6 +144,11 @@ class Room : public Participant::Listener, public Output::Listener {
   // keyframe, asked for now (a RecordingFinished event follows). Conflict
   // when no file is being written.
   ApiResult split_recording();
+  // A config reload: from now on the room's outputs start with these
+  // settings (an RTMP destination added, HLS or the recording started again)
+  // and its limits and layout name are these. Starts and stops nothing: the
+  // caller applies the difference with the controls above.
+  void update_live_config(const RoomConfig& next);
 
  private:
   // An output that left outputs_ and is ending its stream; freed once it

@@ -137,6 +137,13 @@ ApiResult Room::split_recording() {
   return std::nullopt;
 }
 
+void Room::update_live_config(const RoomConfig& next) {
+  setup_.room.outputs = next.outputs;
+  setup_.room.max_participants = next.max_participants;
+  setup_.room.max_viewers = next.max_viewers;
+  setup_.room.layout = next.layout;
+}
+
 void Room::on_recording_finished(const Output& output, const FinishedRecording& file) {
   RoomEvent event;
   event.kind = RoomEventKind::RecordingFinished;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <thread>
 
@@ -116,4 +117,52 @@ TEST(Supervisor, ASecondSignalEndsAStuckProcessAtOnce) {
   EXPECT_EQ(wait_exit(child.pid, 5, &took), 1);
   EXPECT_LT(took, 1.0);
   EXPECT_NE(read_all(child.log_fd).find("second signal"), std::string::npos);
+}
+
+// SIGHUP is a reload, asked of the main loop, never a stop; once a stop was
+// asked for, a SIGHUP is not passed on.
+TEST(Supervisor, SighupAsksTheLoopToReloadAndNeverStopsIt) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    mixcast::Supervisor::block_signals();
+    GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+    static int reloads = 0;
+    mixcast::Supervisor::start(
+        5.0,
+        [loop] {
+          // A stop that takes a while, as a drain does: SIGHUP meanwhile.
+          g_timeout_add(
+              600,
+              [](gpointer l) -> gboolean {
+                g_main_loop_quit(static_cast<GMainLoop*>(l));
+                return G_SOURCE_REMOVE;
+              },
+              loop);
+        },
+        [] { std::fprintf(stderr, "reload %d\n", ++reloads); });
+    g_main_loop_run(loop);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(pid, SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  kill(pid, SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, WNOHANG), 0) << "SIGHUP stopped the process";
+  kill(pid, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(pid, SIGHUP);
+  double took = 0;
+  EXPECT_EQ(wait_exit(pid, 5, &took), 0);
+  const std::string log = read_all(fds[0]);
+  EXPECT_NE(log.find("reload 1\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("reload 2\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("reload 3"), std::string::npos) << log;
+  EXPECT_NE(log.find("SIGHUP while stopping: not reloading"), std::string::npos) << log;
 }

@@ -400,9 +400,8 @@ const InvalidCase kInvalidCases[] = {
     {"TopLevelTypo", "log_level: info\nhtp: {}\n", 2, 1, "htp", "did you mean \"http\""},
     {"NestedTypo", "http:\n  prot: 80\n", 2, 3, "http.prot", "did you mean \"port\""},
     {"NoHintForADifferentWord", "rtmp: []\n", 1, 1, "rtmp",
-     "expected one of: log_level, shutdown_timeout_s, http, auth, webhooks, media, paths, "
-     "default_outputs, webrtc, "
-     "limits, rooms"},
+     "expected one of: log_level, shutdown_timeout_s, drain_retry_after_s, http, auth, webhooks, "
+     "media, paths, default_outputs, webrtc, limits, rooms"},
     {"UnknownKeyListsChoices", "paths:\n  everything: x\n", 2, 3, "paths.everything",
      "expected one of: layouts, pipelines, hls, recordings"},
     {"SourceTypo", kRoomSources + "        uri: test://sync\n        jion_at_s: 3\n", 6, 9,

@@ -339,6 +339,35 @@ TEST(RouteLabel, MapsEachRouteToItsTemplate) {
   for (const auto& c : cases) EXPECT_EQ(route_label(c.method, c.path), c.route) << c.path;
 }
 
+// While draining, what would start something new is refused; the rest
+// (state, HLS, ending a session, the health check) is still served.
+TEST(StartsSomethingNew, OnlyPostsThatOpenSessionsRoomsSourcesOutputs) {
+  struct Case {
+    const char* method;
+    const char* path;
+    bool refused;
+  };
+  const Case cases[] = {
+      {"POST", "/whip/r1", true},
+      {"POST", "/whip/r1?name=alice", true},
+      {"POST", "/whep/r1", true},
+      {"POST", "/api/v1/rooms", true},
+      {"POST", "/api/v1/rooms/r1/sources", true},
+      {"POST", "/api/v1/rooms/r1/outputs", true},
+      {"GET", "/api/v1/rooms", false},
+      {"DELETE", "/whip/r1/alice-1", false},
+      {"PATCH", "/whip/r1/alice-1", false},
+      {"DELETE", "/api/v1/rooms/r1", false},
+      {"POST", "/api/v1/rooms/r1/recording/stop", false},
+      {"POST", "/api/v1/tokens", false},
+      {"GET", "/healthz", false},
+      {"GET", "/hls/r1/index.m3u8", false},
+      {"post", "/whip/r1", false},  // not a method this server knows
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(starts_something_new(c.method, c.path), c.refused) << c.method << " " << c.path;
+}
+
 TEST(RouteLabel, FallsBackToBoundedLabels) {
   const std::string long_name(100000, 'a');
   std::string deep;

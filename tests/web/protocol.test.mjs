@@ -142,6 +142,14 @@ test('room events update the state and the event log', () => {
       check: (s) => assert.equal(s.left, 'RTP timeout'),
     },
     {
+      what: 'the server drains',
+      messages: [{ type: 'server_stopping', retry_after_s: 5 }],
+      check: (s) => {
+        assert.equal(s.left, 'the server is stopping');
+        assert.match(s.events.at(-1), /try again in 5 s/);
+      },
+    },
+    {
       what: 'an unknown type changes nothing',
       messages: [{ type: 'new_thing', id: 'x' }],
       check: (s, before) => assert.equal(s, before),

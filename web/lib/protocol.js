@@ -40,6 +40,7 @@ const serverFields = {
   layout_changed: ['layout'],
   output_state: ['name', 'state'],
   left: [],
+  server_stopping: ['retry_after_s'],
   error: ['message'],
 };
 
@@ -164,6 +165,11 @@ export function reduceRoom(state, message) {
       return withEvent(
         { ...state, left: message.reason || 'left' },
         `you left${message.reason ? ` (${message.reason})` : ''}`,
+      );
+    case 'server_stopping':
+      return withEvent(
+        { ...state, left: 'the server is stopping' },
+        `the server is stopping: try again in ${message.retry_after_s} s`,
       );
     case 'error': {
       const error = { code: Number(message.code) || 0, message: String(message.message) };
