@@ -267,6 +267,35 @@ double mp4_fragments_duration_s(uint64_t file_size, const ReadAt& read_at) {
   return double(last->start + last->duration - first->start) / track->timescale;
 }
 
+uint64_t mp4_whole_size(uint64_t file_size, const ReadAt& read_at) {
+  uint64_t whole = 0;  // end of the last box that may stay
+  uint64_t at = 0;
+  bool fragment_open = false;  // a moof whose mdat has not ended yet
+  while (at + 8 <= file_size) {
+    const std::string header = read_at(at, 16);
+    if (header.size() < 8) break;
+    uint64_t size = be32(header, 0);
+    size_t header_size = 8;
+    if (size == 1) {
+      if (header.size() < 16) break;
+      size = be64(header, 8);
+      header_size = 16;
+    } else if (size == 0) {
+      size = file_size - at;
+    }
+    if (size < header_size || at + size > file_size) break;
+    const std::string type = header.substr(4, 4);
+    at += size;
+    if (type == "moof") {
+      fragment_open = true;
+    } else {
+      if (type == "mdat") fragment_open = false;
+      if (!fragment_open) whole = at;
+    }
+  }
+  return whole;
+}
+
 namespace {
 
 // Reads the file at `path` by offset; false when it cannot be opened.
@@ -316,6 +345,21 @@ double recording_fragments_duration_s(const std::string& path) {
     duration = mp4_fragments_duration_s(size, read_at);
   });
   return duration;
+}
+
+uint64_t trim_cut_off_mp4(const std::string& path) {
+  if (!ends_with(path, ".mp4") || recording_finished(path)) return 0;
+  uint64_t size = 0;
+  uint64_t whole = 0;
+  if (!with_reader(path, [&](uint64_t file_size, const ReadAt& read_at) {
+        size = file_size;
+        whole = mp4_whole_size(file_size, read_at);
+      }))
+    return 0;
+  if (whole == 0 || whole >= size) return 0;
+  std::error_code ec;
+  std::filesystem::resize_file(path, whole, ec);
+  return ec ? 0 : size - whole;
 }
 
 std::vector<std::string> remove_recordings_without_media(const std::string& dir) {

@@ -68,11 +68,20 @@ bool mkv_has_media(uint64_t file_size, const ReadAt& read_at);
 double mp4_fragments_duration_s(uint64_t file_size, const ReadAt& read_at);
 double recording_fragments_duration_s(const std::string& path);
 
+// Where a cut-short MP4 stops being whole: the end of its last complete
+// fragment (a moof and all of its mdat), or of the last complete box before
+// it. Bytes past it are a box the crash or a full disk cut off; some
+// players (ffmpeg 5.1: "corrupted TRUN atom") then refuse the whole file.
+uint64_t mp4_whole_size(uint64_t file_size, const ReadAt& read_at);
+
 // Removes the unfinished files of `dir` that hold no media (above): what
 // crashes and full disks leave, which no player can open. Only for a
 // directory nothing writes to now (a recording about to start). Returns the
 // paths removed.
 std::vector<std::string> remove_recordings_without_media(const std::string& dir);
+// Cuts an unfinished MP4 at mp4_whole_size (nothing else is touched): for
+// a file nothing writes to any more. Returns the bytes cut off (0: none).
+uint64_t trim_cut_off_mp4(const std::string& path);
 
 // UTC "YYYYmmdd-HHMMSS" of `unix_time`, as recording names use it.
 std::string recording_timestamp(int64_t unix_time);

@@ -760,6 +760,7 @@ class RecordingOutput final : public Output, public Recording {
     for (const auto& path : remove_recordings_without_media(dir_))
       LOG_WARN << "room " << room << ": recording: removed " << path
                << " (left by an earlier run before it held any media)";
+    for (const auto& file : list_recordings(dir_)) trim(file.path, "an earlier run");
   }
 
   bool split() override {
@@ -836,12 +837,21 @@ class RecordingOutput final : public Output, public Recording {
         std::filesystem::remove(it->second, ec))
       LOG_INFO << "room " << room() << ": recording: removed " << it->second
                << " (its attempt failed before writing anything)";
+    else if (!finished_.count(bin))
+      trim(it->second, "its failed attempt");
     if (current_ == it->second) current_.clear();
     files_.erase(it);
     finished_.erase(bin);
   }
 
  private:
+  // A file cut off inside a box (a full disk) ends at its last whole one.
+  void trim(const std::string& path, const char* whose) {
+    if (const uint64_t cut = trim_cut_off_mp4(path))
+      LOG_WARN << "room " << room() << ": recording: cut " << cut << " bytes off " << path << " ("
+               << whose << " left a fragment unfinished)";
+  }
+
   void schedule_split(double after_s) {
     split_timer_ = run_after(after_s, [this, t = lifetime_.token()] {
       if (!Lifetime::alive(t)) return;

@@ -190,6 +190,22 @@ TEST(RecordingDuration, UnfinishedMp4SpansItsCompleteFragments) {
   EXPECT_DOUBLE_EQ(duration(lying), -1);
 }
 
+TEST(RecordingTrim, WholeUpToTheLastCompleteFragment) {
+  const auto whole = [](const std::string& bytes) {
+    return mp4_whole_size(bytes.size(), reader(bytes));
+  };
+  const std::string head = box("ftyp", "iso6mp41") + moov_with_tracks();
+  const std::string two = head + fragment(0, 30) + fragment(90000, 30);
+  const std::string third = fragment(180000, 30);
+  EXPECT_EQ(whole(two), two.size());
+  EXPECT_EQ(whole(two + mfra()), two.size() + mfra().size());
+  EXPECT_EQ(whole(two + third.substr(0, 30)), two.size()) << "cut inside the moof";
+  EXPECT_EQ(whole(two + third.substr(0, third.size() - 10)), two.size()) << "inside the mdat";
+  EXPECT_EQ(whole(two + third.substr(0, third.find("mdat") - 4)), two.size()) << "moof, no mdat";
+  EXPECT_EQ(whole(head + "\0\0"), head.size());
+  EXPECT_EQ(whole(""), 0u);
+}
+
 class RecordingDir : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -249,6 +265,20 @@ TEST_F(RecordingDir, RemovesOnlyTheUnfinishedFilesWithoutMedia) {
                                    "studio-20240501-100030.mkv"}));
   EXPECT_EQ(list_recordings(dir()).size(), 2u);
   EXPECT_TRUE(std::filesystem::exists(dir_ / "notes.txt"));
+}
+
+TEST_F(RecordingDir, TrimsOnlyAnUnfinishedMp4CutOffInsideABox) {
+  const std::string head = box("ftyp", "iso6mp41") + moov_with_tracks();
+  const std::string two = head + fragment(0, 30) + fragment(90000, 30);
+  write("cut.mp4", two + fragment(180000, 30).substr(0, 25));
+  write("whole.mp4", two);
+  write("finished.mp4", two + mfra());
+  EXPECT_EQ(trim_cut_off_mp4(dir() + "/cut.mp4"), 25u);
+  EXPECT_EQ(std::filesystem::file_size(dir_ / "cut.mp4"), two.size());
+  EXPECT_EQ(trim_cut_off_mp4(dir() + "/cut.mp4"), 0u) << "once";
+  EXPECT_EQ(trim_cut_off_mp4(dir() + "/whole.mp4"), 0u);
+  EXPECT_EQ(trim_cut_off_mp4(dir() + "/finished.mp4"), 0u);
+  EXPECT_EQ(trim_cut_off_mp4(dir() + "/missing.mp4"), 0u);
 }
 
 TEST_F(RecordingDir, MissingDirectoryIsEmpty) {
