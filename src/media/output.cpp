@@ -763,6 +763,14 @@ class RecordingOutput final : public Output, public Recording {
     for (const auto& file : list_recordings(dir_)) trim(file.path, "an earlier run");
   }
 
+  // The files of failed attempts (a full disk may have cut them inside a
+  // box) are made whole once the recording is over: trimming them while
+  // the disk is full would free just enough for a few frames of the next
+  // attempt, and then the next, each in a file of its own.
+  ~RecordingOutput() override {
+    for (const auto& path : failed_files_) trim(path, "a failed attempt");
+  }
+
   bool split() override {
     if (!hand_over()) return false;
     LOG_INFO << "room " << room() << ": recording: splitting " << current_;
@@ -838,7 +846,7 @@ class RecordingOutput final : public Output, public Recording {
       LOG_INFO << "room " << room() << ": recording: removed " << it->second
                << " (its attempt failed before writing anything)";
     else if (!finished_.count(bin))
-      trim(it->second, "its failed attempt");
+      failed_files_.push_back(it->second);
     if (current_ == it->second) current_.clear();
     files_.erase(it);
     finished_.erase(bin);
@@ -863,9 +871,10 @@ class RecordingOutput final : public Output, public Recording {
   RecordingConfig config_;
   std::string dir_;
   FileNamer namer_;
-  std::map<GstBin*, std::string> files_;  // each pipeline's file
-  std::set<GstBin*> finished_;            // those whose file is complete
-  std::string current_;                   // the file being written
+  std::map<GstBin*, std::string> files_;   // each pipeline's file
+  std::set<GstBin*> finished_;             // those whose file is complete
+  std::string current_;                    // the file being written
+  std::vector<std::string> failed_files_;  // of failed attempts, trimmed at the end
   SourceId split_timer_;
   Lifetime lifetime_;
 };
