@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Prints 'N passed, N failed, N skipped' over every test case meson ran.
+"""Prints 'N passed, N failed, N skipped' over every test case meson ran,
+in one or several runs (a JUnit file and a testlog.json for each: the plain
+build, the sanitizer build):
+    test-summary.py JUNIT JSON [JUNIT JSON ...]
 
 GoogleTest executables run with meson's gtest protocol, so the JUnit file
 holds one <testcase> per test case, in <testsuite> elements named
 "<project>.<project>:<suite> / <test>.<case group>". A test executable that
 crashed or timed out without reporting a failing case of its own counts as
 one more failure (its result comes from testlog.json).
-Exit status 1 when anything failed or nothing ran.
+A run whose files are missing (it never started: its build failed) counts
+as one failure. Exit status 1 when anything failed or nothing ran.
 """
 import collections
 import json
@@ -14,7 +18,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 
-def main(junit_path, json_path):
+def count(junit_path, json_path):
+    """(passed, failed, skipped) of one meson test run."""
     passed = failed = skipped = 0
     failures_by_test = collections.Counter()
     try:
@@ -29,8 +34,10 @@ def main(junit_path, json_path):
                     skipped += 1
                 else:
                     passed += 1
-    except (OSError, ET.ParseError):
-        pass
+    except ET.ParseError:
+        failed += 1  # torn: the run did not finish
+    except OSError:
+        return 0, 1, 0  # never ran
     try:
         with open(json_path) as f:
             for line in f:
@@ -47,9 +54,21 @@ def main(junit_path, json_path):
                     failed += 1  # died (crash, timeout) without a failing case to show
     except OSError:
         pass
+    return passed, failed, skipped
+
+
+def main(paths):
+    if not paths or len(paths) % 2:
+        print("usage: test-summary.py JUNIT JSON [JUNIT JSON ...]", file=sys.stderr)
+        return 2
+    totals = [0, 0, 0]
+    for junit_path, json_path in zip(paths[::2], paths[1::2]):
+        for i, n in enumerate(count(junit_path, json_path)):
+            totals[i] += n
+    passed, failed, skipped = totals
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed or passed == 0 else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1:]))

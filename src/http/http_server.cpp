@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/byte_range.h"
 #include "core/http_route.h"
 #include "core/log.h"
 #include "core/trickle_ice.h"
@@ -695,7 +696,7 @@ void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
     return;
   }
   // Mapped, not read: a recording can be gigabytes, and a player asks for
-  // ranges of it (libsoup answers Range requests from the whole body).
+  // ranges of it (core/byte_range answers them, not libsoup: see there).
   GError* raw = nullptr;
   std::unique_ptr<GMappedFile, decltype(&g_mapped_file_unref)> mapped(
       g_mapped_file_new(file.c_str(), FALSE, &raw), &g_mapped_file_unref);
@@ -717,6 +718,30 @@ void HttpServer::serve_file(SoupServerMessage* msg, const std::string& root,
   soup_message_headers_set_content_type(headers, content_type(file.string()).c_str(), nullptr);
   std::unique_ptr<GBytes, decltype(&g_bytes_unref)> bytes(g_mapped_file_get_bytes(mapped.get()),
                                                           &g_bytes_unref);
+  // Ranges are for GET only; we send no validators, so an If-Range never
+  // matches and means the whole file. Once answered here the Range goes, or
+  // libsoup would cut a 200 again with its own parser.
+  auto* request = soup_server_message_get_request_headers(msg);
+  const char* range = soup_message_headers_get_one(request, "Range");
+  ByteRangeAnswer answer;
+  if (range && soup_server_message_get_method(msg) == SOUP_METHOD_GET &&
+      !soup_message_headers_get_one(request, "If-Range"))
+    answer = answer_byte_range(range, g_bytes_get_size(bytes.get()));
+  soup_message_headers_remove(request, "Range");
+  const std::string size = std::to_string(g_bytes_get_size(bytes.get()));
+  if (answer.kind == ByteRangeAnswer::Kind::NotSatisfiable) {
+    soup_server_message_set_status(msg, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, nullptr);
+    soup_message_headers_replace(headers, "Content-Range", ("bytes */" + size).c_str());
+    return;
+  }
+  if (answer.kind == ByteRangeAnswer::Kind::Partial) {
+    soup_server_message_set_status(msg, SOUP_STATUS_PARTIAL_CONTENT, nullptr);
+    soup_message_headers_replace(
+        headers, "Content-Range",
+        ("bytes " + std::to_string(answer.first) + "-" + std::to_string(answer.last) + "/" + size)
+            .c_str());
+    bytes.reset(g_bytes_new_from_bytes(bytes.get(), answer.first, answer.last - answer.first + 1));
+  }
   // An empty file has no bytes to append (libsoup refuses empty GBytes).
   if (g_bytes_get_size(bytes.get()) > 0)
     soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes.get());

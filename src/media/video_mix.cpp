@@ -98,8 +98,10 @@ void VideoMix::add_input(const std::string& participant_id, GstPad* video_src) {
   inputs_.emplace(participant_id, std::move(input));
 }
 
-VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElement* tee) {
+VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElement* tee,
+                                      const Crop& crop_by) {
   Branch branch;
+  branch.crop = crop_by;
   branch.bin = gst_bin_new(nullptr);
   GstElement* queue = make_element("queue");
   // A short queue: the compositor takes the newest frame; a slow source must
@@ -107,6 +109,8 @@ VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElem
   g_object_set(queue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
                nullptr);
   GstElement* crop = make_element("videocrop", "crop");
+  g_object_set(crop, "left", crop_by.left, "right", crop_by.right, "top", crop_by.top, "bottom",
+               crop_by.bottom, nullptr);
   gst_bin_add_many(GST_BIN(branch.bin), queue, crop, nullptr);
   gst_element_link(queue, crop);
   GstPad* sink = gst_element_get_static_pad(queue, "sink");
@@ -117,18 +121,18 @@ VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElem
   gst_object_unref(src);
   gst_bin_add(pipeline_, branch.bin);
 
-  branch.mixer_pad = gst_element_request_pad_simple(compositor_, "sink_%u");
+  branch.mixer_pad.reset(gst_element_request_pad_simple(compositor_, "sink_%u"));
   // Hidden until the layout places it.
-  g_object_set(branch.mixer_pad, "alpha", 0.0, "zorder", 1u, nullptr);
-  branch.tee_pad = gst_element_request_pad_simple(tee, "src_%u");
+  g_object_set(branch.mixer_pad.get(), "alpha", 0.0, "zorder", 1u, nullptr);
+  branch.tee_pad.reset(gst_element_request_pad_simple(tee, "src_%u"));
   GstPad* bin_src = gst_element_get_static_pad(branch.bin, "src");
   GstPad* bin_sink = gst_element_get_static_pad(branch.bin, "sink");
   // Running before the participant's tee feeds it: a new tile of someone
   // already on screen would otherwise get FLUSHING back into their tee,
   // which stops their video for good.
-  const bool to_mixer = gst_pad_link(bin_src, branch.mixer_pad) == GST_PAD_LINK_OK;
+  const bool to_mixer = gst_pad_link(bin_src, branch.mixer_pad.get()) == GST_PAD_LINK_OK;
   gst_element_sync_state_with_parent(branch.bin);
-  if (!to_mixer || gst_pad_link(branch.tee_pad, bin_sink) != GST_PAD_LINK_OK)
+  if (!to_mixer || gst_pad_link(branch.tee_pad.get(), bin_sink) != GST_PAD_LINK_OK)
     LOG_ERROR << "video mix: cannot link a tile of participant " << participant_id;
   gst_object_unref(bin_src);
   gst_object_unref(bin_sink);
@@ -139,8 +143,8 @@ void VideoMix::remove_branch(GstElement* tee, Branch& branch) {
   // A tile of someone who stays: detach from the tee first (this waits out a
   // push in flight), so that the participant's stream never sees the branch
   // flushing.
-  gst_element_release_request_pad(tee, branch.tee_pad);
-  gst_object_unref(branch.tee_pad);
+  gst_element_release_request_pad(tee, branch.tee_pad.get());
+  branch.tee_pad.reset();
   gst_element_set_state(branch.bin, GST_STATE_NULL);
   gst_bin_remove(pipeline_, branch.bin);
   release_mixer_pad(branch);
@@ -148,9 +152,8 @@ void VideoMix::remove_branch(GstElement* tee, Branch& branch) {
 
 void VideoMix::release_mixer_pad(Branch& branch) {
   if (!branch.mixer_pad) return;
-  gst_element_release_request_pad(compositor_, branch.mixer_pad);
-  gst_object_unref(branch.mixer_pad);
-  branch.mixer_pad = nullptr;
+  gst_element_release_request_pad(compositor_, branch.mixer_pad.get());
+  branch.mixer_pad.reset();
 }
 
 void VideoMix::remove_input(const std::string& participant_id) {
@@ -185,20 +188,22 @@ void VideoMix::apply(const Composition& composition, const Layout& layout) {
     for (size_t i = 0; i < input.branches.size(); ++i) {
       Branch& branch = input.branches[i];
       if (i >= tiles.size()) {
-        g_object_set(branch.mixer_pad, "alpha", 0.0, nullptr);
+        g_object_set(branch.mixer_pad.get(), "alpha", 0.0, nullptr);
         continue;
       }
       const Tile& tile = *tiles[i];
-      g_object_set(branch.mixer_pad, "xpos", tile.rect.x, "ypos", tile.rect.y, "width",
+      // A streaming videocrop (1.22) takes new crop values at once but the
+      // caps that go with them only later: meanwhile it copies the old
+      // output size from the new offset, past the end of its input frame
+      // (ASan: heap-buffer-overflow in a rapid join and leave). So a tile
+      // whose crop changes gets a new branch, cropped before it streams.
+      if (!(tile.crop == branch.crop)) {
+        remove_branch(input.tee, branch);
+        branch = add_branch(id, input.tee, tile.crop);
+      }
+      g_object_set(branch.mixer_pad.get(), "xpos", tile.rect.x, "ypos", tile.rect.y, "width",
                    tile.rect.width, "height", tile.rect.height, "zorder", guint(tile.z + 1),
                    "alpha", 1.0, nullptr);
-      if (!(tile.crop == branch.crop)) {
-        GstElement* crop = gst_bin_get_by_name(GST_BIN(branch.bin), "crop");
-        g_object_set(crop, "left", tile.crop.left, "right", tile.crop.right, "top", tile.crop.top,
-                     "bottom", tile.crop.bottom, nullptr);
-        gst_object_unref(crop);
-        branch.crop = tile.crop;
-      }
     }
   }
   painter_->set_plan(planner_.plan(composition, layout));

@@ -54,15 +54,18 @@ class VideoMix {
 
   struct Branch {
     GstElement* bin = nullptr;  // queue ! videocrop, owned by the pipeline
-    GstPad* tee_pad = nullptr;  // request pads, owned by their elements
-    GstPad* mixer_pad = nullptr;
+    // Our references to the request pads: released (and dropped) when the
+    // branch goes, dropped with the mix when the room's core is torn down.
+    GstPtr<GstPad> tee_pad;
+    GstPtr<GstPad> mixer_pad;
     Crop crop;
   };
   struct Input {
     GstElement* tee = nullptr;
     std::vector<Branch> branches;  // at least one, hidden when not shown
   };
-  Branch add_branch(const std::string& participant_id, GstElement* tee);
+  Branch add_branch(const std::string& participant_id, GstElement* tee,
+                    const Crop& crop_by = Crop{});
   void remove_branch(GstElement* tee, Branch& branch);
   void release_mixer_pad(Branch& branch);
 

@@ -361,6 +361,10 @@ void WebRtcSession::negotiate() {
       },
       target, [](gpointer data) { delete static_cast<PromiseTarget*>(data); });
   g_signal_emit_by_name(webrtc_, "create-answer", nullptr, promise);
+  // webrtcbin holds its own reference until it replies, and the change
+  // function takes one for the main loop: ours goes now, or every session
+  // leaks its promise and the answer in it (LeakSanitizer, webrtc/whip).
+  gst_promise_unref(promise);
   if (on_candidate_) return;  // trickle: the answer goes out as soon as it is made
   gathering_timeout_ = run_after(settings_.gathering_timeout_s, [this, t = lifetime_.token()] {
     if (!Lifetime::alive(t) || !on_answer_) return;

@@ -2,6 +2,8 @@
 // directories.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "integration_support.h"
 
 namespace mixcast::testing {
@@ -65,6 +67,51 @@ TEST(Http, HealthApiErrorsAndPathTraversal) {
         return listing.status == 200 && listing.body.find(".mp4") != std::string::npos;
       },
       15));
+
+  // Ranges of a served file (core/byte_range): cut to the file, one range
+  // or the whole file, 416 when nothing starts inside it.
+  std::string page;
+  for (int i = 0; i < 1000; ++i) page += static_cast<char>('a' + i % 26);
+  std::filesystem::create_directories(server.dir().file("recordings/take"));
+  write_file(server.dir().file("recordings/take/range.bin"), page);
+  const std::string file = "/recordings/take/range.bin";
+  ASSERT_EQ(server.get(file).body, page);
+  const std::string size = std::to_string(page.size());
+  auto ranged = [&](const std::string& range) {
+    return http_exchange(server.port(), "GET", file, {{"Range", range}});
+  };
+  auto content_range = [](const HttpResponse& response) {
+    auto it = response.headers.find("content-range");
+    return it == response.headers.end() ? std::string() : it->second;
+  };
+  const HttpResponse first = ranged("bytes=0-9");
+  EXPECT_EQ(first.status, 206);
+  EXPECT_EQ(first.body, page.substr(0, 10));
+  EXPECT_EQ(content_range(first), "bytes 0-9/" + size);
+  // Past the end, and a suffix longer than the file (libsoup's own answer to
+  // both was an empty 206).
+  const HttpResponse past_end = ranged("bytes=90-999999999");
+  EXPECT_EQ(past_end.status, 206);
+  EXPECT_EQ(past_end.body, page.substr(90));
+  EXPECT_EQ(content_range(past_end), "bytes 90-" + std::to_string(page.size() - 1) + "/" + size);
+  const HttpResponse long_suffix = ranged("bytes=-999999999");
+  EXPECT_EQ(long_suffix.status, 206);
+  EXPECT_EQ(long_suffix.body, page);
+  EXPECT_EQ(ranged("bytes=-10").body, page.substr(page.size() - 10));
+  // Several ranges: the whole file, not a multipart body.
+  const HttpResponse several = ranged("bytes=0-0,5-5,10-10");
+  EXPECT_EQ(several.status, 200);
+  EXPECT_EQ(several.body, page);
+  const HttpResponse outside = ranged("bytes=" + size + "-");
+  EXPECT_EQ(outside.status, 416);
+  EXPECT_EQ(outside.body, "");
+  EXPECT_EQ(content_range(outside), "bytes */" + size);
+  EXPECT_EQ(ranged("bytes=5-1").status, 200);
+  // No validators are sent, so an If-Range never matches: the whole file.
+  const HttpResponse if_range =
+      http_exchange(server.port(), "GET", file, {{"Range", "bytes=0-9"}, {"If-Range", "\"x\""}});
+  EXPECT_EQ(if_range.status, 200);
+  EXPECT_EQ(if_range.body, page);
 
   // Plain dot segments reach the server's own checks: 404, as for any file
   // that is not there.

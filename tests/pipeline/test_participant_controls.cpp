@@ -48,6 +48,9 @@ const Tile* tile_of(const Composition& c, const std::string& id) {
     if (t.participant_id == id) return &t;
   return nullptr;
 }
+// Room::composition() is a copy: a tile of that temporary dangles at the end
+// of the statement (ASan: heap-use-after-free). Keep the composition first.
+const Tile* tile_of(Composition&& c, const std::string& id) = delete;
 
 ParticipantStatus status_of(RoomHarness& h, const std::string& id) {
   for (const auto& p : h.room().status().participants)
@@ -190,7 +193,8 @@ TEST(ParticipantControls, MutedVideoShowsThePlaceholderAndUnmutingBringsThePictu
   Trio t;
   ASSERT_TRUE(t.running());
   EXPECT_EQ(t.h.room().set_muted(t.b, Participant::Stream::Video, true), std::nullopt);
-  const Tile* muted = tile_of(t.h.room().composition(), t.b);
+  const Composition muted_comp = t.h.room().composition();
+  const Tile* muted = tile_of(muted_comp, t.b);
   ASSERT_TRUE(muted);
   EXPECT_TRUE(muted->placeholder);
   const Rect cell = muted->cell;
@@ -214,7 +218,8 @@ TEST(ParticipantControls, MutedVideoShowsThePlaceholderAndUnmutingBringsThePictu
   EXPECT_TRUE(status_of(t.h, t.b).has_video) << "the stream is still there";
 
   EXPECT_EQ(t.h.room().set_muted(t.b, Participant::Stream::Video, false), std::nullopt);
-  const Tile* back = tile_of(t.h.room().composition(), t.b);
+  const Composition back_comp = t.h.room().composition();
+  const Tile* back = tile_of(back_comp, t.b);
   ASSERT_TRUE(back);
   EXPECT_FALSE(back->placeholder);
   const Rect rect = back->rect;
@@ -413,7 +418,8 @@ TEST(ParticipantControls, MuteVolumeAndPinSurviveACoreRebuild) {
   const double a_change = db(t.h.tone_power(kA.tone) / a_before);
   EXPECT_NEAR(a_change, -20, 2) << "Alpha's volume kept";
   expect_nobody_hears_themselves(t);
-  const Tile* c_tile = tile_of(room.composition(), t.c);
+  const Composition comp = room.composition();
+  const Tile* c_tile = tile_of(comp, t.c);
   ASSERT_TRUE(c_tile);
   EXPECT_TRUE(c_tile->placeholder);
   const Rect c_cell = c_tile->cell;
