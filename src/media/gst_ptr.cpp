@@ -42,4 +42,14 @@ MiniPtr<GstCaps> pad_caps(GstPad* pad) {
   return caps;
 }
 
+size_t count_elements(GstElement* element) {
+  if (!element) return 0;
+  size_t count = 1;
+  if (GST_IS_BIN(element))
+    for_each_object<GstElement>(
+        gst_bin_iterate_recurse(GST_BIN(element)), [&](GstElement*) { ++count; },
+        [&] { count = 1; });
+  return count;
+}
+
 }  // namespace mixcast
