@@ -90,7 +90,7 @@ paths:
   pipelines: {root}/pipelines
   hls: {dir}/hls
   recordings: {dir}/recordings
-webrtc: {departure_timeout_s: 1, idle_room_close_s: 1, ice_gathering_timeout_s: 3}
+webrtc: {departure_timeout_s: 2, idle_room_close_s: 1, ice_gathering_timeout_s: 3}
 default_outputs:
   hls: {enabled: true, segment_s: 2, playlist_length: 3, max_files: 5}
   recording: {enabled: true, format: mp4}
