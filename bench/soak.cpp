@@ -582,11 +582,19 @@ bool run(const Settings& settings, const Target& target) {
       "RESULT elements %ld %ld\nRESULT failures %d\n",
       growth, baseline.fds, end.fds, baseline.threads, end.threads, baseline.elements, end.elements,
       r.failures.count);
+  // GStreamer's word for an element freed while running (its streaming
+  // thread goes on in freed memory), and the reaper's for a branch that
+  // never got to NULL: neither may happen, however many cycles.
+  const std::string log = target.owned ? target.owned->log() : std::string();
+  const bool freed_running = log.find("Trying to dispose element") != std::string::npos;
+  const bool stuck = log.find("still stopping after") != std::string::npos;
   struct Check {
     const char* what;
     bool ok;
   };
   const Check checks[] = {
+      {"no element freed while running (server log)", !freed_running},
+      {"no branch stuck on its way to NULL (server log)", !stuck},
       {"every cycle did what it should", r.failures.count == 0},
       {"RSS within the allowed growth", end.rss_kib <= rss_limit_kib},
       {"open fds back to the baseline", end.fds <= baseline.fds},
