@@ -20,13 +20,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "process_figures.h"
 #include "test_support.h"
 #include "webrtc_peer.h"
 
@@ -280,32 +279,6 @@ bool bench_latency(const Settings& settings) {
 
 // ---------------------------------------------------------------------------
 
-struct ProcessFigures {
-  double cpu_s = 0;  // utime + stime
-  long hwm_kib = 0;  // VmHWM
-  long rss_kib = 0;  // VmRSS
-};
-
-ProcessFigures read_process(pid_t pid) {
-  ProcessFigures f;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  // Fields after "pid (comm) ": state is 1, utime 12, stime 13.
-  std::istringstream rest(line.substr(line.rfind(')') + 2));
-  std::vector<std::string> fields;
-  for (std::string w; rest >> w;) fields.push_back(w);
-  if (fields.size() > 13)
-    f.cpu_s =
-        double(std::stoll(fields[11]) + std::stoll(fields[12])) / double(sysconf(_SC_CLK_TCK));
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) f.hwm_kib = std::atol(line.c_str() + 6);
-    if (line.rfind("VmRSS:", 0) == 0) f.rss_kib = std::atol(line.c_str() + 6);
-  }
-  return f;
-}
-
 long frames_encoded(const mt::ServerUnderTest& server) {
   const std::string body = server.get("/api/v1/rooms/bench").body;
   const auto at = body.find("\"video_frames_encoded\"");
@@ -326,12 +299,12 @@ CpuResult measure(mt::ServerUnderTest& server, const Settings& settings) {
   std::this_thread::sleep_for(std::chrono::seconds(settings.warmup_s));
   const pid_t pid = server.process()->pid();
   const auto t0 = Clock::now();
-  const auto a = read_process(pid);
-  const auto self_a = read_process(getpid());
+  const auto a = mt::read_process(pid);
+  const auto self_a = mt::read_process(getpid());
   const long f0 = frames_encoded(server);
   std::this_thread::sleep_for(std::chrono::seconds(settings.window_s));
-  const auto b = read_process(pid);
-  const auto self_b = read_process(getpid());
+  const auto b = mt::read_process(pid);
+  const auto self_b = mt::read_process(getpid());
   const long f1 = frames_encoded(server);
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   CpuResult r;

@@ -106,6 +106,14 @@ std::optional<RoomRegistry::Origin> RoomRegistry::origin(const std::string& name
   return it->second.origin;
 }
 
+size_t RoomRegistry::element_count() const {
+  size_t count = 0;
+  for (const auto& [name, entry] : rooms_) count += entry.room->element_count();
+  for (const auto& closing : closing_)
+    if (*closing) count += (*closing)->element_count();
+  return count;
+}
+
 ApiResult RoomRegistry::close(const std::string& name, const std::string& why,
                               std::function<void()> done) {
   auto node = rooms_.extract(name);

@@ -53,6 +53,8 @@ class RoomRegistry final : private Room::Listener {
   Room* find(const std::string& name) const;
   std::vector<const Room*> rooms() const;
   std::optional<Origin> origin(const std::string& name) const;
+  // GStreamer elements of every room, open or closing (/metrics).
+  size_t element_count() const;
 
   // Takes the room out and finishes its outputs (recordings finalized, HLS
   // ENDLIST); `done` runs on the main loop after. NotFound if there is none.

@@ -4,6 +4,7 @@
 #include "app/server.h"
 #include "core/metrics.h"
 #include "core/process_stats.h"
+#include "media/reaper.h"
 
 namespace mixcast {
 
@@ -104,6 +105,17 @@ std::string Server::metrics_text() {
            MetricType::Counter);
   w.sample({{"result", "applied"}}, reloads_applied_);
   w.sample({{"result", "failed"}}, reloads_failed_);
+  // Leak checks (bench/soak.sh): both go back to their baseline once
+  // everyone has left and closed rooms are finished.
+  w.family("mixcast_gst_elements",
+           "GStreamer elements in the pipelines of every room and output (also those ending).",
+           MetricType::Gauge);
+  w.sample({}, registry_.element_count());
+  w.family("mixcast_media_teardowns_in_flight",
+           "Branches that left a room (participants, viewers, output pipelines) on their way "
+           "to NULL.",
+           MetricType::Gauge);
+  w.sample({}, reaper::in_flight());
 
   write_process_metrics(w, read_process_stats());
   return w.text();

@@ -155,8 +155,7 @@ void AudioMix::remove_input(const std::string& participant_id) {
   GstPtr<GstPad> bin_sink(gst_element_get_static_pad(input.bin, "sink"));
   GstPtr<GstPad> upstream(gst_pad_get_peer(bin_sink.get()));
   unlink_from_peer(upstream.get());
-  gst_element_set_state(input.bin, GST_STATE_NULL);
-  gst_bin_remove(pipeline_, input.bin);
+  stop_and_remove(pipeline_, input.bin);
 }
 
 GstPad* AudioMix::mix_minus_pad(const std::string& participant_id) {
@@ -193,8 +192,7 @@ void AudioMix::remove_mix_minus(const std::string& participant_id) {
   mix_minus_mixer::remove_output(mixer_, mm.mixer_src);
   GstPtr<GstPad> src(gst_element_get_static_pad(mm.queue, "src"));
   unlink_from_peer(src.get());
-  gst_element_set_state(mm.queue, GST_STATE_NULL);
-  gst_bin_remove(pipeline_, mm.queue);
+  stop_and_remove(pipeline_, mm.queue);
 }
 
 GstPadProbeReturn AudioMix::limit(GstPad*, GstPadProbeInfo* info, gpointer data) {

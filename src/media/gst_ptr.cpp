@@ -42,4 +42,24 @@ MiniPtr<GstCaps> pad_caps(GstPad* pad) {
   return caps;
 }
 
+void leave_parent_state(GstElement* element) {
+  if (element) gst_element_set_locked_state(element, TRUE);
+}
+
+void stop_and_remove(GstBin* bin, GstElement* element) {
+  leave_parent_state(element);
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_bin_remove(bin, element);
+}
+
+size_t count_elements(GstElement* element) {
+  if (!element) return 0;
+  size_t count = 1;
+  if (GST_IS_BIN(element))
+    for_each_object<GstElement>(
+        gst_bin_iterate_recurse(GST_BIN(element)), [&](GstElement*) { ++count; },
+        [&] { count = 1; });
+  return count;
+}
+
 }  // namespace mixcast

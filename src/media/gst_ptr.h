@@ -86,5 +86,18 @@ void unlink_from_peer(GstPad* pad);
 // The pad's negotiated caps, or the caps it could take or produce before
 // negotiation.
 MiniPtr<GstCaps> pad_caps(GstPad* pad);
+// Takes `element` out of the state changes of its parent: a state change of
+// the pipeline that is under way on another thread (GstBin finishes an
+// asynchronous one on a thread of its own, e.g. after a WebRTC peer joined)
+// holds its own list of children and would otherwise set an element that
+// was just taken out back to PLAYING; freed in PLAYING, its streaming
+// thread runs on in freed memory. Call it before setting a branch that
+// leaves to NULL.
+void leave_parent_state(GstElement* element);
+// leave_parent_state, NULL, then out of `bin` (which drops its reference).
+void stop_and_remove(GstBin* bin, GstElement* element);
+// `element` and, for a bin, everything inside it at any depth (0 for
+// nullptr). For the element gauge of /metrics: leak checks watch it.
+size_t count_elements(GstElement* element);
 
 }  // namespace mixcast

@@ -289,6 +289,14 @@ void Output::poll() {
   }
 }
 
+size_t Output::element_count() const {
+  size_t count = 0;
+  for (const Run* run : {current_.get(), next_.get()})
+    if (run) count += count_elements(run->pipeline);
+  for (const auto& run : draining_) count += count_elements(run->pipeline);
+  return count;
+}
+
 OutputStatus Output::status() const {
   OutputStatus s;
   s.name = name_;

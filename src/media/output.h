@@ -50,6 +50,8 @@ class Output : public EncodedSubscriber {
 
   OutputStatus status() const;
   const std::string& name() const { return name_; }
+  // Elements in this output's pipelines (running, prepared, draining).
+  size_t element_count() const;
 
   void on_encoded(MediaKind kind, GstSample* sample) override;
 

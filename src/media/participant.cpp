@@ -24,6 +24,7 @@ void Participant::stop() {
 
 Participant::~Participant() {
   if (!bin_) return;
+  leave_parent_state(bin_);
   gst_element_set_state(bin_, GST_STATE_NULL);
   if (pipeline_ && GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_))
     gst_bin_remove(pipeline_, bin_);
@@ -35,6 +36,7 @@ GstPtr<GstElement> Participant::detach() {
   if (!bin_) return {};
   for_each_object<GstPad>(gst_element_iterate_pads(bin_), unlink_from_peer);
   auto held = ref(bin_);
+  leave_parent_state(bin_);  // the reaper sets it to NULL
   if (pipeline_ && GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_))
     gst_bin_remove(pipeline_, bin_);
   return held;

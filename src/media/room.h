@@ -168,6 +168,9 @@ class Room : public Participant::Listener, public Output::Listener {
   RoomStatus status() const;
   size_t viewer_count() const { return viewers_.size(); }
   size_t participant_count() const { return members_.size(); }
+  // GStreamer elements in the room's pipeline and its outputs' (also those
+  // still ending), for the leak checks of /metrics.
+  size_t element_count() const;
   // stop() was called: the room takes nobody new.
   bool stopping() const { return stopping_; }
   // Nobody in the room: no participant (of any kind) and no viewer.

@@ -25,6 +25,13 @@ Output* Room::find_output(const std::string& output_name) const {
   return nullptr;
 }
 
+size_t Room::element_count() const {
+  size_t count = count_elements(pipeline_);
+  for (const auto& output : outputs_) count += output->element_count();
+  for (const auto& retiring : retiring_outputs_) count += retiring.output->element_count();
+  return count;
+}
+
 bool Room::output_name_taken(const std::string& output_name) const {
   if (find_output(output_name)) return true;
   return std::any_of(retiring_outputs_.begin(), retiring_outputs_.end(),

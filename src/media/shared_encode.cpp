@@ -57,8 +57,7 @@ void SharedEncode::teardown() {
     // After a rebuild of the room's core they are already out of the
     // pipeline (and stopped elsewhere).
     if (GST_OBJECT_PARENT(e) != GST_OBJECT(pipeline_)) continue;
-    gst_element_set_state(e, GST_STATE_NULL);
-    gst_bin_remove(pipeline_, e);
+    stop_and_remove(pipeline_, e);
   }
   queue_ = encoder_ = tee_ = nullptr;
   LOG_INFO << name_ << ": shared encode stopped (no receivers)";

@@ -145,8 +145,7 @@ void VideoMix::remove_branch(GstElement* tee, Branch& branch) {
   // flushing.
   gst_element_release_request_pad(tee, branch.tee_pad.get());
   branch.tee_pad.reset();
-  gst_element_set_state(branch.bin, GST_STATE_NULL);
-  gst_bin_remove(pipeline_, branch.bin);
+  stop_and_remove(pipeline_, branch.bin);
   release_mixer_pad(branch);
 }
 
@@ -167,6 +166,7 @@ void VideoMix::remove_input(const std::string& participant_id) {
   // it (a branch queue's, the participant's own in the tee). Only then can
   // the tee and the branches stop without waiting on a streaming thread.
   for (auto& branch : input.branches) release_mixer_pad(branch);
+  leave_parent_state(input.tee);
   gst_element_set_state(input.tee, GST_STATE_NULL);
   for (auto& branch : input.branches) remove_branch(input.tee, branch);
   gst_bin_remove(pipeline_, input.tee);

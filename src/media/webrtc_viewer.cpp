@@ -12,6 +12,7 @@ WebRtcViewer::WebRtcViewer(std::string id, std::string offer_sdp, SdpOffer offer
 
 WebRtcViewer::~WebRtcViewer() {
   if (!bin_) return;
+  leave_parent_state(bin_);
   gst_element_set_state(bin_, GST_STATE_NULL);
   if (GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_)) gst_bin_remove(pipeline_, bin_);
   gst_object_unref(bin_);
@@ -23,6 +24,7 @@ GstPtr<GstElement> WebRtcViewer::detach() {
   if (!bin_) return {};
   for (GstPad* pad : {video_, audio_}) unlink_from_peer(pad);
   auto held = ref(bin_);
+  leave_parent_state(bin_);  // the reaper sets it to NULL
   if (GST_OBJECT_PARENT(bin_) == GST_OBJECT(pipeline_)) gst_bin_remove(pipeline_, bin_);
   return held;
 }
