@@ -98,10 +98,8 @@ void VideoMix::add_input(const std::string& participant_id, GstPad* video_src) {
   inputs_.emplace(participant_id, std::move(input));
 }
 
-VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElement* tee,
-                                      const Crop& crop_by) {
+VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElement* tee) {
   Branch branch;
-  branch.crop = crop_by;
   branch.bin = gst_bin_new(nullptr);
   GstElement* queue = make_element("queue");
   // A short queue: the compositor takes the newest frame; a slow source must
@@ -109,8 +107,6 @@ VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElem
   g_object_set(queue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
                nullptr);
   GstElement* crop = make_element("videocrop", "crop");
-  g_object_set(crop, "left", crop_by.left, "right", crop_by.right, "top", crop_by.top, "bottom",
-               crop_by.bottom, nullptr);
   gst_bin_add_many(GST_BIN(branch.bin), queue, crop, nullptr);
   gst_element_link(queue, crop);
   GstPad* sink = gst_element_get_static_pad(queue, "sink");
@@ -147,6 +143,41 @@ void VideoMix::remove_branch(GstElement* tee, Branch& branch) {
   branch.tee_pad.reset();
   stop_and_remove(pipeline_, branch.bin);
   release_mixer_pad(branch);
+}
+
+namespace {
+
+struct CropChange {
+  GstElement* crop;  // ref
+  Crop values;
+};
+
+// The videocrop's sink pad is idle: no frame is being cropped.
+GstPadProbeReturn set_crop_now(GstPad*, GstPadProbeInfo*, gpointer data) {
+  const auto* change = static_cast<const CropChange*>(data);
+  g_object_set(change->crop, "left", change->values.left, "right", change->values.right, "top",
+               change->values.top, "bottom", change->values.bottom, nullptr);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+}  // namespace
+
+// A videocrop (1.22) given new values while it crops a frame uses them with
+// the old frame sizes: it copies rows past the end of its input (ASan:
+// heap-buffer-overflow in a rapid join and leave). Between two frames
+// (an idle probe on its sink pad: at once if no frame is in it, else
+// right after it), the next frame renegotiates its caps first.
+void VideoMix::set_crop_between_frames(Branch& branch, const Crop& crop) {
+  GstElement* element = gst_bin_get_by_name(GST_BIN(branch.bin), "crop");
+  if (!element) return;
+  GstPad* sink = gst_element_get_static_pad(element, "sink");
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_IDLE, &set_crop_now, new CropChange{element, crop},
+                    [](gpointer data) {
+                      auto* change = static_cast<CropChange*>(data);
+                      gst_object_unref(change->crop);
+                      delete change;
+                    });
+  gst_object_unref(sink);
 }
 
 void VideoMix::release_mixer_pad(Branch& branch) {
@@ -192,14 +223,9 @@ void VideoMix::apply(const Composition& composition, const Layout& layout) {
         continue;
       }
       const Tile& tile = *tiles[i];
-      // A streaming videocrop (1.22) takes new crop values at once but the
-      // caps that go with them only later: meanwhile it copies the old
-      // output size from the new offset, past the end of its input frame
-      // (ASan: heap-buffer-overflow in a rapid join and leave). So a tile
-      // whose crop changes gets a new branch, cropped before it streams.
       if (!(tile.crop == branch.crop)) {
-        remove_branch(input.tee, branch);
-        branch = add_branch(id, input.tee, tile.crop);
+        set_crop_between_frames(branch, tile.crop);
+        branch.crop = tile.crop;
       }
       g_object_set(branch.mixer_pad.get(), "xpos", tile.rect.x, "ypos", tile.rect.y, "width",
                    tile.rect.width, "height", tile.rect.height, "zorder", guint(tile.z + 1),

@@ -64,9 +64,10 @@ class VideoMix {
     GstElement* tee = nullptr;
     std::vector<Branch> branches;  // at least one, hidden when not shown
   };
-  Branch add_branch(const std::string& participant_id, GstElement* tee,
-                    const Crop& crop_by = Crop{});
+  Branch add_branch(const std::string& participant_id, GstElement* tee);
   void remove_branch(GstElement* tee, Branch& branch);
+  // New crop values for a streaming branch, taken between two frames.
+  static void set_crop_between_frames(Branch& branch, const Crop& crop);
   void release_mixer_pad(Branch& branch);
 
   GstBin* pipeline_;

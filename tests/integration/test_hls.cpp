@@ -103,11 +103,15 @@ TEST(Hls, DirectoryRemovedUnderALiveRoomIsRecreated) {
       << server.log();
   const std::string path = std::string("/hls/") + kRoom + "/index.m3u8";
   const std::string dir = server.dir().file("hls/") + kRoom;
+  // The output is live and its playlist (of this server's own directory)
+  // lists two segments.
   Playlist before;
   ASSERT_TRUE(wait_until(
       [&] {
-        before = parse_playlist(server.get(path).body);
-        return before.uris.size() >= 2;
+        const auto hls = output_info(server, kRoom, "hls");
+        before = parse_playlist(read_file(dir + "/index.m3u8"));
+        return hls && hls->state == "live" && before.uris.size() >= 2 &&
+               std::filesystem::exists(dir + "/" + before.uris.back());
       },
       20))
       << server.log();
