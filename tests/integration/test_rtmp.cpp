@@ -183,6 +183,9 @@ TEST_F(RtmpPush, ReconnectsAfterTheDestinationDiesAndTheRoomCarriesOn) {
 
   // While the destination is down, HLS keeps producing segments and the
   // recording stays live.
+  EXPECT_TRUE(wait_until([&] { return hls_last_segment(server) >= 0; }, 15))
+      << "no HLS segment listed\n"
+      << server.log();
   const int segment_before = hls_last_segment(server);
   const int64_t frames_before = programme.frames();
   const auto counted_from = std::chrono::steady_clock::now();
