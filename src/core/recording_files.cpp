@@ -15,6 +15,48 @@ uint32_t be32(std::string_view b, size_t at) {
          (uint32_t(uint8_t(b[at + 2])) << 8) | uint32_t(uint8_t(b[at + 3]));
 }
 
+uint64_t be64(std::string_view b, size_t at) {
+  return (uint64_t(be32(b, at)) << 32) | be32(b, at + 4);
+}
+
+// A top-level box of an MP4: [size][type] (size 1: a 64-bit size follows;
+// 0: to the end of the file).
+struct TopBox {
+  std::string type;
+  uint64_t at = 0;           // of its header
+  uint64_t header_size = 0;  // 8 or 16
+  uint64_t size = 0;         // header included
+  bool whole = false;        // all of it is in the file
+};
+
+// Calls `visit` for the top-level boxes in file order, the last one maybe
+// cut off (whole false: then it is the last); stops early when `visit`
+// returns false or at a header that cannot be read.
+void for_each_top_box(uint64_t file_size, const ReadAt& read_at,
+                      const std::function<bool(const TopBox&)>& visit) {
+  uint64_t at = 0;
+  while (at + 8 <= file_size) {
+    const std::string header = read_at(at, 16);
+    if (header.size() < 8) return;
+    TopBox box;
+    box.at = at;
+    box.size = be32(header, 0);
+    box.header_size = 8;
+    if (box.size == 1) {
+      if (header.size() < 16) return;
+      box.size = be64(header, 8);
+      box.header_size = 16;
+    } else if (box.size == 0) {
+      box.size = file_size - at;
+    }
+    if (box.size < box.header_size) return;
+    box.type = header.substr(4, 4);
+    box.whole = at + box.size <= file_size;
+    if (!visit(box) || !box.whole) return;
+    at += box.size;
+  }
+}
+
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -84,30 +126,20 @@ bool mkv_finished(uint64_t file_size, const ReadAt& read_at) {
 }
 
 bool mp4_has_media(uint64_t file_size, const ReadAt& read_at) {
-  // Top-level boxes: [size][type] (size 1: a 64-bit size follows; 0: to the
-  // end of the file). The first fragment comes after ftyp and moov.
+  // The first fragment comes after ftyp and moov.
   bool fragment = false;
-  uint64_t at = 0;
-  for (int box = 0; box < 64 && at + 8 <= file_size; ++box) {
-    const std::string header = read_at(at, 16);
-    if (header.size() < 8) return false;
-    uint64_t size = be32(header, 0);
-    size_t header_size = 8;
-    if (size == 1) {
-      if (header.size() < 16) return false;
-      size = (uint64_t(be32(header, 8)) << 32) | be32(header, 12);
-      header_size = 16;
-    } else if (size == 0) {
-      size = file_size - at;
-    }
-    if (size < header_size) return false;
-    const std::string_view type = std::string_view(header).substr(4, 4);
-    if (type == "moof") fragment = true;
+  bool media = false;
+  int boxes = 0;
+  for_each_top_box(file_size, read_at, [&](const TopBox& box) {
+    if (box.type == "moof") fragment = true;
     // Media: an mdat after a fragment's moof, with at least some data in the file.
-    if (type == "mdat" && fragment) return at + header_size < file_size;
-    at += size;
-  }
-  return false;
+    if (box.type == "mdat" && fragment) {
+      media = box.at + box.header_size < file_size;
+      return false;
+    }
+    return ++boxes < 64;
+  });
+  return media;
 }
 
 bool mkv_has_media(uint64_t file_size, const ReadAt& read_at) {
@@ -118,10 +150,6 @@ bool mkv_has_media(uint64_t file_size, const ReadAt& read_at) {
 }
 
 namespace {
-
-uint64_t be64(std::string_view b, size_t at) {
-  return (uint64_t(be32(b, at)) << 32) | be32(b, at + 4);
-}
 
 // The boxes inside `body` (a box's payload), by type: [offset, size).
 struct Box {
@@ -231,68 +259,40 @@ double mp4_fragments_duration_s(uint64_t file_size, const ReadAt& read_at) {
   std::optional<FragmentSpan> first;
   std::optional<FragmentSpan> last;
   std::optional<FragmentSpan> pending;  // a moof whose mdat is not seen yet
-  uint64_t at = 0;
-  while (at + 8 <= file_size) {
-    const std::string header = read_at(at, 16);
-    if (header.size() < 8) break;
-    uint64_t size = be32(header, 0);
-    size_t header_size = 8;
-    if (size == 1) {
-      if (header.size() < 16) break;
-      size = be64(header, 8);
-      header_size = 16;
-    } else if (size == 0) {
-      size = file_size - at;
-    }
-    if (size < header_size) break;
-    const std::string type = header.substr(4, 4);
-    const bool whole = at + size <= file_size;
+  for_each_top_box(file_size, read_at, [&](const TopBox& box) {
     // Only the small boxes are read whole (moov, moof: kilobytes).
-    if ((type == "moov" || type == "moof") && whole && size < (16u << 20)) {
-      const std::string body = read_at(at + header_size, size_t(size - header_size));
-      if (type == "moov") track = video_track(body);
-      if (type == "moof" && track) pending = fragment_span(body, track->id);
-    } else if (type == "mdat") {
+    if ((box.type == "moov" || box.type == "moof") && box.whole && box.size < (16u << 20)) {
+      const std::string body =
+          read_at(box.at + box.header_size, size_t(box.size - box.header_size));
+      if (box.type == "moov") track = video_track(body);
+      if (box.type == "moof" && track) pending = fragment_span(body, track->id);
+    } else if (box.type == "mdat") {
       // A fragment counts once its data is all in the file.
-      if (whole && pending) {
+      if (box.whole && pending) {
         if (!first) first = pending;
         last = pending;
       }
       pending.reset();
     }
-    if (!whole) break;
-    at += size;
-  }
+    return true;
+  });
   if (!track || !first || !last) return -1;
   return double(last->start + last->duration - first->start) / track->timescale;
 }
 
 uint64_t mp4_whole_size(uint64_t file_size, const ReadAt& read_at) {
-  uint64_t whole = 0;  // end of the last box that may stay
-  uint64_t at = 0;
+  uint64_t whole = 0;          // end of the last box that may stay
   bool fragment_open = false;  // a moof whose mdat has not ended yet
-  while (at + 8 <= file_size) {
-    const std::string header = read_at(at, 16);
-    if (header.size() < 8) break;
-    uint64_t size = be32(header, 0);
-    size_t header_size = 8;
-    if (size == 1) {
-      if (header.size() < 16) break;
-      size = be64(header, 8);
-      header_size = 16;
-    } else if (size == 0) {
-      size = file_size - at;
-    }
-    if (size < header_size || at + size > file_size) break;
-    const std::string type = header.substr(4, 4);
-    at += size;
-    if (type == "moof") {
+  for_each_top_box(file_size, read_at, [&](const TopBox& box) {
+    if (!box.whole) return false;
+    if (box.type == "moof") {
       fragment_open = true;
     } else {
-      if (type == "mdat") fragment_open = false;
-      if (!fragment_open) whole = at;
+      if (box.type == "mdat") fragment_open = false;
+      if (!fragment_open) whole = box.at + box.size;
     }
-  }
+    return true;
+  });
   return whole;
 }
 
