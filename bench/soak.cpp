@@ -135,6 +135,8 @@ struct Sample {
   int cycles = 0;  // of this phase so far
   double at_s = 0;
   long rss_kib = 0;
+  long heap_kib = -1;       // allocated from malloc (mixcast_heap_allocated_bytes)
+  long heap_free_kib = -1;  // freed, kept by malloc (mixcast_heap_free_bytes)
   long fds = 0;
   long threads = 0;
   long elements = -1;
@@ -154,6 +156,8 @@ Sample sample(const Target& target, const std::string& phase, int cycles) {
   s.elements = long(metric(metrics, "mixcast_gst_elements"));
   s.teardowns = long(metric(metrics, "mixcast_media_teardowns_in_flight"));
   s.rooms = long(metric(metrics, "mixcast_rooms"));
+  s.heap_kib = long(metric(metrics, "mixcast_heap_allocated_bytes") / 1024);
+  s.heap_free_kib = long(metric(metrics, "mixcast_heap_free_bytes") / 1024);
   const std::string key = "mixcast_participants{room=\"soak\"} ";
   const auto at = metrics.find(key);
   s.participants = at == std::string::npos ? -1 : std::atol(metrics.c_str() + at + key.size());
@@ -194,13 +198,15 @@ Sample quiet_sample(const Target& target, const std::string& phase, int cycles, 
 }
 
 void print_header() {
-  std::printf("%-7s %6s %8s %9s %6s %8s %9s %6s\n", "phase", "cycles", "t (s)", "RSS (MiB)", "fds",
-              "threads", "elements", "quiet");
+  std::printf("%-7s %6s %8s %9s %9s %9s %6s %8s %9s %6s\n", "phase", "cycles", "t (s)", "RSS (MiB)",
+              "heap MiB", "free MiB", "fds", "threads", "elements", "quiet");
 }
 
 void print(const Sample& s) {
-  std::printf("%-7s %6d %8.1f %9.1f %6ld %8ld %9ld %6s\n", s.phase.c_str(), s.cycles, s.at_s,
-              double(s.rss_kib) / 1024, s.fds, s.threads, s.elements, quiet(s) ? "yes" : "NO");
+  std::printf("%-7s %6d %8.1f %9.1f %9.1f %9.1f %6ld %8ld %9ld %6s\n", s.phase.c_str(), s.cycles,
+              s.at_s, double(s.rss_kib) / 1024, double(s.heap_kib) / 1024,
+              double(s.heap_free_kib) / 1024, s.fds, s.threads, s.elements,
+              quiet(s) ? "yes" : "NO");
   std::printf("SAMPLE %s %d %.1f %ld %ld %ld %ld\n", s.phase.c_str(), s.cycles, s.at_s, s.rss_kib,
               s.fds, s.threads, s.elements);
   std::fflush(stdout);

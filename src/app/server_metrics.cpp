@@ -4,6 +4,7 @@
 #include "app/server.h"
 #include "core/metrics.h"
 #include "core/process_stats.h"
+#include "media/heap_return.h"
 #include "media/reaper.h"
 
 namespace mixcast {
@@ -118,6 +119,14 @@ std::string Server::metrics_text() {
   w.sample({}, reaper::in_flight());
 
   write_process_metrics(w, read_process_stats());
+  write_heap_metrics(w, read_heap_stats());
+  w.family("mixcast_heap_trims_total",
+           "Times freed memory was given back to the system after teardowns (malloc_trim).",
+           MetricType::Counter);
+  w.sample({}, heap_return::trims());
+  w.family("mixcast_heap_returned_bytes_total",
+           "Resident bytes those trims gave back to the system.", MetricType::Counter);
+  w.sample({}, heap_return::returned_bytes());
   return w.text();
 }
 

@@ -1,6 +1,7 @@
 #include "core/process_stats.h"
 
 #include <dirent.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -140,6 +141,24 @@ void write_process_metrics(MetricsWriter& writer, const std::optional<ProcessSta
   writer.family("process_start_time_seconds",
                 "Start time of the process since unix epoch in seconds.", MetricType::Gauge);
   if (stats) writer.sample({}, stats->start_time_seconds);
+}
+
+HeapStats read_heap_stats() {
+  const struct mallinfo2 info = mallinfo2();
+  HeapStats heap;
+  heap.allocated_bytes = info.uordblks + info.hblkhd;
+  heap.free_bytes = info.fordblks;
+  return heap;
+}
+
+void write_heap_metrics(MetricsWriter& writer, const HeapStats& heap) {
+  writer.family("mixcast_heap_allocated_bytes",
+                "Bytes the process has allocated from malloc and not freed.", MetricType::Gauge);
+  writer.sample({}, heap.allocated_bytes);
+  writer.family("mixcast_heap_free_bytes",
+                "Bytes freed to malloc that it keeps in its arenas instead of returning them.",
+                MetricType::Gauge);
+  writer.sample({}, heap.free_bytes);
 }
 
 }  // namespace mixcast

@@ -49,4 +49,15 @@ std::optional<ProcessStats> read_process_stats();
 // process_start_time_seconds. Declared without samples when `stats` is empty.
 void write_process_metrics(MetricsWriter& writer, const std::optional<ProcessStats>& stats);
 
+// What glibc's malloc holds (mallinfo2): the bytes handed out, and the bytes
+// freed but kept in its arenas. Resident memory that grows while `allocated`
+// does not is the allocator's, not ours (docs/operations.md, bench/soak.sh).
+struct HeapStats {
+  std::uint64_t allocated_bytes = 0;  // in use: arena chunks and mmapped blocks
+  std::uint64_t free_bytes = 0;       // free chunks kept in the arenas
+};
+HeapStats read_heap_stats();
+// mixcast_heap_allocated_bytes and mixcast_heap_free_bytes.
+void write_heap_metrics(MetricsWriter& writer, const HeapStats& heap);
+
 }  // namespace mixcast

@@ -117,26 +117,28 @@ std::shared_ptr<const ArgbImage> load_png(const std::string& path, int width, in
 }
 
 template <typename Make>
-std::shared_ptr<const ArgbImage> PaintPlanner::cached(const std::string& key, Make make) {
-  auto it = cache_.find(key);
-  if (it != cache_.end()) return it->second;
-  if (cache_.size() > 256) cache_.clear();  // names come and go: stay bounded
-  std::shared_ptr<const ArgbImage> image = make();
-  cache_.emplace(key, image);
+std::shared_ptr<const ArgbImage> PaintPlanner::cached(const std::string& key, Make make,
+                                                      Images& drawn) {
+  if (auto it = drawn.find(key); it != drawn.end()) return it->second;
+  auto it = kept_.find(key);
+  std::shared_ptr<const ArgbImage> image = it != kept_.end() ? it->second : make();
+  drawn.emplace(key, image);
   return image;
 }
 
 PaintPlan PaintPlanner::plan(const Composition& composition, const Layout& layout) {
   PaintPlan plan;
+  Images drawn;
   const int cw = composition.canvas_width, ch = composition.canvas_height;
   for (const auto& tile : composition.tiles) {
     if (tile.placeholder) {
       plan.fills.push_back({tile.cell, tile.placeholder_style.color});
       if (!tile.placeholder_style.image.empty()) {
         const std::string& img = tile.placeholder_style.image;
-        auto image = cached("png:" + img + ":" + std::to_string(tile.cell.width) + "x" +
-                                std::to_string(tile.cell.height),
-                            [&] { return load_png(img, 0, 0, 1.0); });
+        auto image = cached(
+            "png:" + img + ":" + std::to_string(tile.cell.width) + "x" +
+                std::to_string(tile.cell.height),
+            [&] { return load_png(img, 0, 0, 1.0); }, drawn);
         if (image)
           plan.images.push_back({tile.cell.center_x() - image->width / 2,
                                  tile.cell.center_y() - image->height / 2, image});
@@ -149,17 +151,21 @@ PaintPlan PaintPlanner::plan(const Composition& composition, const Layout& layou
     if (overlay.kind == Overlay::Kind::Image) {
       const int w = overlay.width ? overlay.width->resolve(cw) : 0;
       const int h = overlay.height ? overlay.height->resolve(ch) : 0;
-      image = cached("png:" + overlay.image + ":" + std::to_string(w) + "x" + std::to_string(h) +
-                         ":" + std::to_string(overlay.alpha),
-                     [&] { return load_png(overlay.image, w, h, overlay.alpha); });
+      image = cached(
+          "png:" + overlay.image + ":" + std::to_string(w) + "x" + std::to_string(h) + ":" +
+              std::to_string(overlay.alpha),
+          [&] { return load_png(overlay.image, w, h, overlay.alpha); }, drawn);
       if (!image)
         LOG_WARN << "layout " << layout.name << ": cannot load overlay image " << overlay.image;
     } else {
       Color color = overlay.color;
       color.a = static_cast<uint8_t>(color.a * overlay.alpha);
-      image = cached("text:" + overlay.text + ":" + overlay.font + ":" + color.to_hex(), [&] {
-        return render_label(overlay.text, overlay.font, color, Color{0, 0, 0, 0});
-      });
+      image = cached(
+          "text:" + overlay.text + ":" + overlay.font + ":" + color.to_hex(),
+          [&] {
+            return render_label(overlay.text, overlay.font, color, Color{0, 0, 0, 0});
+          },
+          drawn);
     }
     if (image) plan.images.push_back({x, y, image});
   }
@@ -168,13 +174,14 @@ PaintPlan PaintPlanner::plan(const Composition& composition, const Layout& layou
       plan.borders.push_back({tile.cell, tile.border.width, tile.border.color});
     if (tile.label.empty()) continue;
     const auto& style = tile.label_style;
-    auto image =
-        cached("label:" + tile.label + ":" + style.font + ":" + style.color.to_hex() + ":" +
-                   style.background.to_hex(),
-               [&] { return render_label(tile.label, style.font, style.color, style.background); });
+    auto image = cached(
+        "label:" + tile.label + ":" + style.font + ":" + style.color.to_hex() + ":" +
+            style.background.to_hex(),
+        [&] { return render_label(tile.label, style.font, style.color, style.background); }, drawn);
     auto [x, y] = anchor_label(tile.cell, style.position, image->width, image->height);
     plan.images.push_back({x, y, image});
   }
+  kept_ = std::move(drawn);
   return plan;
 }
 

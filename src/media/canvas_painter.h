@@ -51,16 +51,21 @@ std::shared_ptr<const ArgbImage> render_label(const std::string& text, const std
 std::shared_ptr<const ArgbImage> load_png(const std::string& path, int width, int height,
                                           double alpha);
 
-// Builds paint plans on the main loop, keeping what it rendered: text is
-// rendered once per distinct label, not once per layout change.
+// Builds paint plans on the main loop, keeping what the last plan drew: a
+// label or image is rendered once while it stays on the canvas, not once per
+// layout change, and one that left is forgotten (a room that runs for days
+// sees thousands of names come and go).
 class PaintPlanner {
  public:
   PaintPlan plan(const Composition& composition, const Layout& layout);
+  // Images kept for the next plan: those the last plan drew.
+  size_t kept_images() const { return kept_.size(); }
 
  private:
+  using Images = std::map<std::string, std::shared_ptr<const ArgbImage>>;
   template <typename Make>
-  std::shared_ptr<const ArgbImage> cached(const std::string& key, Make make);
-  std::map<std::string, std::shared_ptr<const ArgbImage>> cache_;
+  std::shared_ptr<const ArgbImage> cached(const std::string& key, Make make, Images& drawn);
+  Images kept_;
 };
 
 class CanvasPainter {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/log.h"
+#include "media/heap_return.h"
 
 namespace mixcast::reaper {
 
@@ -40,6 +41,7 @@ void stop_in_background(GstPtr<GstElement> element, std::string what, std::funct
       warning->reset();
       element.reset();
       if (done) done();
+      heap_return::soon();  // what the branch freed, back to the system
     });
     std::lock_guard lock(g_mutex);
     --g_in_flight;

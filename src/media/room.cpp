@@ -1,5 +1,6 @@
 #include "media/room.h"
 
+#include "media/heap_return.h"
 #include "media/keyframe_limiter.h"
 #include "media/reaper.h"
 
@@ -97,6 +98,7 @@ Room::~Room() {
   audio_mix_.reset();
   bus_watch_.reset();
   if (pipeline_) gst_object_unref(pipeline_);
+  heap_return::soon();  // what the room's threads freed, back to the system
 }
 
 // GStreamer 1.22.0's GstVideoEncoder stops forcing keyframes after the first

@@ -214,6 +214,18 @@ TEST_F(MetricsScrape, PromtoolAcceptsALiveScrapeThatSaysWhatIsGoingOn) {
         return value_of(now, "mixcast_viewers", room) == 0;
       },
       10));
+  // What the viewer's branch freed goes back to the system a moment later.
+  std::vector<Sample> after_trim;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        after_trim = parse_exposition(http_send(server.port(), "GET", "/metrics", admin).body);
+        return value_of(after_trim, "mixcast_heap_trims_total").value_or(0) >= 1;
+      },
+      10))
+      << "no malloc_trim after the viewer's teardown";
+  EXPECT_TRUE(value_of(after_trim, "mixcast_heap_returned_bytes_total"));
+  EXPECT_GT(value_of(after_trim, "mixcast_heap_allocated_bytes").value_or(0), 1e6);
+  EXPECT_TRUE(value_of(after_trim, "mixcast_heap_free_bytes"));
   EXPECT_EQ(server.process()->stop(SIGTERM, 15), 0) << server.log();
 }
 

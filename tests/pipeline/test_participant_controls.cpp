@@ -389,6 +389,35 @@ TEST(ParticipantControls, RenameRedrawsTheLabelInThePicture) {
   EXPECT_EQ(last_update(t.h, t.b).name, new_name);
 }
 
+// A room that runs for days sees thousands of names: the painter keeps the
+// labels on the canvas (drawn once while they stay) and forgets those that
+// left.
+TEST(ParticipantControls, ThePainterKeepsOnlyTheLabelsStillOnTheCanvas) {
+  Trio t;
+  ASSERT_TRUE(t.running());
+  Composition comp = t.h.room().composition();
+  const Layout& layout = t.h.room().layout();
+  std::vector<Tile*> labelled;
+  for (auto& tile : comp.tiles)
+    if (!tile.label.empty()) labelled.push_back(&tile);
+  ASSERT_GE(labelled.size(), 2u);
+  PaintPlanner planner;
+  const PaintPlan first = planner.plan(comp, layout);
+  const size_t kept_at_first = planner.kept_images();
+  ASSERT_GE(kept_at_first, labelled.size());
+  // The first tile keeps its name while the second sees 1000 guests go by.
+  auto image_at = [](const PaintPlan& plan, size_t i) { return plan.images.at(i).image.get(); };
+  const size_t first_label = first.images.size() - labelled.size();
+  for (int guest = 0; guest < 1000; ++guest) {
+    labelled[1]->label = "guest " + std::to_string(guest);
+    const PaintPlan plan = planner.plan(comp, layout);
+    ASSERT_EQ(plan.images.size(), first.images.size());
+    ASSERT_EQ(image_at(plan, first_label), image_at(first, first_label))
+        << "a label that stays is not drawn again";
+    ASSERT_EQ(planner.kept_images(), kept_at_first) << "after guest " << guest;
+  }
+}
+
 TEST(ParticipantControls, MuteVolumeAndPinSurviveACoreRebuild) {
   Trio t;
   ASSERT_TRUE(t.running());

@@ -594,6 +594,42 @@ TEST(ProcStat, ReadsThisProcess) {
   EXPECT_EQ(after->open_fds, before->open_fds + 1);
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MIXCAST_TEST_ASAN 1
+#endif
+#endif
+
+TEST(HeapStats, CountWhatIsAllocatedUntilItIsFreed) {
+#ifdef MIXCAST_TEST_ASAN
+  GTEST_SKIP() << "AddressSanitizer's allocator stands in for glibc's malloc, which this reads";
+#else
+  constexpr std::uint64_t kBlock = 8u << 20;
+  const HeapStats before = read_heap_stats();
+  auto* block = static_cast<volatile char*>(std::malloc(kBlock));
+  ASSERT_TRUE(block);
+  block[0] = 1;
+  const HeapStats during = read_heap_stats();
+  std::free(const_cast<char*>(block));
+  const HeapStats after = read_heap_stats();
+  EXPECT_GE(during.allocated_bytes, before.allocated_bytes + kBlock);
+  EXPECT_LT(after.allocated_bytes, during.allocated_bytes - kBlock / 2);
+#endif
+}
+
+TEST(HeapStats, AreWrittenAsGauges) {
+  MetricsWriter w;
+  write_heap_metrics(w, HeapStats{123456, 789});
+  const std::string text = w.text();
+  EXPECT_NE(
+      text.find("# TYPE mixcast_heap_allocated_bytes gauge\nmixcast_heap_allocated_bytes 123456\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE mixcast_heap_free_bytes gauge\nmixcast_heap_free_bytes 789\n"),
+            std::string::npos)
+      << text;
+}
+
 // ---------------------------------------------------------------- promtool
 
 // promtool on PATH (Debian's prometheus package puts it in /usr/bin), or empty.
