@@ -21,13 +21,16 @@
 # Not a test: CI does not run it. Usage:
 #   bench/mix-cpu.sh            # build first: ninja -C build
 # Environment: DURATION (default 30), MIXCAST (the binary; default
-# build/src/app/mixcast), KEEP=1 keeps the work directory.
+# build/src/app/mixcast), KEEP=1 keeps the work directory, PROFILE=1 also
+# prints where each tool's steady CPU went: per thread name with context
+# switches (from /proc), and per library (perf record, when perf is there).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${DURATION:-30}
 MIXCAST=${MIXCAST:-$ROOT/build/src/app/mixcast}
 KEEP=${KEEP:-0}
+PROFILE=${PROFILE:-0}
 STEADY_FROM=5          # s: steady-state CPU is measured from here to the end
 FILE_S=40              # length of the source files; must exceed DURATION
 SRC_W=640 SRC_H=360 FPS=30
@@ -73,6 +76,39 @@ cpu_s() {
   sed 's/^.*) //' "/proc/$1/stat" | awk -v t="$TICKS" '{printf "%.2f", ($12 + $13) / t}'
 }
 
+# One line per thread of a live process: tid, name (spaces as _), CPU ticks
+# (utime+stime), context switches (voluntary + not).
+threads_snapshot() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    {
+      printf '%s %s ' "${task##*/}" "$(tr ' ' _ <"$task/comm")"
+      sed 's/^.*) //' "$task/stat" | awk '{printf "%d ", $12 + $13}'
+      awk '/ctxt_switches/ { n += $2 } END { print n }' "$task/status"
+    } 2>/dev/null || true
+  done
+}
+
+# Where a tool's steady CPU went, by thread name (digits folded: the four
+# "multiqueue0:src".."multiqueue3:src" are one line), with context switches,
+# and by library when perf recorded it.
+profile_report() {
+  local name=$1 steady_s=$((DURATION - STEADY_FROM))
+  echo
+  echo "--- $name: threads over the steady ${steady_s} s (CPU in cores, switches per second)"
+  join <(sort "$WORK/$name.threads0") <(sort "$WORK/$name.threads1") | awk -v t="$TICKS" \
+    -v s="$steady_s" '{ g = $2; gsub(/[0-9]+/, "N", g); cpu[g] += ($6 - $3) / t / s;
+      sw[g] += ($7 - $4) / s; n[g]++; tc += ($6 - $3) / t / s; ts += ($7 - $4) / s }
+    END { for (g in cpu) printf "  %-18s %3d %7.3f %8.0f\n", g, n[g], cpu[g], sw[g];
+          printf "  %-18s %3s %7.3f %8.0f\n", "(all threads)", "", tc, ts }' |
+    sort -k3 -n -r | head -n 16
+  if [[ -f $WORK/$name.perf ]]; then
+    echo "--- $name: by library (perf, share of its samples)"
+    perf report -i "$WORK/$name.perf" --no-children --sort dso -g none --stdio 2>/dev/null |
+      awk '/^ +[0-9.]+%/ { printf "  %s\n", $0 }' | head -n 12
+  fi
+}
+
 # measure NAME OUTPUT_GLOB COMMAND...: runs COMMAND under GNU time for
 # DURATION s, stops it with SIGINT and records its figures in $WORK/NAME.result.
 measure() {
@@ -90,8 +126,17 @@ measure() {
   sleep "$STEADY_FROM"
   local cpu_from cpu_to
   cpu_from=$(cpu_s "$pid") || die "$name exited early: $(tail -n 20 "$WORK/$name.log")"
+  [[ $PROFILE == 1 ]] && threads_snapshot "$pid" >"$WORK/$name.threads0"
+  local perf_pid=""
+  if [[ $PROFILE == 1 ]] && command -v perf >/dev/null; then
+    perf record -q -F 499 -p "$pid" -o "$WORK/$name.perf" -- sleep $((DURATION - STEADY_FROM - 1)) \
+      >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   sleep $((DURATION - STEADY_FROM))
   cpu_to=$(cpu_s "$pid") || die "$name exited early: $(tail -n 20 "$WORK/$name.log")"
+  [[ $PROFILE == 1 ]] && threads_snapshot "$pid" >"$WORK/$name.threads1"
+  [[ -n $perf_pid ]] && wait "$perf_pid"
   kill -INT "$pid"
   for _ in $(seq 300); do
     kill -0 "$pid" 2>/dev/null || break
@@ -203,7 +248,15 @@ for i in 0 1 2 3; do
     "demux$i.video_0" ! queue ! vp8dec ! "vmix.sink_$i"
     "demux$i.audio_0" ! queue ! opusdec ! audioconvert ! audioresample ! "amix.sink_$i")
 done
-measure gst-launch "$WORK/gst.mp4" gst-launch-1.0 "${GST[@]}"
+# Now and then x264enc hands mp4mux a first buffer without a PTS at start-up
+# ("Buffer has no PTS"), which ends the run: the baseline is run again, at
+# most three times, and the report says so.
+for attempt in 1 2 3; do
+  (measure gst-launch "$WORK/gst.mp4" gst-launch-1.0 "${GST[@]}") && break
+  [[ $attempt == 3 ]] && die "gst-launch failed three times"
+  echo "  gst-launch failed at start-up (attempt $attempt): running it again" >&2
+  rm -f "$WORK/gst.mp4"
+done
 
 # --- (c) ffmpeg -re --------------------------------------------------------------
 FF=(-nostdin -hide_banner)
@@ -244,6 +297,9 @@ cat "$WORK/mixcast.result" "$WORK/gst-launch.result" "$WORK/ffmpeg.result" | awk
       printf "mixcast/%-11s %11.2f %13.2f %9.2f\n", tool[i], per[1] / per[i],
              steady[1] / steady[i], rss[1] / rss[i]
   }'
+if [[ $PROFILE == 1 ]]; then
+  for name in mixcast gst-launch ffmpeg; do profile_report "$name"; done
+fi
 echo
 echo "CPU-s/mix-s: user+sys of the whole run (start-up and finish included) per second"
 echo "of media written; steady CPU/s: CPU from ${STEADY_FROM} s to ${DURATION} s per wall second."

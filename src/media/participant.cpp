@@ -8,6 +8,7 @@
 
 #include "core/i420.h"
 #include "core/log.h"
+#include "media/decoder_tuning.h"
 
 namespace mixcast {
 
@@ -46,6 +47,7 @@ void Participant::start(GstBin* pipeline) {
   pipeline_ = pipeline;
   bin_ = gst_bin_new(("participant-" + id_).c_str());
   gst_object_ref_sink(bin_);
+  tune_decoders_inside(GST_BIN(bin_));
   build();
   gst_bin_add(pipeline_, bin_);
   // A source that cannot start (missing file, bad URI) posts an error on the

@@ -182,6 +182,23 @@ TEST(Room, FileParticipantJoiningLateIsShownInRealTime) {
       << "the file's audio reaches the mix promptly (not dropped as late)";
   h.run_for(0.5);
   expect_tiles(h, {{red, kGuests[0].colour}, {file, Color{255, 0, 255}}});
+  // Its VP8 decoder runs on one thread (media/decoder_tuning), not one per core.
+  std::vector<guint> vp8_threads;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(h.room().pipeline()));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "vp8dec")) {
+      guint threads = 0;
+      g_object_get(element, "threads", &threads, nullptr);
+      vp8_threads.push_back(threads);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  EXPECT_EQ(vp8_threads, std::vector<guint>{1u});
   // Played in real time: still there 3 s later, not raced through.
   h.run_for(3.0);
   EXPECT_EQ(h.room().status().participants.size(), 2u);
