@@ -14,7 +14,13 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
 
   // Permanent live background: keeps the mixer's timeline and output alive
   // whoever joins or leaves.
-  GstElement* bg_caps = make_background();
+  // On a plain black canvas the compositor's own black fill is the background:
+  // the live input then only keeps time. Blending a full frame of it every
+  // frame (a third of the compositor's CPU) is skipped, and its frames are
+  // tiny: painting a canvas-sized frame nobody sees cost 2 % of a 4-guest
+  // room's CPU (bench/mix-cpu.sh PROFILE=1).
+  const bool plain_black = spec.background_image.empty() && spec.background == Color{0, 0, 0, 255};
+  GstElement* bg_caps = make_background(plain_black);
   // Fixed output caps: a participant joining can never renegotiate the encoder.
   capsfilter_ = make_element("capsfilter", "video-canvas");
   MiniPtr<GstCaps> canvas(gst_caps_new_simple(
@@ -25,10 +31,6 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
 
   gst_bin_add_many(pipeline_, compositor_, capsfilter_, nullptr);
   GstPad* bg_pad = gst_element_request_pad_simple(compositor_, "sink_%u");
-  // On a plain black canvas the compositor's own black fill is the background:
-  // the live input then only keeps time, and blending a full frame of it
-  // every frame (a third of the compositor's CPU) is skipped.
-  const bool plain_black = spec.background_image.empty() && spec.background == Color{0, 0, 0, 255};
   g_object_set(bg_pad, "zorder", 0u, "alpha", plain_black ? 0.0 : 1.0, nullptr);
   GstPad* bg_src = gst_element_get_static_pad(bg_caps, "src");
   gst_pad_link(bg_src, bg_pad);
@@ -41,11 +43,15 @@ VideoMix::VideoMix(GstBin* pipeline, const CanvasSpec& spec) : pipeline_(pipelin
 }
 
 // The background branch, ending in a capsfilter of the canvas size: a still
-// image frozen into a live stream, or a plain colour.
-GstElement* VideoMix::make_background() {
-  MiniPtr<GstCaps> caps(gst_caps_new_simple(
-      "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, spec_.width, "height",
-      G_TYPE_INT, spec_.height, "framerate", GST_TYPE_FRACTION, spec_.fps, 1, nullptr));
+// image frozen into a live stream, or a plain colour. Only a clock when
+// `timing_only` (the canvas is the compositor's black): 16x16 frames.
+GstElement* VideoMix::make_background(bool timing_only) {
+  constexpr int kTimingOnlySize = 16;
+  MiniPtr<GstCaps> caps(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                            G_TYPE_INT, timing_only ? kTimingOnlySize : spec_.width,
+                                            "height", G_TYPE_INT,
+                                            timing_only ? kTimingOnlySize : spec_.height,
+                                            "framerate", GST_TYPE_FRACTION, spec_.fps, 1, nullptr));
   GstElement* out = make_element("capsfilter", "video-background-caps");
   g_object_set(out, "caps", caps.get(), nullptr);
   const std::string& image = spec_.background_image;

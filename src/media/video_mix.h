@@ -50,7 +50,7 @@ class VideoMix {
   const CanvasSpec& spec() const { return spec_; }
 
  private:
-  GstElement* make_background();
+  GstElement* make_background(bool timing_only);
 
   struct Branch {
     GstElement* bin = nullptr;  // queue ! videocrop, owned by the pipeline

@@ -225,6 +225,36 @@ TEST(Room, RapidJoinAndLeaveNeverStallsTheMix) {
   EXPECT_EQ(h.room().status().participants.size(), 1u);
 }
 
+// Where no tile is, the canvas is the layout's background colour: black is
+// the compositor's own fill (its live background input only keeps time, in
+// 16x16 frames), any other colour a canvas-sized input under the tiles.
+TEST(Room, TheCanvasShowsTheBackgroundWhereNoTileIs) {
+  for (const Color background : {Color{0, 0, 0, 255}, Color{0, 0, 160, 255}}) {
+    SCOPED_TRACE(background.to_hex());
+    RoomHarness h("grid");
+    h.setup().layout = parse_layout(R"(
+name: half
+regions:
+  - {id: left, x: 0, y: 0, width: 0.5, height: 1, show: {slot: 0}}
+)",
+                                    "half.yaml");
+    h.setup().layout.canvas.background = background;
+    h.start();
+    const std::string red = h.join("Red", uri_for(kGuests[0]));
+    ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+    h.run_for(0.5);
+    expect_tiles(h, {{red, kGuests[0].colour}});
+    auto frame = h.latest_frame();
+    ASSERT_TRUE(frame);
+    const int w = frame->view.width, hh = frame->view.height;
+    for (const Rect empty : {Rect{w / 2, 0, w / 2, hh / 2}, Rect{w / 2, hh / 2, w / 2, hh / 2}}) {
+      const Color seen = h.colour_at(*frame, empty);
+      EXPECT_LE(color_distance(seen, background), 6)
+          << "at " << empty.x << "," << empty.y << ": " << seen.to_hex();
+    }
+  }
+}
+
 TEST(Room, SeatsAreStableWhenSomeoneLeaves) {
   RoomHarness h("grid");
   h.start();
