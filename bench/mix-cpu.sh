@@ -38,7 +38,8 @@ OUT_W=1280 OUT_H=720
 VIDEO_KBPS=2500 KEYFRAME_S=2 AUDIO_KBPS=128
 GOP=$((KEYFRAME_S * FPS))
 
-die() { echo "mix-cpu: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 for tool in ffmpeg ffprobe gst-launch-1.0 /usr/bin/time pgrep awk; do
   command -v "$tool" >/dev/null || die "needs $tool"
@@ -53,28 +54,10 @@ cleanup() {
 trap cleanup EXIT
 
 # --- sources -----------------------------------------------------------------
-echo "generating 4 x ${FILE_S} s ${SRC_W}x${SRC_H}@${FPS} VP8+Opus files in $WORK"
-HUES=(0 90 180 270)
-TONES=(440 550 660 880)
-SOURCES=()
-for i in 0 1 2 3; do
-  f=$WORK/src$i.webm
-  ffmpeg -nostdin -v error -y \
-    -f lavfi -i "testsrc2=size=${SRC_W}x${SRC_H}:rate=$FPS:duration=$FILE_S,hue=h=${HUES[i]}" \
-    -f lavfi -i "sine=frequency=${TONES[i]}:sample_rate=48000:duration=$FILE_S" \
-    -c:v libvpx -deadline realtime -cpu-used 8 -b:v 1M -g $GOP \
-    -c:a libopus -b:a 64k -ac 2 "$f"
-  SOURCES+=("$f")
-done
+# Hues 0, 90, 180, 270 and tones 440-770 Hz.
+make_sources "$WORK" 4 "$FILE_S"
 
 # --- measuring ---------------------------------------------------------------
-TICKS=$(getconf CLK_TCK)
-
-# utime+stime of a live process in seconds (all its threads).
-cpu_s() {
-  # Fields after "pid (comm) ": state is 1, utime 12, stime 13.
-  sed 's/^.*) //' "/proc/$1/stat" | awk -v t="$TICKS" '{printf "%.2f", ($12 + $13) / t}'
-}
 
 # One line per thread of a live process: tid, name (spaces as _), CPU ticks
 # (utime+stime), context switches (voluntary + not).

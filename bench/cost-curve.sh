@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# What one room costs as it grows (issue 10): a room of N file sources
+# (640x360@30 VP8+Opus clips, each a different picture and tone) mixed to
+# 1280x720@30 H.264 (x264 veryfast, 2500 kb/s) + AAC 128 kb/s with the
+# recording on, for N = 2, 4, 8, 12 and 16. For each N, over a steady window
+# after a warm-up: the server's CPU in cores, its RSS at the end and its
+# peak, the programme's frame rate (frames encoded per second, from
+# /metrics) and the input buffers the room kept from the mix.
+#
+# Not a test: CI does not run it. Usage:
+#   bench/cost-curve.sh                  # N = 2 4 8 12 16
+#   COUNTS="4 16" bench/cost-curve.sh
+# Environment: COUNTS, WARMUP (s, default 8), WINDOW (s, default 20),
+# LAYOUT (grid, the shipped one with gaps and labels: every tile scaled;
+# or bench, tiles without gaps or labels), MIXCAST (the binary), KEEP=1
+# keeps the work directory. About 40 s per N.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+COUNTS=${COUNTS:-2 4 8 12 16}
+WARMUP=${WARMUP:-8}
+WINDOW=${WINDOW:-20}
+LAYOUT=${LAYOUT:-grid}
+MIXCAST=${MIXCAST:-$ROOT/build/src/app/mixcast}
+KEEP=${KEEP:-0}
+SRC_W=640 SRC_H=360 FPS=30 GOP=60
+PORT=${PORT:-18671}
+DISTINCT=4 # clips made; sources beyond them play the same clips again
+
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+
+for tool in ffmpeg curl awk; do command -v "$tool" >/dev/null || die "needs $tool"; done
+[[ -x $MIXCAST ]] || die "no mixcast binary at $MIXCAST (ninja -C build, or set MIXCAST)"
+FILE_S=$((WARMUP + WINDOW + 15))
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mixcast-curve-XXXXXX")
+SERVER=""
+cleanup() {
+  [[ -n $SERVER ]] && kill -KILL "$SERVER" 2>/dev/null
+  if [[ $KEEP == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+make_sources "$WORK" "$DISTINCT" "$FILE_S"
+mkdir -p "$WORK/layouts"
+cp "$ROOT"/config/layouts/*.yaml "$WORK/layouts/"
+cat >"$WORK/layouts/bench.yaml" <<'YAML'
+name: bench
+label: {show: false}
+regions:
+  - {show: all, arrange: grid, fit: cover}
+YAML
+
+# metric NAME: the value of the room's sample of NAME (summed over streams).
+metric() {
+  curl -sf "http://127.0.0.1:$PORT/metrics" |
+    awk -v name="$1" '$1 ~ "^" name "({|$)" && $1 ~ /room="curve"/ { v += $2 } END { print v + 0 }'
+}
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+
+# run_room N: one room of N sources; appends a line to $WORK/results.
+run_room() {
+  local n=$1 i config=$WORK/mixcast-$1.yaml
+  {
+    cat <<YAML
+log_level: warning
+http: {address: 127.0.0.1, port: $PORT}
+auth: none  # loopback only, this benchmark's own server
+media: {width: 1280, height: 720, fps: $FPS, video_bitrate_kbps: 2500, audio_bitrate_kbps: 128,
+        keyframe_interval_s: 2, video_encoder: x264, audio_encoder: aac}
+limits: {max_participants_per_room: 0}
+paths:
+  layouts: $WORK/layouts
+  pipelines: $ROOT/pipelines
+  hls: $WORK/hls-$n
+  recordings: $WORK/recordings-$n
+rooms:
+  - name: curve
+    layout: $LAYOUT
+    outputs: {hls: {enabled: false}, recording: {enabled: true, format: mp4}, rtmp: []}
+    sources:
+YAML
+    for ((i = 0; i < n; ++i)); do
+      printf '      - {name: "Guest %d", uri: "%s"}\n' "$((i + 1))" "${SOURCES[i % DISTINCT]}"
+    done
+  } >"$config"
+  "$MIXCAST" --check-config "$config" >/dev/null || die "mixcast rejects $config"
+  echo "N=$n: warm-up ${WARMUP} s, then ${WINDOW} s measured"
+  "$MIXCAST" --config "$config" >"$WORK/server-$n.log" 2>&1 &
+  SERVER=$!
+  sleep "$WARMUP"
+  kill -0 "$SERVER" 2>/dev/null || die "the server stopped: $(tail -n 20 "$WORK/server-$n.log")"
+  local cpu0 frames0 dropped0 t0 cpu1 frames1 dropped1 t1 people
+  people=$(metric mixcast_participants)
+  cpu0=$(cpu_s "$SERVER") frames0=$(metric mixcast_video_frames_encoded_total)
+  dropped0=$(metric mixcast_input_dropped_total) t0=$(date +%s.%N)
+  sleep "$WINDOW"
+  cpu1=$(cpu_s "$SERVER") frames1=$(metric mixcast_video_frames_encoded_total)
+  dropped1=$(metric mixcast_input_dropped_total) t1=$(date +%s.%N)
+  local rss hwm
+  rss=$(rss_kib "$SERVER") hwm=$(hwm_kib "$SERVER")
+  kill -TERM "$SERVER"
+  wait "$SERVER" || true
+  SERVER=""
+  echo "$n $people $cpu0 $cpu1 $t0 $t1 $frames0 $frames1 $dropped0 $dropped1 $rss $hwm" >>"$WORK/results"
+}
+
+for n in $COUNTS; do run_room "$n"; done
+
+echo
+echo "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); layout $LAYOUT"
+echo "N x ${SRC_W}x${SRC_H}@$FPS VP8+Opus files -> 1280x720@$FPS x264 veryfast 2500 kb/s + AAC, recording on"
+awk '
+  BEGIN { printf "%4s %7s %7s %9s %9s %9s %8s %10s\n", "N", "in room", "cores", "per guest",
+          "RSS MiB", "peak MiB", "fps", "dropped/s" }
+  {
+    dt = $6 - $5; cores = ($4 - $3) / dt
+    printf "%4d %7d %7.2f %9.3f %9.1f %9.1f %8.1f %10.1f\n", $1, $2, cores, cores / $1,
+           $11 / 1024, $12 / 1024, ($8 - $7) / dt, ($10 - $9) / dt
+  }' "$WORK/results"
+echo
+echo "cores: the server's user+sys CPU over the window per wall second; fps: frames"
+echo "encoded per second (the programme's rate: $FPS when the machine keeps up);"
+echo "dropped/s: input buffers kept from the mix (late or out of order)."
