@@ -9,7 +9,26 @@ std::vector<DecoderSetting> decoder_settings(std::string_view factory) {
   return {};
 }
 
+bool skip_for_files(std::string_view factory) {
+  if (factory != "opusdec") return false;
+  static const bool libav_opus = [] {
+    GstElementFactory* other = gst_element_factory_find("avdec_opus");
+    if (other) gst_object_unref(other);
+    return other != nullptr;
+  }();
+  return libav_opus;
+}
+
 namespace {
+
+// GstAutoplugSelectResult (gst-plugins-base's playback plugin keeps the
+// enum private): try the factory, or skip it for the next candidate.
+constexpr int kAutoplugTry = 0;
+constexpr int kAutoplugSkip = 2;
+
+int on_autoplug_select(GstElement*, GstPad*, GstCaps*, GstElementFactory* factory, gpointer) {
+  return skip_for_files(GST_OBJECT_NAME(factory)) ? kAutoplugSkip : kAutoplugTry;
+}
 
 void on_deep_element_added(GstBin*, GstBin*, GstElement* element, gpointer) {
   GstElementFactory* factory = gst_element_get_factory(element);
@@ -26,6 +45,10 @@ void on_deep_element_added(GstBin*, GstBin*, GstElement* element, gpointer) {
 }
 
 }  // namespace
+
+void prefer_cheaper_decoders(GstElement* decodebin) {
+  g_signal_connect(decodebin, "autoplug-select", G_CALLBACK(&on_autoplug_select), nullptr);
+}
 
 void tune_decoders_inside(GstBin* bin) {
   g_signal_connect(bin, "deep-element-added", G_CALLBACK(&on_deep_element_added), nullptr);

@@ -310,6 +310,7 @@ class UriParticipant final : public Participant {
   void build() override {
     GstElement* decode = make_element("uridecodebin");
     g_object_set(decode, "uri", uri_.c_str(), nullptr);
+    prefer_cheaper_decoders(decode);
     g_signal_connect(decode, "pad-added", G_CALLBACK(&UriParticipant::on_pad_added), this);
     g_signal_connect(decode, "no-more-pads", G_CALLBACK(&UriParticipant::on_no_more_pads), this);
     gst_bin_add(bin(), decode);
