@@ -6,6 +6,8 @@
 #
 #   bench/webrtc.sh                       # everything
 #   bench/webrtc.sh --only join|latency|cpu
+#   bench/webrtc.sh --only rooms [--max-rooms 6]   # rooms of 4 guests until
+#                                   # one falls under 30 fps (minutes; not in "everything")
 #   bench/webrtc.sh --joins 20 --flips 24 --warmup 5 --window 20 \
 #                   --receiver-latency-ms 50 --mixer-latency-ms 100
 #

@@ -8,6 +8,8 @@
 //            returned mix and in a WHEP viewer's
 //   cpu      CPU and peak RSS of the server process (/proc/PID) over a fixed
 //            window after warm-up: 4 WebRTC publishers vs 4 file sources
+//   rooms    rooms of 4 WebRTC publishers added one by one until one of
+//            them drops under 30 fps (only with --only rooms)
 //
 // Not a test. Run inside tests/tools/netns-run (libnice ignores loopback);
 // bench/webrtc.sh builds, runs and tabulates. Lines "RESULT key value unit"
@@ -43,6 +45,7 @@ struct Settings {
   int window_s = 20;
   int receiver_latency_ms = 50;  // the bench peers' jitterbuffer (the server's is 50)
   int mixer_latency_ms = -1;     // media.mixer_latency_ms; -1 keeps the server's default (40)
+  int max_rooms = 6;             // bench_rooms stops there at the latest
 };
 
 int g_mixer_latency_ms = -1;
@@ -59,7 +62,8 @@ regions:
   - {show: all, arrange: grid, fit: cover}
 )";
 
-std::string config(bool recording, const std::vector<std::string>& files) {
+std::string config(bool recording, const std::vector<std::string>& files,
+                   bool rooms_on_demand = false) {
   std::string yaml = R"(log_level: warning
 http: {address: 0.0.0.0, port: {port}}
 auth: none  # inside the bench's own network namespace
@@ -70,17 +74,26 @@ paths:
   pipelines: {root}/pipelines
   hls: {dir}/hls
   recordings: {dir}/recordings
-rooms:
+)";
+  if (rooms_on_demand) {
+    // Rooms come with their first WHIP join, each recording (bench_rooms).
+    yaml += R"(webrtc: {room_layout: bench, idle_room_close_s: 0}
+limits: {joins_per_minute_per_address: 0, max_websocket_connections_per_address: 1000}
+default_outputs: {hls: {enabled: false}, recording: {enabled: true, format: mp4}}
+)";
+  } else {
+    yaml += R"(rooms:
   - name: bench
     layout: bench
     outputs: {hls: {enabled: false}, recording: {enabled: )" +
-                     std::string(recording ? "true" : "false") + R"(, format: mp4}, rtmp: []}
+            std::string(recording ? "true" : "false") + R"(, format: mp4}, rtmp: []}
 )";
+  }
   const std::string mixer = g_mixer_latency_ms < 0
                                 ? std::string()
                                 : ", mixer_latency_ms: " + std::to_string(g_mixer_latency_ms);
   yaml.replace(yaml.find("{mixer}"), 7, mixer);
-  if (!files.empty()) {
+  if (!files.empty() && !rooms_on_demand) {
     yaml += "    sources:\n";
     for (size_t i = 0; i < files.size(); ++i)
       yaml += "      - {name: file" + std::to_string(i) + ", uri: \"" + files[i] + "\"}\n";
@@ -279,8 +292,8 @@ bool bench_latency(const Settings& settings) {
 
 // ---------------------------------------------------------------------------
 
-long frames_encoded(const mt::ServerUnderTest& server) {
-  const std::string body = server.get("/api/v1/rooms/bench").body;
+long frames_encoded(const mt::ServerUnderTest& server, const std::string& room = "bench") {
+  const std::string body = server.get("/api/v1/rooms/" + room).body;
   const auto at = body.find("\"video_frames_encoded\"");
   if (at == std::string::npos) return -1;
   return std::atol(body.c_str() + body.find(':', at) + 1);
@@ -331,6 +344,78 @@ void report(const std::string& key, const CpuResult& r) {
   std::fflush(stdout);
 }
 
+// `count` H.264 (constrained baseline, as browsers send) + Opus files of
+// `seconds`, each its own hue and tone; empty if ffmpeg fails.
+std::vector<std::string> make_h264_files(mt::TempDir& media, int count, int seconds) {
+  std::vector<std::string> files;
+  for (int i = 0; i < count; ++i) {
+    files.push_back(media.file("src" + std::to_string(i) + ".mkv"));
+    int status = 0;
+    mt::run_command(
+        "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + std::to_string(kInWidth) + "x" +
+            std::to_string(kInHeight) + ":rate=30:duration=" + std::to_string(seconds) +
+            ",hue=h=" + std::to_string(i * 360 / count) +
+            " -f lavfi -i sine=frequency=" + std::to_string(440 + 110 * i) +
+            ":sample_rate=48000:duration=" + std::to_string(seconds) +
+            " -c:v libx264 -preset ultrafast -tune zerolatency -profile:v baseline "
+            "-b:v 2M -g 30 -c:a libopus -b:a 64k -ac 2 " +
+            files.back() + " 2>&1",
+        &status);
+    if (status != 0) {
+      std::fprintf(stderr, "ffmpeg could not make %s\n", files.back().c_str());
+      return {};
+    }
+  }
+  return files;
+}
+
+// One WebRTC publisher per file into `room` (over WHIP: the room is made on
+// demand when it does not exist), each sending its file's streams as they
+// are (no re-encoding) and taking the mix-minus back undecoded; true once
+// every one of them shows in the room's mix.
+bool publish_room(mt::ServerUnderTest& server, const std::string& room,
+                  const std::vector<std::string>& files,
+                  std::vector<std::unique_ptr<mt::WebRtcPeer>>& peers) {
+  const size_t first = peers.size();
+  for (size_t i = 0; i < files.size(); ++i) {
+    mt::PublisherOptions options;
+    options.file = files[i];
+    options.codec = "h264";
+    options.decode = false;
+    peers.push_back(std::make_unique<mt::WebRtcPeer>(options));
+    const auto r =
+        peers.back()->publish(server.port(), "/whip/" + room + "?name=p" + std::to_string(i));
+    if (r.status != 201) {
+      std::fprintf(stderr, "%s: publisher %zu: HTTP %d %s\n", room.c_str(), i, r.status,
+                   r.body.c_str());
+      return false;
+    }
+  }
+  auto connected = [&] {
+    return std::all_of(peers.begin() + long(first), peers.end(),
+                       [](auto& p) { return p->connected(); });
+  };
+  if (!mt::wait_until(connected, 15)) {
+    std::fprintf(stderr, "%s: the publishers did not connect\n%s\n", room.c_str(),
+                 server.log().c_str());
+    return false;
+  }
+  // Every publisher shows in the mix (its video is decoded).
+  auto shown = [&] {
+    const std::string body = server.get("/api/v1/rooms/" + room).body;
+    size_t n = 0;
+    for (size_t at = 0; (at = body.find("\"has_video\" : true", at)) != std::string::npos; ++at)
+      ++n;
+    return n == files.size();
+  };
+  if (!mt::wait_until(shown, 15)) {
+    std::fprintf(stderr, "%s: not every publisher shows\n%s\n", room.c_str(),
+                 server.get("/api/v1/rooms/" + room).body.c_str());
+    return false;
+  }
+  return true;
+}
+
 bool bench_cpu(const Settings& settings) {
   std::printf(
       "\n== cpu: 4 x %dx%d@30 in, %dx%d@30 out (x264 2500 kb/s + AAC, recording on);\n"
@@ -341,26 +426,9 @@ bool bench_cpu(const Settings& settings) {
   // re-encoding), so the two rooms differ only in how the media arrives and
   // in what goes back (the mix, a mix-minus each).
   mt::TempDir media("bench-media");
-  std::vector<std::string> files;
-  const int file_s = settings.warmup_s + settings.window_s + 20;
-  const int hues[] = {0, 90, 180, 270}, tones[] = {440, 550, 660, 880};
-  for (int i = 0; i < 4; ++i) {
-    files.push_back(media.file("src" + std::to_string(i) + ".mkv"));
-    int status = 0;
-    mt::run_command(
-        "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=" + std::to_string(kInWidth) + "x" +
-            std::to_string(kInHeight) + ":rate=30:duration=" + std::to_string(file_s) + ",hue=h=" +
-            std::to_string(hues[i]) + " -f lavfi -i sine=frequency=" + std::to_string(tones[i]) +
-            ":sample_rate=48000:duration=" + std::to_string(file_s) +
-            " -c:v libx264 -preset ultrafast -tune zerolatency -profile:v baseline "
-            "-b:v 2M -g 30 -c:a libopus -b:a 64k -ac 2 " +
-            files.back() + " 2>&1",
-        &status);
-    if (status != 0) {
-      std::fprintf(stderr, "ffmpeg could not make %s\n", files.back().c_str());
-      return false;
-    }
-  }
+  const std::vector<std::string> files =
+      make_h264_files(media, 4, settings.warmup_s + settings.window_s + 20);
+  if (files.empty()) return false;
   CpuResult with_files, with_webrtc;
   {
     mt::ServerUnderTest server("bench-cpu-files");
@@ -372,39 +440,7 @@ bool bench_cpu(const Settings& settings) {
     mt::ServerUnderTest server("bench-cpu-webrtc");
     if (!start(server, config(true, {}))) return false;
     std::vector<std::unique_ptr<mt::WebRtcPeer>> peers;
-    for (int i = 0; i < 4; ++i) {
-      mt::PublisherOptions options;
-      options.file = files[size_t(i)];  // the same media as the file sources
-      options.codec = "h264";
-      options.decode = false;  // the mix and mix-minus come back, undecoded
-      peers.push_back(std::make_unique<mt::WebRtcPeer>(options));
-      const auto r = peers.back()->publish(server.port(), "/whip/bench?name=p" + std::to_string(i));
-      if (r.status != 201) {
-        std::fprintf(stderr, "publisher %d: HTTP %d %s\n", i, r.status, r.body.c_str());
-        return false;
-      }
-    }
-    if (!mt::wait_until(
-            [&] { return std::ranges::all_of(peers, [](auto& p) { return p->connected(); }); },
-            15)) {
-      std::fprintf(stderr, "the publishers did not connect\n%s\n", server.log().c_str());
-      return false;
-    }
-    // Every publisher shows in the mix (its video is decoded) before measuring.
-    if (!mt::wait_until(
-            [&] {
-              const std::string room = server.get("/api/v1/rooms/bench").body;
-              size_t n = 0;
-              for (size_t at = 0; (at = room.find("\"has_video\" : true", at)) != std::string::npos;
-                   ++at)
-                ++n;
-              return n == peers.size();
-            },
-            15)) {
-      std::fprintf(stderr, "not every publisher shows\n%s\n",
-                   server.get("/api/v1/rooms/bench").body.c_str());
-      return false;
-    }
+    if (!publish_room(server, "bench", files, peers)) return false;
     with_webrtc = measure(server, settings);
     report("cpu.webrtc", with_webrtc);
   }
@@ -416,6 +452,68 @@ bool bench_cpu(const Settings& settings) {
       per, per * 100, per_mib);
   std::printf("RESULT cpu.overhead_per_participant %.3f cores\n", per);
   std::printf("RESULT cpu.overhead_per_participant_hwm %.1f MiB\n", per_mib);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+
+// Rooms of four WebRTC publishers (H.264 + Opus as browsers send, each
+// taking its mix-minus back), started one after another; after each, every
+// room's programme frame rate and the server's CPU over the window. Stops at
+// the first room count where a room falls under 29.5 fps, or at --max-rooms.
+bool bench_rooms(const Settings& settings) {
+  std::printf(
+      "\n== rooms: rooms of 4 WebRTC publishers (%dx%d@30 H.264 + Opus), each mixed to %dx%d@30\n"
+      "   (x264 2500 kb/s + AAC, recording on); %d s warm-up, %d s window after each room\n",
+      kInWidth, kInHeight, kWidth, kHeight, settings.warmup_s, settings.window_s);
+  mt::TempDir media("bench-media");
+  const std::vector<std::string> files = make_h264_files(
+      media, 4, settings.max_rooms * (settings.warmup_s + settings.window_s + 8) + 20);
+  if (files.empty()) return false;
+  mt::ServerUnderTest server("bench-rooms");
+  if (!start(server, config(true, {}, true))) return false;
+  std::vector<std::unique_ptr<mt::WebRtcPeer>> peers;
+  int held = 0;
+  std::printf("%6s %7s %11s %11s %9s %s\n", "rooms", "cores", "peer cores", "VmRSS MiB", "min fps",
+              "fps of each room");
+  for (int rooms = 1; rooms <= settings.max_rooms; ++rooms) {
+    const std::string room = "room" + std::to_string(rooms);
+    if (!publish_room(server, room, files, peers)) break;
+    std::this_thread::sleep_for(std::chrono::seconds(settings.warmup_s));
+    const pid_t pid = server.process()->pid();
+    std::vector<long> f0, f1;
+    const auto a = mt::read_process(pid);
+    const auto self_a = mt::read_process(getpid());
+    const auto t0 = Clock::now();
+    for (int r = 1; r <= rooms; ++r)
+      f0.push_back(frames_encoded(server, "room" + std::to_string(r)));
+    std::this_thread::sleep_for(std::chrono::seconds(settings.window_s));
+    for (int r = 1; r <= rooms; ++r)
+      f1.push_back(frames_encoded(server, "room" + std::to_string(r)));
+    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    const auto b = mt::read_process(pid);
+    const auto self_b = mt::read_process(getpid());
+    double min_fps = 1e9;
+    std::string each;
+    for (int r = 0; r < rooms; ++r) {
+      const double fps = double(f1[size_t(r)] - f0[size_t(r)]) / wall;
+      min_fps = std::min(min_fps, fps);
+      char text[16];
+      std::snprintf(text, sizeof text, "%s%.1f", r ? " " : "", fps);
+      each += text;
+    }
+    const double cores = (b.cpu_s - a.cpu_s) / wall;
+    std::printf("%6d %7.2f %11.2f %11.0f %9.1f %s\n", rooms, cores,
+                (self_b.cpu_s - self_a.cpu_s) / wall, double(b.rss_kib) / 1024, min_fps,
+                each.c_str());
+    std::printf("RESULT rooms.%d.cores %.2f cores\n", rooms, cores);
+    std::printf("RESULT rooms.%d.min_fps %.1f fps\n", rooms, min_fps);
+    std::fflush(stdout);
+    if (min_fps < 29.5) break;
+    held = rooms;
+  }
+  std::printf("rooms held at 30 fps: %d (the publishers run on the same machine)\n", held);
+  std::printf("RESULT rooms.held %d rooms\n", held);
   return true;
 }
 
@@ -441,10 +539,13 @@ int main(int argc, char** argv) {
       settings.mixer_latency_ms = std::atoi(value().c_str());
     else if (arg == "--receiver-latency-ms")
       settings.receiver_latency_ms = std::atoi(value().c_str());
+    else if (arg == "--max-rooms")
+      settings.max_rooms = std::atoi(value().c_str());
     else {
       std::fprintf(stderr,
-                   "usage: %s [--only join|latency|cpu] [--joins N] [--flips N] [--warmup S] "
-                   "[--window S] [--receiver-latency-ms MS] [--mixer-latency-ms MS]\n",
+                   "usage: %s [--only join|latency|cpu|rooms] [--joins N] [--flips N] [--warmup S] "
+                   "[--window S] [--receiver-latency-ms MS] [--mixer-latency-ms MS] "
+                   "[--max-rooms N]\n",
                    argv[0]);
       return 2;
     }
@@ -456,5 +557,7 @@ int main(int argc, char** argv) {
   if (settings.only.empty() || settings.only == "join") ok = bench_join(settings) && ok;
   if (settings.only.empty() || settings.only == "latency") ok = bench_latency(settings) && ok;
   if (settings.only.empty() || settings.only == "cpu") ok = bench_cpu(settings) && ok;
+  // Minutes, and the machine flat out: only when asked for.
+  if (settings.only == "rooms") ok = bench_rooms(settings) && ok;
   return ok ? 0 : 1;
 }
