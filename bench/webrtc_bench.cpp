@@ -292,11 +292,17 @@ bool bench_latency(const Settings& settings) {
 
 // ---------------------------------------------------------------------------
 
-long frames_encoded(const mt::ServerUnderTest& server, const std::string& room = "bench") {
+// A number of the room's status (GET /api/v1/rooms/ROOM), -1 if absent.
+long room_counter(const mt::ServerUnderTest& server, const std::string& room,
+                  const std::string& key) {
   const std::string body = server.get("/api/v1/rooms/" + room).body;
-  const auto at = body.find("\"video_frames_encoded\"");
+  const auto at = body.find("\"" + key + "\"");
   if (at == std::string::npos) return -1;
   return std::atol(body.c_str() + body.find(':', at) + 1);
+}
+
+long frames_encoded(const mt::ServerUnderTest& server, const std::string& room = "bench") {
+  return room_counter(server, room, "video_frames_encoded");
 }
 
 struct CpuResult {
@@ -474,38 +480,43 @@ bool bench_rooms(const Settings& settings) {
   if (!start(server, config(true, {}, true))) return false;
   std::vector<std::unique_ptr<mt::WebRtcPeer>> peers;
   int held = 0;
-  std::printf("%6s %7s %11s %11s %9s %s\n", "rooms", "cores", "peer cores", "VmRSS MiB", "min fps",
-              "fps of each room");
+  std::printf("%6s %7s %11s %11s %9s %9s %s\n", "rooms", "cores", "peer cores", "VmRSS MiB",
+              "min fps", "skipped/s", "fps of each room");
   for (int rooms = 1; rooms <= settings.max_rooms; ++rooms) {
     const std::string room = "room" + std::to_string(rooms);
     if (!publish_room(server, room, files, peers)) break;
     std::this_thread::sleep_for(std::chrono::seconds(settings.warmup_s));
     const pid_t pid = server.process()->pid();
-    std::vector<long> f0, f1;
+    std::vector<long> f0, f1, skipped0, skipped1;
     const auto a = mt::read_process(pid);
     const auto self_a = mt::read_process(getpid());
     const auto t0 = Clock::now();
     for (int r = 1; r <= rooms; ++r)
       f0.push_back(frames_encoded(server, "room" + std::to_string(r)));
+    for (int r = 1; r <= rooms; ++r)
+      skipped0.push_back(room_counter(server, "room" + std::to_string(r), "video_frames_skipped"));
     std::this_thread::sleep_for(std::chrono::seconds(settings.window_s));
     for (int r = 1; r <= rooms; ++r)
       f1.push_back(frames_encoded(server, "room" + std::to_string(r)));
+    for (int r = 1; r <= rooms; ++r)
+      skipped1.push_back(room_counter(server, "room" + std::to_string(r), "video_frames_skipped"));
     const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto b = mt::read_process(pid);
     const auto self_b = mt::read_process(getpid());
-    double min_fps = 1e9;
+    double min_fps = 1e9, skipped_fps = 0;
     std::string each;
     for (int r = 0; r < rooms; ++r) {
       const double fps = double(f1[size_t(r)] - f0[size_t(r)]) / wall;
+      skipped_fps += double(skipped1[size_t(r)] - skipped0[size_t(r)]) / wall;
       min_fps = std::min(min_fps, fps);
       char text[16];
       std::snprintf(text, sizeof text, "%s%.1f", r ? " " : "", fps);
       each += text;
     }
     const double cores = (b.cpu_s - a.cpu_s) / wall;
-    std::printf("%6d %7.2f %11.2f %11.0f %9.1f %s\n", rooms, cores,
+    std::printf("%6d %7.2f %11.2f %11.0f %9.1f %9.1f %s\n", rooms, cores,
                 (self_b.cpu_s - self_a.cpu_s) / wall, double(b.rss_kib) / 1024, min_fps,
-                each.c_str());
+                skipped_fps, each.c_str());
     std::printf("RESULT rooms.%d.cores %.2f cores\n", rooms, cores);
     std::printf("RESULT rooms.%d.min_fps %.1f fps\n", rooms, min_fps);
     std::fflush(stdout);

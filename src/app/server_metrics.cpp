@@ -24,6 +24,11 @@ std::string Server::metrics_text() {
   w.family("mixcast_video_frames_encoded_total", "Frames of the room's programme encoded.",
            MetricType::Counter);
   for (const auto& r : statuses) w.sample({{"room", r.name}}, r.video_frames_encoded);
+  w.family("mixcast_video_frames_skipped_total",
+           "Frames of the room's programme dropped before the encoder because it could not keep "
+           "up (the machine is overloaded); the programme stays live at a lower rate.",
+           MetricType::Counter);
+  for (const auto& r : statuses) w.sample({{"room", r.name}}, r.video_frames_skipped);
   w.family("mixcast_core_rebuilds_total",
            "Times the room's mixing core was rebuilt after an error or a stall.",
            MetricType::Counter);

@@ -62,6 +62,9 @@ struct RoomStatus {
   int height = 0;
   int fps = 0;
   uint64_t video_frames_encoded = 0;
+  // Frames of the programme dropped before the encoder because it could not
+  // keep up (an overloaded machine); the programme stays live instead.
+  uint64_t video_frames_skipped = 0;
   int core_rebuilds = 0;        // times the mixing core was rebuilt (errors, stalls)
   std::string last_core_error;  // why, the last time
   std::vector<ParticipantStatus> participants;

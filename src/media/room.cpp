@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -137,6 +138,20 @@ void Room::build_encoders(const EncodeSettings& settings) {
   GstElement* vqueue = add_element(bin, "queue", "video-encode-queue");
   g_object_set(vqueue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
                nullptr);
+  // An encoder that cannot keep up (an overloaded machine) must not hold up
+  // the mixer, or the programme falls further behind real time every second
+  // (bench/webrtc.sh --only rooms: 1.8 s after 30 s). The oldest frame
+  // waiting is dropped instead: the programme stays live at a lower rate,
+  // the audio is untouched, and every dropped frame is counted ("overrun" is
+  // emitted once for each).
+  gst_util_set_object_arg(G_OBJECT(vqueue), "leaky", "downstream");
+  using Counter = std::shared_ptr<std::atomic<std::uint64_t>>;
+  g_signal_connect_data(
+      vqueue, "overrun", G_CALLBACK(+[](GstElement*, gpointer data) {
+        (*static_cast<Counter*>(data))->fetch_add(1, std::memory_order_relaxed);
+      }),
+      new Counter(video_frames_skipped_),
+      [](gpointer data, GClosure*) { delete static_cast<Counter*>(data); }, GConnectFlags(0));
   GstElement* venc = build_encoder_or_throw(setup_.video_profile, settings);
   gst_element_set_name(venc, "video-encoder");
   gst_bin_add(bin, venc);
@@ -787,6 +802,17 @@ bool Room::watch_programme() {
     fps_window_ = {frames, now};
   }
   if (audio != audio_progress_.count) audio_progress_ = {audio, now};
+  // Overload says so: frames the encoder had no time for, every 10 s at most.
+  const guint64 skipped = video_frames_skipped_->load(std::memory_order_relaxed);
+  if (now - skip_report_.since_us >= kSkipReportIntervalS * G_USEC_PER_SEC) {
+    if (skipped > skip_report_.count)
+      LOG_WARN << "room " << name()
+               << ": the encoder could not keep up: " << skipped - skip_report_.count
+               << " frames of the programme skipped in the last "
+               << (now - skip_report_.since_us) / G_USEC_PER_SEC
+               << " s (the machine is overloaded; the programme stays live at a lower rate)";
+    skip_report_ = {skipped, now};
+  }
   const double timeout_s = std::max(setup_.media.stall_timeout_s, rebuild_backoff_s_);
   // Before its first frame a room gets longer (encoders start, a busy
   // machine): a slow start is not a stall.
@@ -976,6 +1002,7 @@ RoomStatus Room::status() const {
   s.height = canvas_.height;
   s.fps = canvas_.fps;
   s.video_frames_encoded = fanout_ ? fanout_->video_frames() : 0;
+  s.video_frames_skipped = video_frames_skipped_->load(std::memory_order_relaxed);
   s.core_rebuilds = rebuilds_;
   s.tiles = composition_.tiles;
   s.last_core_error = last_core_error_;

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <gst/gst.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -291,6 +292,12 @@ class Room : public Participant::Listener, public Output::Listener {
   Progress audio_progress_;
   Progress fps_window_;  // frames encoded at the start of the current second
   double encoder_fps_ = 0;
+  // Frames dropped before the encoder because it was behind; shared with
+  // the queue's signal handler, which may outlive a replaced core.
+  std::shared_ptr<std::atomic<std::uint64_t>> video_frames_skipped_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
+  Progress skip_report_;  // skipped frames at the last warning
+  static constexpr int kSkipReportIntervalS = 10;
   SourceId programme_watchdog_;
   int rebuilds_ = 0;
   std::string last_core_error_;

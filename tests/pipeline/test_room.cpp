@@ -263,6 +263,39 @@ regions:
   }
 }
 
+// An overloaded machine: the encoder gets 60 ms a frame (about 16 of the 30
+// frames a second). The mixer must not wait for it: the canvas keeps real
+// time, the frames the encoder had no time for are dropped before it and
+// counted, and the audio is untouched.
+TEST(Room, AnEncoderThatCannotKeepUpSkipsFramesAndTheMixStaysLive) {
+  RoomHarness h("grid");
+  h.setup().video_profile.launch = "identity sleep-time=60000 ! " + h.setup().video_profile.launch;
+  h.start();
+  const std::string red = h.join("Red", uri_for(kGuests[0]));
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+  h.run_for(1.0);
+  const guint64 mixed0 = h.frames_seen();
+  const RoomStatus before = h.room().status();
+  h.take_largest_frame_gap();
+  constexpr double kWindowS = 3.0;
+  h.run_for(kWindowS);
+  const RoomStatus after = h.room().status();
+  const double mixed_fps = double(h.frames_seen() - mixed0) / kWindowS;
+  const double encoded_fps =
+      double(after.video_frames_encoded - before.video_frames_encoded) / kWindowS;
+  const double skipped_fps =
+      double(after.video_frames_skipped - before.video_frames_skipped) / kWindowS;
+  std::printf("mixed %.1f fps, encoded %.1f fps, skipped %.1f fps\n", mixed_fps, encoded_fps,
+              skipped_fps);
+  EXPECT_GE(mixed_fps, 25) << "the mix keeps real time";
+  EXPECT_LE(h.take_largest_frame_gap(), 3 * GST_SECOND / 30) << "and never waits for the encoder";
+  EXPECT_LE(encoded_fps, 20) << "the encoder only has time for some of them";
+  EXPECT_GE(encoded_fps, 10);
+  EXPECT_GE(skipped_fps, 8) << "the rest are dropped before it, and counted";
+  EXPECT_GT(h.tone_power(kGuests[0].tone), kPresent) << "the audio is untouched";
+  expect_tiles(h, {{red, kGuests[0].colour}});
+}
+
 TEST(Room, SeatsAreStableWhenSomeoneLeaves) {
   RoomHarness h("grid");
   h.start();
