@@ -292,17 +292,15 @@ bool bench_latency(const Settings& settings) {
 
 // ---------------------------------------------------------------------------
 
-// A number of the room's status (GET /api/v1/rooms/ROOM), -1 if absent.
-long room_counter(const mt::ServerUnderTest& server, const std::string& room,
-                  const std::string& key) {
-  const std::string body = server.get("/api/v1/rooms/" + room).body;
+// A number in a room's status (the body of GET /api/v1/rooms/ROOM), -1 if absent.
+long counter_in(const std::string& body, const std::string& key) {
   const auto at = body.find("\"" + key + "\"");
   if (at == std::string::npos) return -1;
   return std::atol(body.c_str() + body.find(':', at) + 1);
 }
 
 long frames_encoded(const mt::ServerUnderTest& server, const std::string& room = "bench") {
-  return room_counter(server, room, "video_frames_encoded");
+  return counter_in(server.get("/api/v1/rooms/" + room).body, "video_frames_encoded");
 }
 
 struct CpuResult {
@@ -487,19 +485,21 @@ bool bench_rooms(const Settings& settings) {
     if (!publish_room(server, room, files, peers)) break;
     std::this_thread::sleep_for(std::chrono::seconds(settings.warmup_s));
     const pid_t pid = server.process()->pid();
+    // Frames encoded and skipped of every room, one status read each.
+    auto counts = [&](std::vector<long>& frames, std::vector<long>& skipped) {
+      for (int r = 1; r <= rooms; ++r) {
+        const std::string body = server.get("/api/v1/rooms/room" + std::to_string(r)).body;
+        frames.push_back(counter_in(body, "video_frames_encoded"));
+        skipped.push_back(counter_in(body, "video_frames_skipped"));
+      }
+    };
     std::vector<long> f0, f1, skipped0, skipped1;
     const auto a = mt::read_process(pid);
     const auto self_a = mt::read_process(getpid());
     const auto t0 = Clock::now();
-    for (int r = 1; r <= rooms; ++r)
-      f0.push_back(frames_encoded(server, "room" + std::to_string(r)));
-    for (int r = 1; r <= rooms; ++r)
-      skipped0.push_back(room_counter(server, "room" + std::to_string(r), "video_frames_skipped"));
+    counts(f0, skipped0);
     std::this_thread::sleep_for(std::chrono::seconds(settings.window_s));
-    for (int r = 1; r <= rooms; ++r)
-      f1.push_back(frames_encoded(server, "room" + std::to_string(r)));
-    for (int r = 1; r <= rooms; ++r)
-      skipped1.push_back(room_counter(server, "room" + std::to_string(r), "video_frames_skipped"));
+    counts(f1, skipped1);
     const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto b = mt::read_process(pid);
     const auto self_b = mt::read_process(getpid());

@@ -127,6 +127,15 @@ std::optional<ProcessStats> read_process_stats() {
                             static_cast<std::uint64_t>(ticks), *boot_time, *fds);
 }
 
+std::optional<std::uint64_t> read_resident_bytes() {
+  const long page_size = sysconf(_SC_PAGESIZE);
+  const auto statm_text = read_file("/proc/self/statm");
+  if (page_size <= 0 || !statm_text) return {};
+  const auto resident = parse_statm_resident_pages(*statm_text);
+  if (!resident) return {};
+  return *resident * static_cast<std::uint64_t>(page_size);
+}
+
 void write_process_metrics(MetricsWriter& writer, const std::optional<ProcessStats>& stats) {
   writer.family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                 MetricType::Counter);

@@ -43,6 +43,8 @@ ProcessStats make_process_stats(const ProcStat& stat, std::uint64_t resident_pag
 
 // This process's numbers, or nothing when /proc cannot be read or parsed.
 std::optional<ProcessStats> read_process_stats();
+// Only its resident size in bytes (/proc/self/statm), for frequent use.
+std::optional<std::uint64_t> read_resident_bytes();
 
 // The conventional families: process_cpu_seconds_total,
 // process_resident_memory_bytes, process_open_fds, process_threads,

@@ -2,13 +2,9 @@
 
 #include <glib.h>
 #include <malloc.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
-#include <iterator>
-#include <string>
 
 #include "core/log.h"
 #include "core/process_stats.h"
@@ -25,19 +21,12 @@ bool g_pending = false;  // main loop only
 std::atomic<std::uint64_t> g_trims{0};
 std::atomic<std::uint64_t> g_returned_bytes{0};
 
-std::uint64_t resident_bytes() {
-  std::ifstream in("/proc/self/statm");
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  const auto pages = parse_statm_resident_pages(text);
-  return pages ? *pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
-
 gboolean trim(gpointer) {
   g_pending = false;
   const auto start = std::chrono::steady_clock::now();
-  const std::uint64_t before = resident_bytes();
+  const std::uint64_t before = read_resident_bytes().value_or(0);
   malloc_trim(0);
-  const std::uint64_t after = resident_bytes();
+  const std::uint64_t after = read_resident_bytes().value_or(0);
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   const std::uint64_t returned = before > after ? before - after : 0;

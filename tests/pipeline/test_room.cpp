@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "media/gst_ptr.h"
 #include "room_harness.h"
 #include "test_support.h"
 
@@ -187,24 +188,24 @@ TEST(Room, FileParticipantJoiningLateIsShownInRealTime) {
   // the file's tone above is what it decoded.
   std::vector<guint> vp8_threads;
   std::vector<std::string> opus_decoders;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(h.room().pipeline()));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory && g_str_has_suffix(GST_OBJECT_NAME(factory), "_opus"))
-      opus_decoders.push_back(GST_OBJECT_NAME(factory));
-    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "opusdec"))
-      opus_decoders.push_back(GST_OBJECT_NAME(factory));
-    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "vp8dec")) {
-      guint threads = 0;
-      g_object_get(element, "threads", &threads, nullptr);
-      vp8_threads.push_back(threads);
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  for_each_object<GstElement>(
+      gst_bin_iterate_recurse(GST_BIN(h.room().pipeline())),
+      [&](GstElement* element) {
+        GstElementFactory* factory = gst_element_get_factory(element);
+        if (!factory) return;
+        const std::string name = GST_OBJECT_NAME(factory);
+        if (g_str_has_suffix(name.c_str(), "_opus") || name == "opusdec")
+          opus_decoders.push_back(name);
+        if (name == "vp8dec") {
+          guint threads = 0;
+          g_object_get(element, "threads", &threads, nullptr);
+          vp8_threads.push_back(threads);
+        }
+      },
+      [&] {
+        vp8_threads.clear();
+        opus_decoders.clear();
+      });
   EXPECT_EQ(vp8_threads, std::vector<guint>{1u});
   EXPECT_EQ(opus_decoders, std::vector<std::string>{"avdec_opus"});
   // Played in real time: still there 3 s later, not raced through.
