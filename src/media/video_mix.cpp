@@ -158,7 +158,9 @@ struct CropChange {
   Crop values;
 };
 
-// The videocrop's sink pad is idle: no frame is being cropped.
+// Runs in the branch's streaming thread, on the frame about to enter the
+// videocrop: the new values are set before basetransform looks at the frame,
+// so its pending reconfigure renegotiates the output size first.
 GstPadProbeReturn set_crop_now(GstPad*, GstPadProbeInfo*, gpointer data) {
   const auto* change = static_cast<const CropChange*>(data);
   g_object_set(change->crop, "left", change->values.left, "right", change->values.right, "top",
@@ -168,16 +170,19 @@ GstPadProbeReturn set_crop_now(GstPad*, GstPadProbeInfo*, gpointer data) {
 
 }  // namespace
 
-// A videocrop (1.22) given new values while it crops a frame uses them with
-// the old frame sizes: it copies rows past the end of its input (ASan:
-// heap-buffer-overflow in a rapid join and leave). Between two frames
-// (an idle probe on its sink pad: at once if no frame is in it, else
-// right after it), the next frame renegotiates its caps first.
-void VideoMix::set_crop_between_frames(Branch& branch, const Crop& crop) {
+// A videocrop (1.22) given new values while it crops a frame recomputes them
+// against the frame sizes it negotiated before: it copies rows past the end of
+// its input (ASan: heap-buffer-overflow in a rapid join and leave). An idle
+// probe is not enough: when the pad is idle it runs in the calling thread,
+// and a frame can enter the element while it does. So the values are only
+// ever set by the streaming thread itself, on the next frame (a one-shot
+// buffer probe on the videocrop's sink pad; several changes before a frame
+// come in order, the last one wins). No frame, nothing to crop.
+void VideoMix::set_crop_before_next_frame(Branch& branch, const Crop& crop) {
   GstElement* element = gst_bin_get_by_name(GST_BIN(branch.bin), "crop");
   if (!element) return;
   GstPad* sink = gst_element_get_static_pad(element, "sink");
-  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_IDLE, &set_crop_now, new CropChange{element, crop},
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, &set_crop_now, new CropChange{element, crop},
                     [](gpointer data) {
                       auto* change = static_cast<CropChange*>(data);
                       gst_object_unref(change->crop);
@@ -230,7 +235,7 @@ void VideoMix::apply(const Composition& composition, const Layout& layout) {
       }
       const Tile& tile = *tiles[i];
       if (!(tile.crop == branch.crop)) {
-        set_crop_between_frames(branch, tile.crop);
+        set_crop_before_next_frame(branch, tile.crop);
         branch.crop = tile.crop;
       }
       g_object_set(branch.mixer_pad.get(), "xpos", tile.rect.x, "ypos", tile.rect.y, "width",

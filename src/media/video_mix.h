@@ -66,8 +66,8 @@ class VideoMix {
   };
   Branch add_branch(const std::string& participant_id, GstElement* tee);
   void remove_branch(GstElement* tee, Branch& branch);
-  // New crop values for a streaming branch, taken between two frames.
-  static void set_crop_between_frames(Branch& branch, const Crop& crop);
+  // New crop values for a branch, set by its streaming thread before its next frame.
+  static void set_crop_before_next_frame(Branch& branch, const Crop& crop);
   void release_mixer_pad(Branch& branch);
 
   GstBin* pipeline_;

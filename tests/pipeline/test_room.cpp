@@ -234,6 +234,62 @@ TEST(Room, RapidJoinAndLeaveNeverStallsTheMix) {
   EXPECT_EQ(h.room().status().participants.size(), 1u);
 }
 
+// fit: cover shows the middle of a source wider than its tile (the sides are
+// cropped), and every layout change moves the crop, also changes in quick
+// succession while frames stream (the values reach the videocrop from its
+// streaming thread, before its next frame: see VideoMix).
+TEST(Room, ACoverTileShowsTheMiddleOfTheSourceAndFollowsEveryLayoutChange) {
+  const Layout strip = parse_layout(R"(
+name: strip
+regions:
+  - {id: strip, x: 0.375, y: 0, width: 0.25, height: 1, fit: cover, show: {slot: 0}}
+)",
+                                    "strip.yaml");
+  const Layout whole = parse_layout(R"(
+name: whole
+regions:
+  - {id: whole, x: 0, y: 0, width: 1, height: 1, fit: cover, show: {slot: 0}}
+)",
+                                    "whole.yaml");
+  RoomHarness h("grid");
+  h.setup().layout = strip;
+  h.start();
+  // SMPTE bars (videotestsrc, 100 %), 640x360: seven bars of 91 pixels in the upper two thirds:
+  // white, yellow, cyan, green, magenta, red, blue.
+  h.join("Bars", "test://bars?tone=440");
+  ASSERT_TRUE(h.run_until([&] { return h.frames_seen() > 30; }, 10));
+  const Color white{255, 255, 255}, cyan{0, 255, 255}, green{0, 255, 0}, magenta{255, 0, 255},
+      blue{0, 0, 255};
+  // The colour a tenth, a half and nine tenths across the tile, a third down.
+  auto expect_across = [&](const std::vector<Color>& expected) {
+    h.run_for(0.3);
+    const auto& tiles = h.room().composition().tiles;
+    ASSERT_EQ(tiles.size(), 1u);
+    const Rect r = tiles[0].rect;
+    auto frame = h.latest_frame();
+    ASSERT_TRUE(frame);
+    const double across[] = {0.1, 0.5, 0.9};
+    for (size_t i = 0; i < 3; ++i) {
+      const Rect spot{r.x + int(r.width * across[i]) - 4, r.y + r.height / 3 - 4, 8, 8};
+      const Color seen = average_color(frame->view, spot);
+      EXPECT_LE(color_distance(seen, expected[i]), kColourTolerance)
+          << across[i] << " across shows " << seen.to_hex() << ", not " << expected[i].to_hex();
+    }
+  };
+  // A 160x360 strip shows source columns 240-400: cyan, green, magenta.
+  expect_across({cyan, green, magenta});
+  h.room().set_layout(whole);
+  expect_across({white, green, blue});
+  // Changes in quick succession, some between two frames, some in the middle of one.
+  for (int i = 0; i < 40; ++i) {
+    h.room().set_layout(i % 2 ? whole : strip);
+    h.run_for(0.011 * (i % 5));
+  }
+  h.room().set_layout(strip);
+  expect_across({cyan, green, magenta});
+  EXPECT_GT(h.frames_seen(), 60u);
+}
+
 // Where no tile is, the canvas is the layout's background colour: black is
 // the compositor's own fill (its live background input only keeps time, in
 // 16x16 frames), any other colour a canvas-sized input under the tiles.
