@@ -58,6 +58,21 @@ void expect_everyone_back(RoomHarness& h, const std::map<std::string, Color>& co
   }
   EXPECT_EQ(seen, colours.size());
   for (const auto& g : kGuests) EXPECT_GT(h.tone_power(g.tone), kPresent) << g.name;
+  if (!::testing::Test::HasFailure()) return;
+  // What the room knew of everyone, for a failure seen once on a loaded machine.
+  for (const auto& p : h.room().status().participants)
+    std::printf(
+        "participant %s (%s): video %d, video passed %llu dropped %llu, audio passed %llu "
+        "dropped %llu, level %.1f dB\n",
+        p.id.c_str(), p.name.c_str(), p.has_video,
+        static_cast<unsigned long long>(p.video_input.passed),
+        static_cast<unsigned long long>(p.video_input.dropped()),
+        static_cast<unsigned long long>(p.audio_input.passed),
+        static_cast<unsigned long long>(p.audio_input.dropped()), p.audio_level_db);
+  for (const auto& e : h.events())
+    if (e.kind == RoomEventKind::ParticipantLeft || e.kind == RoomEventKind::RoomError)
+      std::printf("event %s: %s %s %s\n", std::string(to_string(e.kind)).c_str(), e.id.c_str(),
+                  e.name.c_str(), e.detail.c_str());
 }
 
 double probe_duration(const std::string& file, const char* stream) {
