@@ -10,7 +10,13 @@
 # Not a test: CI does not run it. Usage:
 #   bench/cost-curve.sh                  # N = 2 4 8 12 16
 #   COUNTS="4 16" bench/cost-curve.sh
-# Environment: COUNTS, WARMUP (s, default 8), WINDOW (s, default 20),
+# Overload (issue 10, item 4): HOGS=N starts N busy loops beside the server
+# for the measured window. The room then degrades the chosen way: frames the
+# encoder has no time for are skipped (skipped/s), the audio stays whole, and
+# the programme never falls behind real time. The recording says so: its
+# largest gap between audio packets and between video frames.
+#   HOGS=2 COUNTS=4 bench/cost-curve.sh
+# Environment: COUNTS, HOGS (0), WARMUP (s, default 8), WINDOW (s, default 20),
 # LAYOUT (grid, the shipped one with gaps and labels: every tile scaled;
 # or bench, tiles without gaps or labels), MIXCAST (the binary), KEEP=1
 # keeps the work directory. About 40 s per N.
@@ -23,6 +29,7 @@ WINDOW=${WINDOW:-20}
 LAYOUT=${LAYOUT:-grid}
 MIXCAST=${MIXCAST:-$ROOT/build/src/app/mixcast}
 KEEP=${KEEP:-0}
+HOGS=${HOGS:-0}
 SRC_W=640 SRC_H=360 FPS=30 GOP=60
 PORT=${PORT:-18671}
 DISTINCT=4 # clips made; sources beyond them play the same clips again
@@ -30,14 +37,20 @@ DISTINCT=4 # clips made; sources beyond them play the same clips again
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-for tool in ffmpeg curl awk; do command -v "$tool" >/dev/null || die "needs $tool"; done
+for tool in ffmpeg ffprobe curl awk; do command -v "$tool" >/dev/null || die "needs $tool"; done
 [[ -x $MIXCAST ]] || die "no mixcast binary at $MIXCAST (ninja -C build, or set MIXCAST)"
 FILE_S=$((WARMUP + WINDOW + 15))
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mixcast-curve-XXXXXX")
 SERVER=""
+HOG_PIDS=()
+stop_hogs() {
+  ((${#HOG_PIDS[@]})) && kill -KILL "${HOG_PIDS[@]}" 2>/dev/null
+  HOG_PIDS=()
+}
 cleanup() {
   [[ -n $SERVER ]] && kill -KILL "$SERVER" 2>/dev/null
+  stop_hogs
   if [[ $KEEP == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -59,6 +72,12 @@ metric() {
 }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
+# largest_gap_ms FILE STREAM: the largest step between consecutive packet
+# timestamps of the recording's STREAM (a:0 or v:0), in ms.
+largest_gap_ms() {
+  ffprobe -v error -select_streams "$2" -show_entries packet=pts_time -of csv=p=0 "$1" |
+    sort -n | awk 'NR > 1 && $1 - prev > gap { gap = $1 - prev } { prev = $1 } END { printf "%.0f", gap * 1000 }'
+}
 
 # run_room N: one room of N sources; appends a line to $WORK/results.
 run_room() {
@@ -90,37 +109,61 @@ YAML
   echo "N=$n: warm-up ${WARMUP} s, then ${WINDOW} s measured"
   "$MIXCAST" --config "$config" >"$WORK/server-$n.log" 2>&1 &
   SERVER=$!
+  local started stopped
+  started=$(date +%s.%N)
   sleep "$WARMUP"
   kill -0 "$SERVER" 2>/dev/null || die "the server stopped: $(tail -n 20 "$WORK/server-$n.log")"
   local cpu0 frames0 dropped0 t0 cpu1 frames1 dropped1 t1 people
   people=$(metric mixcast_participants)
+  local h
+  for ((h = 0; h < HOGS; ++h)); do
+    bash -c 'while :; do :; done' &
+    HOG_PIDS+=($!)
+  done
+  local skipped0 skipped1
   cpu0=$(cpu_s "$SERVER") frames0=$(metric mixcast_video_frames_encoded_total)
   dropped0=$(metric mixcast_input_dropped_total) t0=$(date +%s.%N)
+  skipped0=$(metric mixcast_video_frames_skipped_total)
   sleep "$WINDOW"
   cpu1=$(cpu_s "$SERVER") frames1=$(metric mixcast_video_frames_encoded_total)
   dropped1=$(metric mixcast_input_dropped_total) t1=$(date +%s.%N)
+  skipped1=$(metric mixcast_video_frames_skipped_total)
+  stop_hogs
   local rss hwm
   rss=$(rss_kib "$SERVER") hwm=$(hwm_kib "$SERVER")
   kill -TERM "$SERVER"
   wait "$SERVER" || true
+  stopped=$(date +%s.%N)
   SERVER=""
-  echo "$n $people $cpu0 $cpu1 $t0 $t1 $frames0 $frames1 $dropped0 $dropped1 $rss $hwm" >>"$WORK/results"
+  local recording audio_gap=- video_gap=- length=-
+  recording=$(find "$WORK/recordings-$n" -name "*.mp4" | head -n 1)
+  if [[ -n $recording ]]; then
+    audio_gap=$(largest_gap_ms "$recording" a:0) video_gap=$(largest_gap_ms "$recording" v:0)
+    length=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$recording")
+  fi
+  echo "$n $people $cpu0 $cpu1 $t0 $t1 $frames0 $frames1 $dropped0 $dropped1 $rss $hwm" \
+    "$skipped0 $skipped1 $audio_gap $video_gap $length $started $stopped" >>"$WORK/results"
 }
 
 for n in $COUNTS; do run_room "$n"; done
 
 echo
-echo "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); layout $LAYOUT"
+echo "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); layout $LAYOUT; $HOGS busy loops beside it"
 echo "N x ${SRC_W}x${SRC_H}@$FPS VP8+Opus files -> 1280x720@$FPS x264 veryfast 2500 kb/s + AAC, recording on"
 awk '
-  BEGIN { printf "%4s %7s %7s %9s %9s %9s %8s %10s\n", "N", "in room", "cores", "per guest",
-          "RSS MiB", "peak MiB", "fps", "dropped/s" }
+  BEGIN { printf "%4s %7s %7s %9s %9s %9s %6s %9s %10s %9s %9s %13s\n", "N", "in room", "cores",
+          "per guest", "RSS MiB", "peak MiB", "fps", "skipped/s", "dropped/s", "audio gap",
+          "video gap", "recorded/wall" }
   {
     dt = $6 - $5; cores = ($4 - $3) / dt
-    printf "%4d %7d %7.2f %9.3f %9.1f %9.1f %8.1f %10.1f\n", $1, $2, cores, cores / $1,
-           $11 / 1024, $12 / 1024, ($8 - $7) / dt, ($10 - $9) / dt
+    printf "%4d %7d %7.2f %9.3f %9.1f %9.1f %6.1f %9.1f %10.1f %7s ms %7s ms %6.1f/%.1f s\n", $1, $2,
+           cores, cores / $1, $11 / 1024, $12 / 1024, ($8 - $7) / dt, ($14 - $13) / dt,
+           ($10 - $9) / dt, $15, $16, $17, $19 - $18
   }' "$WORK/results"
 echo
 echo "cores: the server's user+sys CPU over the window per wall second; fps: frames"
 echo "encoded per second (the programme's rate: $FPS when the machine keeps up);"
-echo "dropped/s: input buffers kept from the mix (late or out of order)."
+echo "skipped/s: programme frames the encoder had no time for (the room's overload"
+echo "degradation); dropped/s: input buffers kept from the mix (late or out of order);"
+echo "audio gap, video gap: the largest step between packets of the recording;"
+echo "recorded/wall: the recording's length against the server's life (start-up included)."
