@@ -6,15 +6,6 @@
 
 namespace mixcast {
 
-std::optional<Rect> visible_part(const Crop& crop, int width, int height) {
-  if (crop.none() || crop.left < 0 || crop.right < 0 || crop.top < 0 || crop.bottom < 0)
-    return std::nullopt;
-  const Rect part{crop.left, crop.top, width - crop.left - crop.right,
-                  height - crop.top - crop.bottom};
-  if (part.empty()) return std::nullopt;
-  return part;
-}
-
 namespace {
 
 int hex_digit(char c) {

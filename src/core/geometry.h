@@ -26,14 +26,7 @@ struct Crop {
   int top = 0;
   int bottom = 0;
   bool operator==(const Crop&) const = default;
-  bool none() const { return left == 0 && right == 0 && top == 0 && bottom == 0; }
 };
-
-// The rectangle of a `width` x `height` picture that `crop` leaves. Nothing
-// (the whole picture is shown) when the crop is none or does not fit the
-// picture: a crop computed for an earlier size of the source, until the
-// layout catches up.
-std::optional<Rect> visible_part(const Crop& crop, int width, int height);
 
 struct Color {
   uint8_t r = 0;

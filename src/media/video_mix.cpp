@@ -1,10 +1,5 @@
 #include "media/video_mix.h"
 
-#include <gst/video/video.h>
-
-#include <mutex>
-#include <optional>
-
 #include "core/log.h"
 
 namespace mixcast {
@@ -109,91 +104,43 @@ void VideoMix::add_input(const std::string& participant_id, GstPad* video_src) {
   inputs_.emplace(participant_id, std::move(input));
 }
 
-// What a tile shows of its source. The crop (set by the main loop from the
-// layout) and the source's size (from its caps, in the streaming thread) meet
-// here; the compositor pad's own converter then scales just the visible part
-// (converter-config src-x/y/width/height), under the pad's lock, between two
-// frames. No videocrop: 1.22's takes its values afresh at each step, so a
-// crop changed while a frame or a caps query was passing through it
-// overflowed its input (ASan) or answered EMPTY caps, which ended the
-// participant (not-negotiated); and it copied every cropped frame.
-// The pad is given with each call (the probe's data must not hold it).
-class VideoMix::TileView {
- public:
-  void set_crop(GstPad* mixer_pad, const Crop& crop) {
-    std::lock_guard lock(mutex_);
-    crop_ = crop;
-    apply_locked(mixer_pad);
-  }
-  // The caps reaching the compositor pad: the source's size.
-  static GstPadProbeReturn on_caps(GstPad* mixer_pad, GstPadProbeInfo* info, gpointer data) {
-    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-    if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
-    GstCaps* caps = nullptr;
-    gst_event_parse_caps(event, &caps);
-    GstVideoInfo vinfo;
-    if (!caps || !gst_video_info_from_caps(&vinfo, caps)) return GST_PAD_PROBE_OK;
-    auto& self = **static_cast<std::shared_ptr<TileView>*>(data);
-    std::lock_guard lock(self.mutex_);
-    self.width_ = GST_VIDEO_INFO_WIDTH(&vinfo);
-    self.height_ = GST_VIDEO_INFO_HEIGHT(&vinfo);
-    self.apply_locked(mixer_pad);
-    return GST_PAD_PROBE_OK;
-  }
-
- private:
-  void apply_locked(GstPad* pad) {
-    const std::optional<Rect> part = visible_part(crop_, width_, height_);
-    if (part == applied_) return;
-    applied_ = part;
-    if (!part) {  // the whole picture: no converter unless scaling needs one
-      g_object_set(pad, "converter-config", nullptr, nullptr);
-      return;
-    }
-    GstStructure* config =
-        gst_structure_new("GstVideoConverter", GST_VIDEO_CONVERTER_OPT_SRC_X, G_TYPE_INT, part->x,
-                          GST_VIDEO_CONVERTER_OPT_SRC_Y, G_TYPE_INT, part->y,
-                          GST_VIDEO_CONVERTER_OPT_SRC_WIDTH, G_TYPE_INT, part->width,
-                          GST_VIDEO_CONVERTER_OPT_SRC_HEIGHT, G_TYPE_INT, part->height, nullptr);
-    g_object_set(pad, "converter-config", config, nullptr);
-    gst_structure_free(config);
-  }
-
-  std::mutex mutex_;
-  Crop crop_;
-  int width_ = 0;  // 0: no caps yet
-  int height_ = 0;
-  std::optional<Rect> applied_;
-};
-
 VideoMix::Branch VideoMix::add_branch(const std::string& participant_id, GstElement* tee) {
   Branch branch;
+  branch.bin = gst_bin_new(nullptr);
+  GstElement* queue = make_element("queue");
   // A short queue: the compositor takes the newest frame; a slow source must
   // not build up latency.
-  branch.queue = make_element("queue");
-  g_object_set(branch.queue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time",
-               guint64(0), nullptr);
-  gst_bin_add(pipeline_, branch.queue);
+  g_object_set(queue, "max-size-buffers", 3u, "max-size-bytes", 0u, "max-size-time", guint64(0),
+               nullptr);
+  // The crop before the queue: the participant's own streaming thread (the
+  // one pushing into their tee) carries both the frames and the caps queries
+  // through it, and sets its values (see set_crop_before_next_frame).
+  GstElement* crop = make_element("videocrop", "crop");
+  gst_bin_add_many(GST_BIN(branch.bin), crop, queue, nullptr);
+  gst_element_link(crop, queue);
+  GstPad* sink = gst_element_get_static_pad(crop, "sink");
+  GstPad* src = gst_element_get_static_pad(queue, "src");
+  gst_element_add_pad(branch.bin, gst_ghost_pad_new("sink", sink));
+  gst_element_add_pad(branch.bin, gst_ghost_pad_new("src", src));
+  gst_object_unref(sink);
+  gst_object_unref(src);
+  gst_bin_add(pipeline_, branch.bin);
 
   branch.mixer_pad.reset(gst_element_request_pad_simple(compositor_, "sink_%u"));
   // Hidden until the layout places it.
   g_object_set(branch.mixer_pad.get(), "alpha", 0.0, "zorder", 1u, nullptr);
-  branch.view = std::make_shared<TileView>();
-  gst_pad_add_probe(branch.mixer_pad.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &TileView::on_caps,
-                    new std::shared_ptr<TileView>(branch.view),
-                    [](gpointer data) { delete static_cast<std::shared_ptr<TileView>*>(data); });
   branch.tee_pad.reset(gst_element_request_pad_simple(tee, "src_%u"));
-  GstPad* queue_src = gst_element_get_static_pad(branch.queue, "src");
-  GstPad* queue_sink = gst_element_get_static_pad(branch.queue, "sink");
+  GstPad* bin_src = gst_element_get_static_pad(branch.bin, "src");
+  GstPad* bin_sink = gst_element_get_static_pad(branch.bin, "sink");
   // Running before the participant's tee feeds it: a new tile of someone
   // already on screen would otherwise get FLUSHING back into their tee,
   // which stops their video for good.
-  const bool to_mixer = gst_pad_link(queue_src, branch.mixer_pad.get()) == GST_PAD_LINK_OK;
-  gst_element_sync_state_with_parent(branch.queue);
-  if (!to_mixer || gst_pad_link(branch.tee_pad.get(), queue_sink) != GST_PAD_LINK_OK)
+  const bool to_mixer = gst_pad_link(bin_src, branch.mixer_pad.get()) == GST_PAD_LINK_OK;
+  gst_element_sync_state_with_parent(branch.bin);
+  if (!to_mixer || gst_pad_link(branch.tee_pad.get(), bin_sink) != GST_PAD_LINK_OK)
     LOG_ERROR << "video mix: cannot link a tile of participant " << participant_id;
-  gst_object_unref(queue_src);
-  gst_object_unref(queue_sink);
+  gst_object_unref(bin_src);
+  gst_object_unref(bin_sink);
   return branch;
 }
 
@@ -203,8 +150,51 @@ void VideoMix::remove_branch(GstElement* tee, Branch& branch) {
   // flushing.
   gst_element_release_request_pad(tee, branch.tee_pad.get());
   branch.tee_pad.reset();
-  stop_and_remove(pipeline_, branch.queue);
+  stop_and_remove(pipeline_, branch.bin);
   release_mixer_pad(branch);
+}
+
+namespace {
+
+struct CropChange {
+  GstElement* crop;  // ref
+  Crop values;
+};
+
+// Runs in the participant's streaming thread, on the frame about to enter
+// the videocrop: the new values are set before basetransform looks at the
+// frame, so its pending reconfigure renegotiates the output size first.
+GstPadProbeReturn set_crop_now(GstPad*, GstPadProbeInfo*, gpointer data) {
+  const auto* change = static_cast<const CropChange*>(data);
+  g_object_set(change->crop, "left", change->values.left, "right", change->values.right, "top",
+               change->values.top, "bottom", change->values.bottom, nullptr);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+}  // namespace
+
+// A videocrop (1.22) takes its values afresh at each step. Changed from
+// another thread, they broke it two ways: in the middle of a frame it copied
+// with the old sizes, past the end of its input (ASan: heap-buffer-overflow
+// in a rapid join and leave); in the middle of a caps query (a participant
+// renegotiating after a core rebuild, or a guest changing resolution) it
+// answered EMPTY caps, and the participant's stream ended with
+// not-negotiated. So only the thread that carries both through it, the
+// participant's own (the videocrop sits before the branch's queue), sets the
+// values, on the next frame: a one-shot buffer probe on its sink pad.
+// Several changes before a frame come in order, the last one wins; no
+// frame, nothing to crop.
+void VideoMix::set_crop_before_next_frame(Branch& branch, const Crop& crop) {
+  GstElement* element = gst_bin_get_by_name(GST_BIN(branch.bin), "crop");
+  if (!element) return;
+  GstPad* sink = gst_element_get_static_pad(element, "sink");
+  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, &set_crop_now, new CropChange{element, crop},
+                    [](gpointer data) {
+                      auto* change = static_cast<CropChange*>(data);
+                      gst_object_unref(change->crop);
+                      delete change;
+                    });
+  gst_object_unref(sink);
 }
 
 void VideoMix::release_mixer_pad(Branch& branch) {
@@ -250,7 +240,10 @@ void VideoMix::apply(const Composition& composition, const Layout& layout) {
         continue;
       }
       const Tile& tile = *tiles[i];
-      branch.view->set_crop(branch.mixer_pad.get(), tile.crop);
+      if (!(tile.crop == branch.crop)) {
+        set_crop_before_next_frame(branch, tile.crop);
+        branch.crop = tile.crop;
+      }
       g_object_set(branch.mixer_pad.get(), "xpos", tile.rect.x, "ypos", tile.rect.y, "width",
                    tile.rect.width, "height", tile.rect.height, "zorder", guint(tile.z + 1),
                    "alpha", 1.0, nullptr);

@@ -1,9 +1,8 @@
 // The room's video mix: a live compositor with a permanent background input
 // (see GSTREAMER-NOTES: a live aggregator must never start empty), fixed I420
 // output caps, and per participant a tee with one branch per tile showing
-// them (a queue into a compositor pad: a layout may show the same person
-// twice, as speaker and in their own seat; the pad's converter scales the part
-// of the picture the tile shows). The CanvasPainter draws
+// them (videocrop ! queue into a compositor pad: a layout may show the same
+// person twice, as speaker and in their own seat). The CanvasPainter draws
 // labels and borders on top.
 #pragma once
 
@@ -53,14 +52,13 @@ class VideoMix {
  private:
   GstElement* make_background(bool timing_only);
 
-  class TileView;
   struct Branch {
-    GstElement* queue = nullptr;  // owned by the pipeline
+    GstElement* bin = nullptr;  // videocrop ! queue, owned by the pipeline
     // Our references to the request pads: released (and dropped) when the
     // branch goes, dropped with the mix when the room's core is torn down.
     GstPtr<GstPad> tee_pad;
     GstPtr<GstPad> mixer_pad;
-    std::shared_ptr<TileView> view;  // shared with the mixer pad's caps probe
+    Crop crop;
   };
   struct Input {
     GstElement* tee = nullptr;
@@ -68,6 +66,8 @@ class VideoMix {
   };
   Branch add_branch(const std::string& participant_id, GstElement* tee);
   void remove_branch(GstElement* tee, Branch& branch);
+  // New crop values for a branch, set by its streaming thread before its next frame.
+  static void set_crop_before_next_frame(Branch& branch, const Crop& crop);
   void release_mixer_pad(Branch& branch);
 
   GstBin* pipeline_;

@@ -1,7 +1,6 @@
 // The room pipeline seen from the outside: the pixels of each tile where the
 // layout engine says it is, the tones in the mix, and the mix that keeps
 // moving while participants come and go.
-#include <gst/app/gstappsink.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -289,100 +288,6 @@ regions:
   h.room().set_layout(strip);
   expect_across({cyan, green, magenta});
   EXPECT_GT(h.frames_seen(), 60u);
-}
-
-namespace {
-
-// One mixed frame of SMPTE bars (`src` size) in a `tile`-sized compositor
-// output, cropped the old way (a videocrop before the compositor) or the way
-// VideoMix does it (the compositor pad's converter takes the visible part).
-std::vector<uint8_t> crop_and_scale(Rect src, Rect tile, const Crop& crop, bool videocrop) {
-  gst_init(nullptr, nullptr);  // no room in this test starts GStreamer
-  const std::string caps = "video/x-raw,format=I420,width=" + std::to_string(src.width) +
-                           ",height=" + std::to_string(src.height);
-  const std::string out = "video/x-raw,format=I420,width=" + std::to_string(tile.width) +
-                          ",height=" + std::to_string(tile.height);
-  const std::string crop_element = videocrop ? "videocrop left=" + std::to_string(crop.left) +
-                                                   " right=" + std::to_string(crop.right) +
-                                                   " top=" + std::to_string(crop.top) +
-                                                   " bottom=" + std::to_string(crop.bottom) + " ! "
-                                             : "";
-  const std::string description =
-      "videotestsrc pattern=smpte num-buffers=1 ! " + caps + " ! " + crop_element +
-      "compositor name=mix sink_0::width=" + std::to_string(tile.width) +
-      " sink_0::height=" + std::to_string(tile.height) + " ! " + out + " ! appsink name=out";
-  GError* error = nullptr;
-  GstPtr<GstElement> pipeline(gst_parse_launch(description.c_str(), &error));
-  if (error) {
-    ADD_FAILURE() << error->message;
-    g_error_free(error);
-    return {};
-  }
-  if (!videocrop) {
-    GstPtr<GstElement> mix(gst_bin_get_by_name(GST_BIN(pipeline.get()), "mix"));
-    GstPtr<GstPad> pad(gst_element_get_static_pad(mix.get(), "sink_0"));
-    const std::optional<Rect> part = visible_part(crop, src.width, src.height);
-    if (part) {
-      GstStructure* config = gst_structure_new(
-          "GstVideoConverter", "GstVideoConverter.src-x", G_TYPE_INT, part->x,
-          "GstVideoConverter.src-y", G_TYPE_INT, part->y, "GstVideoConverter.src-width", G_TYPE_INT,
-          part->width, "GstVideoConverter.src-height", G_TYPE_INT, part->height, nullptr);
-      g_object_set(pad.get(), "converter-config", config, nullptr);
-      gst_structure_free(config);
-    }
-  }
-  GstPtr<GstElement> sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
-  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
-  GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 10 * GST_SECOND);
-  std::vector<uint8_t> bytes;
-  if (sample) {
-    GstMapInfo map;
-    GstBuffer* buffer = gst_sample_get_buffer(sample);
-    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-      bytes.assign(map.data, map.data + map.size);
-      gst_buffer_unmap(buffer, &map);
-    }
-    gst_sample_unref(sample);
-  }
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
-  return bytes;
-}
-
-}  // namespace
-
-// fit: cover used to crop with a videocrop, then scale in the compositor; the
-// compositor pad's converter now scales the visible part of the frame
-// itself. Same picture, with and without scaling, horizontally and
-// vertically.
-TEST(Room, ACoverCropByTheCompositorGivesTheSamePixelsAsAVideocrop) {
-  struct Case {
-    Rect src, tile;
-    Crop crop;
-  };
-  const Case cases[] = {
-      {{0, 0, 640, 360}, {0, 0, 160, 360}, {240, 240, 0, 0}},   // a strip, no scaling
-      {{0, 0, 640, 360}, {0, 0, 320, 360}, {160, 160, 0, 0}},   // a grid cell of two
-      {{0, 0, 1280, 720}, {0, 0, 320, 360}, {320, 320, 0, 0}},  // halved
-      {{0, 0, 640, 480}, {0, 0, 320, 180}, {0, 0, 60, 60}},     // 4:3 into 16:9, halved
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(std::to_string(c.src.width) + "x" + std::to_string(c.src.height) + " -> " +
-                 std::to_string(c.tile.width) + "x" + std::to_string(c.tile.height));
-    const auto old_path = crop_and_scale(c.src, c.tile, c.crop, true);
-    const auto new_path = crop_and_scale(c.src, c.tile, c.crop, false);
-    ASSERT_EQ(old_path.size(), size_t(c.tile.width * c.tile.height * 3 / 2));
-    ASSERT_EQ(new_path.size(), old_path.size());
-    size_t differ = 0;
-    int largest = 0;
-    for (size_t i = 0; i < old_path.size(); ++i) {
-      const int d = std::abs(int(old_path[i]) - int(new_path[i]));
-      if (d) ++differ;
-      largest = std::max(largest, d);
-    }
-    std::printf("%dx%d -> %dx%d: %zu of %zu bytes differ, by at most %d\n", c.src.width,
-                c.src.height, c.tile.width, c.tile.height, differ, old_path.size(), largest);
-    EXPECT_EQ(differ, 0u);
-  }
 }
 
 // Where no tile is, the canvas is the layout's background colour: black is

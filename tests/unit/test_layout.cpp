@@ -103,16 +103,6 @@ Layout grid_layout(int gap, Arrange arrange = Arrange::Grid) {
 
 // ------------------------------------------------------------ geometry --
 
-TEST(Geometry, VisiblePartOfACroppedPicture) {
-  EXPECT_EQ(visible_part(Crop{240, 240, 0, 0}, 640, 360), (Rect{240, 0, 160, 360}));
-  EXPECT_EQ(visible_part(Crop{0, 0, 10, 30}, 640, 360), (Rect{0, 10, 640, 320}));
-  EXPECT_FALSE(visible_part(Crop{}, 640, 360)) << "no crop: the whole picture, no converter";
-  // A crop for a larger, earlier size of the source does not apply to a smaller one.
-  EXPECT_FALSE(visible_part(Crop{640, 640, 0, 0}, 320, 180));
-  EXPECT_FALSE(visible_part(Crop{0, 0, 180, 180}, 320, 360));
-  EXPECT_FALSE(visible_part(Crop{-2, 0, 0, 0}, 640, 360));
-}
-
 struct ColorCase {
   std::string text;
   std::optional<Color> expected;
