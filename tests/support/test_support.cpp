@@ -120,7 +120,10 @@ int Process::stop(int sig, double timeout_s) {
 }
 
 HttpResponse http_get(int port, const std::string& path) {
-  return http_request("GET", port, path, "", "", "127.0.0.1", 5);
+  // Generous: on the 2-core CI machine, with the suites running in parallel,
+  // a recordings listing (the discoverer reads every finished file) once
+  // took more than 5 s. The tests check answers, not their speed.
+  return http_request("GET", port, path, "", "", "127.0.0.1", 15);
 }
 
 HttpResponse http_request(const std::string& method, int port, const std::string& path,

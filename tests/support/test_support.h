@@ -74,7 +74,7 @@ struct HttpResponse {
 // A raw HTTP/1.x answer: status, headers (names lower-cased, repeats joined
 // with ", ") and what follows the blank line; status 0 when it is none.
 HttpResponse parse_http_response(const std::string& raw);
-// GET http://127.0.0.1:port/path with a 5 s timeout.
+// GET http://127.0.0.1:port/path with a 15 s timeout.
 HttpResponse http_get(int port, const std::string& path);
 // Any method, with a body, to `host` (default loopback); `timeout_s` per read.
 HttpResponse http_request(const std::string& method, int port, const std::string& path,
