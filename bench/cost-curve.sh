@@ -65,10 +65,12 @@ regions:
   - {show: all, arrange: grid, fit: cover}
 YAML
 
-# metric NAME: the value of the room's sample of NAME (summed over streams).
+# take_metrics: one scrape of /metrics, which metric NAME then reads: the
+# value of the room's sample of NAME (summed over streams).
+take_metrics() { curl -sf "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"; }
 metric() {
-  curl -sf "http://127.0.0.1:$PORT/metrics" |
-    awk -v name="$1" '$1 ~ "^" name "({|$)" && $1 ~ /room="curve"/ { v += $2 } END { print v + 0 }'
+  awk -v name="$1" '$1 ~ "^" name "({|$)" && $1 ~ /room="curve"/ { v += $2 } END { print v + 0 }' \
+    "$WORK/metrics.txt"
 }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
@@ -113,18 +115,18 @@ YAML
   started=$(date +%s.%N)
   sleep "$WARMUP"
   kill -0 "$SERVER" 2>/dev/null || die "the server stopped: $(tail -n 20 "$WORK/server-$n.log")"
-  local cpu0 frames0 dropped0 t0 cpu1 frames1 dropped1 t1 people
-  people=$(metric mixcast_participants)
-  local h
+  local cpu0 frames0 dropped0 skipped0 t0 cpu1 frames1 dropped1 skipped1 t1 people h
   for ((h = 0; h < HOGS; ++h)); do
     bash -c 'while :; do :; done' &
     HOG_PIDS+=($!)
   done
-  local skipped0 skipped1
+  take_metrics
+  people=$(metric mixcast_participants)
   cpu0=$(cpu_s "$SERVER") frames0=$(metric mixcast_video_frames_encoded_total)
   dropped0=$(metric mixcast_input_dropped_total) t0=$(date +%s.%N)
   skipped0=$(metric mixcast_video_frames_skipped_total)
   sleep "$WINDOW"
+  take_metrics
   cpu1=$(cpu_s "$SERVER") frames1=$(metric mixcast_video_frames_encoded_total)
   dropped1=$(metric mixcast_input_dropped_total) t1=$(date +%s.%N)
   skipped1=$(metric mixcast_video_frames_skipped_total)

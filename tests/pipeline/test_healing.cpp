@@ -59,7 +59,8 @@ void expect_everyone_back(RoomHarness& h, const std::map<std::string, Color>& co
   EXPECT_EQ(seen, colours.size());
   for (const auto& g : kGuests) EXPECT_GT(h.tone_power(g.tone), kPresent) << g.name;
   if (!::testing::Test::HasFailure()) return;
-  // What the room knew of everyone, for a failure seen once on a loaded machine.
+  // What the room knew of everyone, and who left or failed (a participant
+  // lost after a rebuild: their stream ended with not-negotiated, once).
   for (const auto& p : h.room().status().participants)
     std::printf(
         "participant %s (%s): video %d, video passed %llu dropped %llu, audio passed %llu "

@@ -239,18 +239,15 @@ TEST(Room, RapidJoinAndLeaveNeverStallsTheMix) {
 // succession while frames stream (the values reach the videocrop from its
 // streaming thread, before its next frame: see VideoMix).
 TEST(Room, ACoverTileShowsTheMiddleOfTheSourceAndFollowsEveryLayoutChange) {
-  const Layout strip = parse_layout(R"(
-name: strip
-regions:
-  - {id: strip, x: 0.375, y: 0, width: 0.25, height: 1, fit: cover, show: {slot: 0}}
-)",
-                                    "strip.yaml");
-  const Layout whole = parse_layout(R"(
-name: whole
-regions:
-  - {id: whole, x: 0, y: 0, width: 1, height: 1, fit: cover, show: {slot: 0}}
-)",
-                                    "whole.yaml");
+  // One full-height cover region, `x` and `width` of the canvas across.
+  auto one_region = [](const std::string& name, double x, double width) {
+    return parse_layout("name: " + name + "\nregions:\n  - {id: " + name + ", x: " +
+                            std::to_string(x) + ", y: 0, width: " + std::to_string(width) +
+                            ", height: 1, fit: cover, show: {slot: 0}}\n",
+                        name + ".yaml");
+  };
+  const Layout strip = one_region("strip", 0.375, 0.25);
+  const Layout whole = one_region("whole", 0, 1);
   RoomHarness h("grid");
   h.setup().layout = strip;
   h.start();
