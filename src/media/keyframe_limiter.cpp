@@ -2,6 +2,7 @@
 
 #include <gst/video/video.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "core/rate_limit.h"
@@ -14,6 +15,9 @@ struct Limiter {
   explicit Limiter(double interval_s) : limit(interval_s) {}
   std::mutex mutex;
   RateLimit limit;
+  // Set (in the encoder's streaming thread) before its first frame reaches
+  // the tee, so before anyone linked to the tee receives it.
+  std::atomic<bool> encoding{false};
 };
 
 double now_s() {
@@ -44,6 +48,10 @@ GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer
       deferred)
     return GST_PAD_PROBE_OK;
   auto* limiter = static_cast<Limiter*>(data);
+  // An encoder's first frame is a keyframe, and everyone linked now gets it:
+  // forcing another would make a second one right behind it (an HLS segment
+  // of one frame, a doubled cost for every receiver).
+  if (!limiter->encoding.load()) return GST_PAD_PROBE_DROP;
   RateLimit::Decision decision;
   double delay_s = 0;
   {
@@ -78,10 +86,22 @@ GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer
   return GST_PAD_PROBE_DROP;
 }
 
+// The encoder's streaming thread, its first frame: from now on requests go
+// on to the encoder.
+GstPadProbeReturn on_first_frame(GstPad*, GstPadProbeInfo*, gpointer data) {
+  static_cast<Limiter*>(data)->encoding.store(true);
+  return GST_PAD_PROBE_REMOVE;
+}
+
 }  // namespace
 
 void limit_keyframe_requests(GstPad* tee_sink, double min_interval_s) {
   auto* limiter = new Limiter(min_interval_s);
+  // No destroy notify: the event probe owns the limiter, and both probes go
+  // with the pad.
+  const auto frames =
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST);
+  gst_pad_add_probe(tee_sink, frames, &on_first_frame, limiter, nullptr);
   gst_pad_add_probe(tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, &on_upstream_event, limiter,
                     [](gpointer p) { delete static_cast<Limiter*>(p); });
 }

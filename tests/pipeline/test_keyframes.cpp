@@ -1,0 +1,175 @@
+// The keyframe limiter at an encode's tee, with a real x264enc: a request
+// that arrives before the encoder's first frame reaches the tee (an output
+// starting with the room, a viewer joining a fresh encode) must not force a
+// second keyframe right behind the first (a one-frame HLS segment), and a
+// request after it must still give a keyframe at once.
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "media/gst_ptr.h"
+#include "media/keyframe_limiter.h"
+
+using namespace mixcast;
+
+namespace {
+
+constexpr int kWidth = 320;
+constexpr int kHeight = 180;
+constexpr int kFps = 30;
+
+class Encode {
+ public:
+  Encode() {
+    static const bool initialised = [] {
+      gst_init(nullptr, nullptr);
+      return true;
+    }();
+    (void)initialised;
+    GError* raw_error = nullptr;
+    pipeline_ = gst_parse_launch(
+        "appsrc name=src format=time caps=video/x-raw,format=I420,width=320,height=180,"
+        "framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=300 "
+        "bframes=0 option-string=scenecut=0 ! h264parse name=parse ! tee name=tee "
+        "! queue ! fakesink name=sink sync=false",
+        &raw_error);
+    GErrorPtr error(raw_error);
+    if (error) ADD_FAILURE() << error->message;
+    source_ = gst_bin_get_by_name(GST_BIN(pipeline_), "src");
+    GstPtr<GstElement> tee(gst_bin_get_by_name(GST_BIN(pipeline_), "tee"));
+    GstPtr<GstPad> tee_sink(gst_element_get_static_pad(tee.get(), "sink"));
+    limit_keyframe_requests(tee_sink.get(), 1.0);
+    GstPtr<GstElement> sink(gst_bin_get_by_name(GST_BIN(pipeline_), "sink"));
+    sink_pad_ = gst_element_get_static_pad(sink.get(), "sink");
+    gst_pad_add_probe(sink_pad_, GST_PAD_PROBE_TYPE_BUFFER, &Encode::on_frame, this, nullptr);
+    GstPtr<GstElement> parse(gst_bin_get_by_name(GST_BIN(pipeline_), "parse"));
+    parse_src_ = gst_element_get_static_pad(parse.get(), "src");
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+  }
+  ~Encode() {
+    release_first_frame();
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(parse_src_);
+    gst_object_unref(sink_pad_);
+    gst_object_unref(source_);
+    gst_object_unref(pipeline_);
+  }
+
+  // Holds the encoder's first frame just before the tee, until released.
+  void hold_first_frame() {
+    hold_probe_ = gst_pad_add_probe(parse_src_, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
+                                    &Encode::on_held, this, nullptr);
+  }
+  bool wait_first_frame_held() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return held_; });
+  }
+  void release_first_frame() {
+    if (hold_probe_ == 0) return;
+    gst_pad_remove_probe(parse_src_, hold_probe_);
+    hold_probe_ = 0;
+  }
+
+  void push_frames(int count) {
+    for (int i = 0; i < count; ++i, ++pushed_) {
+      const gsize size = kWidth * kHeight * 3 / 2;
+      GstBuffer* buffer = gst_buffer_new_allocate(nullptr, size, nullptr);
+      // A moving grey ramp, so that the encoder has something to code.
+      GstMapInfo map;
+      gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+      for (gsize b = 0; b < size; ++b) map.data[b] = static_cast<guint8>((b + pushed_ * 7) & 0xff);
+      gst_buffer_unmap(buffer, &map);
+      GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(pushed_, GST_SECOND, kFps);
+      GST_BUFFER_DURATION(buffer) = GST_SECOND / kFps;
+      gst_app_src_push_buffer(GST_APP_SRC(source_), buffer);
+    }
+  }
+
+  // What a new receiver does: asks upstream from its own pad.
+  void request_keyframe() {
+    gst_pad_push_event(sink_pad_,
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  }
+
+  bool wait_frames(size_t count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(20),
+                             [&] { return keyframes_.size() >= count; });
+  }
+
+  // Which of the received frames were keyframes, in order.
+  std::vector<size_t> keyframe_indexes() {
+    std::lock_guard lock(mutex_);
+    std::vector<size_t> indexes;
+    for (size_t i = 0; i < keyframes_.size(); ++i)
+      if (keyframes_[i]) indexes.push_back(i);
+    return indexes;
+  }
+
+ private:
+  static GstPadProbeReturn on_frame(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* self = static_cast<Encode*>(data);
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    std::lock_guard lock(self->mutex_);
+    self->keyframes_.push_back(!GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT));
+    self->changed_.notify_all();
+    return GST_PAD_PROBE_OK;
+  }
+  static GstPadProbeReturn on_held(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    if (!(GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)) return GST_PAD_PROBE_PASS;
+    auto* self = static_cast<Encode*>(data);
+    std::lock_guard lock(self->mutex_);
+    self->held_ = true;
+    self->changed_.notify_all();
+    return GST_PAD_PROBE_OK;  // blocks here until release_first_frame()
+  }
+
+  GstElement* pipeline_ = nullptr;
+  GstElement* source_ = nullptr;
+  GstPad* sink_pad_ = nullptr;
+  GstPad* parse_src_ = nullptr;
+  gulong hold_probe_ = 0;
+  int pushed_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool held_ = false;
+  std::vector<bool> keyframes_;
+};
+
+std::string listed(const std::vector<size_t>& indexes) {
+  std::string text;
+  for (size_t i : indexes) text += std::to_string(i) + " ";
+  return text;
+}
+
+TEST(Keyframes, ARequestBeforeTheFirstFrameIsAnsweredByItAndALaterOneAtOnce) {
+  Encode encode;
+  encode.hold_first_frame();
+  encode.push_frames(1);
+  ASSERT_TRUE(encode.wait_first_frame_held()) << "the encoder gave no first frame";
+  // The encoder has taken frame 0 in; without the limiter this request would
+  // make frame 1 a keyframe too.
+  encode.request_keyframe();
+  encode.release_first_frame();
+  encode.push_frames(kFps - 1);
+  ASSERT_TRUE(encode.wait_frames(kFps));
+  EXPECT_EQ(encode.keyframe_indexes(), std::vector<size_t>{0})
+      << "keyframes at " << listed(encode.keyframe_indexes());
+
+  // Once encoding, a request is served on one of the next frames.
+  encode.request_keyframe();
+  encode.push_frames(kFps);
+  ASSERT_TRUE(encode.wait_frames(2 * kFps));
+  const auto keyframes = encode.keyframe_indexes();
+  ASSERT_EQ(keyframes.size(), 2u) << "keyframes at " << listed(keyframes);
+  EXPECT_GE(keyframes[1], size_t(kFps));
+  EXPECT_LE(keyframes[1], size_t(kFps + 3)) << "keyframes at " << listed(keyframes);
+}
+
+}  // namespace
