@@ -89,6 +89,10 @@ Process::Process(const std::vector<std::string>& argv, const std::string& log_fi
       close(fd);
     }
     if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(126);
+    // A sanitizer build may run a light harness (cheap unwinding, no leak
+    // check) that starts the server with the full checks (meson.build).
+    if (const char* options = std::getenv("MIXCAST_CHILD_ASAN_OPTIONS"))
+      setenv("ASAN_OPTIONS", options, 1);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

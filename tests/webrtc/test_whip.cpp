@@ -384,21 +384,32 @@ TEST_F(Whip, ThreePublishersAndOneVanishes) {
           {guests[i].name, "", guests[i].name, i + 1, true, 640, 360, false});
     return mixcast::compose(grid, input).tiles;
   };
-  // Each peer's returned mix shows every tile in its colour.
+  // Each peer's returned mix shows every tile in its colour; `seen` says
+  // what the last look found wrong.
+  std::string seen;
   auto shows = [&](mt::WebRtcPeer& peer, int guests_present) {
     for (const auto& tile : tiles_for(guests_present)) {
       int r = 0, g = 0, b = 0;
-      if (!peer.colour_at(tile.rect.center_x(), tile.rect.center_y(), r, g, b)) return false;
+      if (!peer.colour_at(tile.rect.center_x(), tile.rect.center_y(), r, g, b)) {
+        seen = "no frame yet";
+        return false;
+      }
       std::array<int, 3> want = {255, 0, 0};
       for (const auto& guest : guests)
         if (tile.participant_id == guest.name) want = guest.rgb;
-      if (std::abs(r - want[0]) + std::abs(g - want[1]) + std::abs(b - want[2]) > 120) return false;
+      if (std::abs(r - want[0]) + std::abs(g - want[1]) + std::abs(b - want[2]) > 120) {
+        seen = "the tile of " + tile.participant_id + " shows " + std::to_string(r) + "," +
+               std::to_string(g) + "," + std::to_string(b) + " (" +
+               std::to_string(peer.frames_received()) + " frames received)";
+        return false;
+      }
     }
     return true;
   };
   for (size_t i = 0; i < peers.size(); ++i)
     EXPECT_TRUE(mt::wait_until([&] { return shows(*peers[i], 3); }, 8))
-        << guests[i].name << " does not see the four tiles";
+        << guests[i].name << " does not see the four tiles: " << seen << "\n"
+        << server.log();
 
   // Mix-minus: everyone else's tone, its own at least 20 dB below them.
   auto power = [](const std::vector<float>& a, double f) {
@@ -429,7 +440,7 @@ TEST_F(Whip, ThreePublishersAndOneVanishes) {
   EXPECT_NE(server.log().find("no media for 2 s"), std::string::npos) << server.log();
   for (size_t i = 0; i < peers.size(); ++i)
     EXPECT_TRUE(mt::wait_until([&] { return shows(*peers[i], 2); }, 4))
-        << guests[i].name << "'s mix does not reflow to three tiles";
+        << guests[i].name << "'s mix does not reflow to three tiles: " << seen;
 }
 
 // Viewers send no media: they are gone when their RTCP says goodbye or stops,
