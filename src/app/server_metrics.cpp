@@ -29,6 +29,16 @@ std::string Server::metrics_text() {
            "up (the machine is overloaded); the programme stays live at a lower rate.",
            MetricType::Counter);
   for (const auto& r : statuses) w.sample({{"room", r.name}}, r.video_frames_skipped);
+  w.family("mixcast_video_frames_thinned_total",
+           "Frames of the room's programme left out evenly (one in two) while the encoder could "
+           "not keep up for seconds on end.",
+           MetricType::Counter);
+  for (const auto& r : statuses) w.sample({{"room", r.name}}, r.video_frames_thinned);
+  w.family("mixcast_programme_fps",
+           "The rate the room's programme is encoded at now: its fps, or half of it while the "
+           "machine is overloaded.",
+           MetricType::Gauge);
+  for (const auto& r : statuses) w.sample({{"room", r.name}}, r.programme_fps);
   w.family("mixcast_core_rebuilds_total",
            "Times the room's mixing core was rebuilt after an error or a stall.",
            MetricType::Counter);

@@ -65,6 +65,11 @@ struct RoomStatus {
   // Frames of the programme dropped before the encoder because it could not
   // keep up (an overloaded machine); the programme stays live instead.
   uint64_t video_frames_skipped = 0;
+  // When skipping persists, the room encodes one frame in two instead
+  // (core/FrameGovernor): frames kept from the encoder that way, and the
+  // rate the programme is encoded at now (fps, or fps / 2 under overload).
+  uint64_t video_frames_thinned = 0;
+  double programme_fps = 0;
   int core_rebuilds = 0;        // times the mixing core was rebuilt (errors, stalls)
   std::string last_core_error;  // why, the last time
   std::vector<ParticipantStatus> participants;

@@ -153,9 +153,19 @@ std::string guards(const value& stats) {
 std::string stats_view(const value& stats) {
   Table fields;
   fields.add_row({"room", text(stats, "room")});
-  fields.add_row({"encoder fps", fixed(stats, "encoder_fps", 2, "") + " (target " +
-                                     std::to_string(integer(stats, "fps")) + ")"});
-  fields.add_row({"frames", std::to_string(integer(stats, "video_frames_encoded"))});
+  // Under persistent overload the room encodes one frame in two on purpose.
+  const int64_t fps = integer(stats, "fps");
+  const double programme_fps = number(stats, "programme_fps", static_cast<double>(fps));
+  std::string target = "target " + std::to_string(fps);
+  if (programme_fps < static_cast<double>(fps))
+    target += "; " + fixed(stats, "programme_fps", 0, "") + " while overloaded";
+  fields.add_row({"encoder fps", fixed(stats, "encoder_fps", 2, "") + " (" + target + ")"});
+  std::string frames = std::to_string(integer(stats, "video_frames_encoded"));
+  if (const int64_t skipped = integer(stats, "video_frames_skipped"))
+    frames += ", " + std::to_string(skipped) + " skipped";
+  if (const int64_t thinned = integer(stats, "video_frames_thinned"))
+    frames += ", " + std::to_string(thinned) + " thinned";
+  fields.add_row({"frames", frames});
   fields.add_row({"core rebuilds", std::to_string(integer(stats, "core_rebuilds"))});
   fields.add_row({"viewers", std::to_string(integer(stats, "viewers"))});
   fields.add_row({"input", guards(stats)});

@@ -35,6 +35,8 @@ void write_room_fields(JsonWriter& out, const RoomStatus& room) {
       .field("fps", room.fps)
       .field("video_frames_encoded", static_cast<int64_t>(room.video_frames_encoded))
       .field("video_frames_skipped", static_cast<int64_t>(room.video_frames_skipped))
+      .field("video_frames_thinned", static_cast<int64_t>(room.video_frames_thinned))
+      .field("programme_fps", room.programme_fps)
       .field("core_rebuilds", room.core_rebuilds)
       .field("last_core_error", room.last_core_error)
       .field("hls", "/hls/" + room.name + "/index.m3u8");
@@ -124,6 +126,8 @@ void write_room_stats(JsonWriter& out, const RoomStatus& room) {
       .field("fps", room.fps)
       .field("video_frames_encoded", room.video_frames_encoded)
       .field("video_frames_skipped", room.video_frames_skipped)
+      .field("video_frames_thinned", room.video_frames_thinned)
+      .field("programme_fps", room.programme_fps)
       .field("core_rebuilds", room.core_rebuilds)
       .field("viewers", static_cast<int64_t>(room.viewers));
   out.key("input").begin_object();

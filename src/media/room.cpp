@@ -59,6 +59,9 @@ Room::Room(RoomSetup setup, Listener* listener) : setup_(std::move(setup)), list
   canvas_.background = canvas.background;
   canvas_.background_image = canvas.background_image;
   canvas_.latency_ms = media.mixer_latency_ms;
+  FrameGovernor::Options governor;
+  governor.fps = canvas_.fps;
+  governor_ = FrameGovernor(governor);
 
   pipeline_ = gst_pipeline_new(("room-" + room.name).c_str());
   gst_object_ref_sink(pipeline_);
@@ -156,6 +159,9 @@ void Room::build_encoders(const EncodeSettings& settings) {
   gst_element_set_name(venc, "video-encoder");
   gst_bin_add(bin, venc);
   disable_encoder_keyframe_limit(venc);
+  if (pacer_) thinned_before_ += pacer_->totals().thinned;
+  pacer_ = std::make_unique<EncodePacer>(vqueue, venc, governor_.divisor());
+  pacer_seen_ = {};
   GstElement* vparse = add_element(bin, "h264parse", "video-parse");
   g_object_set(vparse, "config-interval", -1, nullptr);  // SPS/PPS before every keyframe
   GstElement* vcaps = add_element(bin, "capsfilter");
@@ -813,6 +819,7 @@ bool Room::watch_programme() {
                << " s (the machine is overloaded; the programme stays live at a lower rate)";
     skip_report_ = {skipped, now};
   }
+  govern_frame_rate();
   const double timeout_s = std::max(setup_.media.stall_timeout_s, rebuild_backoff_s_);
   // Before its first frame a room gets longer (encoders start, a busy
   // machine): a slow start is not a stall.
@@ -994,6 +1001,35 @@ void Room::handle_level(GstMessage* message) {
   }
 }
 
+// Main loop, every tick of the programme watchdog: what the encoder did since
+// the last one, to the governor; its divisor, to the pacer.
+void Room::govern_frame_rate() {
+  if (!pacer_) return;
+  const EncodePacer::Totals totals = pacer_->totals();
+  const guint64 skipped = video_frames_skipped_->load(std::memory_order_relaxed);
+  FrameGovernor::Tick tick;
+  tick.now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
+  tick.offered = totals.offered - pacer_seen_.offered;
+  tick.skipped = skipped - skipped_seen_;
+  const uint64_t encoded = totals.encoded - pacer_seen_.encoded;
+  if (encoded)
+    tick.encode_s = (totals.encode_s - pacer_seen_.encode_s) / static_cast<double>(encoded);
+  pacer_seen_ = totals;
+  skipped_seen_ = skipped;
+  const int before = governor_.divisor();
+  const int divisor = governor_.update(tick);
+  if (divisor == before) return;
+  pacer_->set_divisor(divisor);
+  if (divisor > before)
+    LOG_WARN << "room " << name() << ": the encoder cannot keep up: the programme goes to "
+             << canvas_.fps / static_cast<double>(divisor) << " fps (one frame in " << divisor
+             << ", evenly) until it can";
+  else
+    LOG_INFO << "room " << name() << ": the encoder has room again ("
+             << static_cast<int>(tick.encode_s * 1000 + 0.5)
+             << " ms a frame): the programme is back to " << canvas_.fps << " fps";
+}
+
 RoomStatus Room::status() const {
   RoomStatus s;
   s.name = name();
@@ -1003,6 +1039,8 @@ RoomStatus Room::status() const {
   s.fps = canvas_.fps;
   s.video_frames_encoded = fanout_ ? fanout_->video_frames() : 0;
   s.video_frames_skipped = video_frames_skipped_->load(std::memory_order_relaxed);
+  s.video_frames_thinned = thinned_before_ + (pacer_ ? pacer_->totals().thinned : 0);
+  s.programme_fps = canvas_.fps / static_cast<double>(governor_.divisor());
   s.core_rebuilds = rebuilds_;
   s.tiles = composition_.tiles;
   s.last_core_error = last_core_error_;

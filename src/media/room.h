@@ -18,11 +18,13 @@
 #include "core/active_speaker.h"
 #include "core/api_error.h"
 #include "core/config.h"
+#include "core/frame_governor.h"
 #include "core/layout.h"
 #include "core/participant_controls.h"
 #include "core/profile.h"
 #include "core/room_status.h"
 #include "media/audio_mix.h"
+#include "media/encode_pacer.h"
 #include "media/encoded_fanout.h"
 #include "media/encoder.h"
 #include "media/gst_ptr.h"
@@ -298,6 +300,13 @@ class Room : public Participant::Listener, public Output::Listener {
       std::make_shared<std::atomic<std::uint64_t>>(0);
   Progress skip_report_;  // skipped frames at the last warning
   static constexpr int kSkipReportIntervalS = 10;
+  // Persistent skipping: the programme at an even, lower rate instead.
+  FrameGovernor governor_{FrameGovernor::Options{}};
+  std::unique_ptr<EncodePacer> pacer_;  // on the current core's encoder
+  EncodePacer::Totals pacer_seen_;      // its totals at the governor's last tick
+  guint64 skipped_seen_ = 0;            // video_frames_skipped_ then
+  guint64 thinned_before_ = 0;          // by the pacers of replaced cores
+  void govern_frame_rate();
   SourceId programme_watchdog_;
   int rebuilds_ = 0;
   std::string last_core_error_;

@@ -137,6 +137,18 @@ TEST(Views, RoomStats) {
             "(none)\n");
 }
 
+TEST(Views, RoomStatsOfAnOverloadedRoom) {
+  // The room encodes one frame in two on purpose, and says how many it left
+  // out and skipped.
+  const std::string out = render(request(View::RoomStats), R"({"room": "demo",
+      "encoder_fps": 15.02, "fps": 30, "programme_fps": 15, "video_frames_encoded": 5400,
+      "video_frames_skipped": 41, "video_frames_thinned": 1800, "core_rebuilds": 0,
+      "viewers": 0, "input": {}, "participants": [], "outputs": []})");
+  EXPECT_NE(out.find("encoder fps    15.02 (target 30; 15 while overloaded)\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("frames         5400, 41 skipped, 1800 thinned\n"), std::string::npos) << out;
+}
+
 TEST(Views, ShortAnswers) {
   struct Case {
     View view;

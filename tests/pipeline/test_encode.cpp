@@ -1,18 +1,23 @@
-// The keyframe limiter at an encode's tee, with a real x264enc: a request
-// that arrives before the encoder's first frame reaches the tee (an output
-// starting with the room, a viewer joining a fresh encode) must not force a
-// second keyframe right behind the first (a one-frame HLS segment), and a
-// request after it must still give a keyframe at once.
+// What the room puts around its encoder, with a real x264enc.
+// - The keyframe limiter at the encode's tee: a request that arrives before
+//   the encoder's first frame reaches the tee (an output starting with the
+//   room, a viewer joining a fresh encode) must not force a second keyframe
+//   right behind the first (a one-frame HLS segment), and a request after
+//   it must still give a keyframe at once.
+// - The pacer at the encoder's queue (overload): at a divisor of 2 the
+//   encoded programme has one frame in two, evenly spaced.
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "media/encode_pacer.h"
 #include "media/gst_ptr.h"
 #include "media/keyframe_limiter.h"
 
@@ -35,7 +40,8 @@ class Encode {
     GError* raw_error = nullptr;
     pipeline_ = gst_parse_launch(
         "appsrc name=src format=time caps=video/x-raw,format=I420,width=320,height=180,"
-        "framerate=30/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=300 "
+        "framerate=30/1 ! queue name=queue ! x264enc name=encoder tune=zerolatency "
+        "speed-preset=ultrafast key-int-max=300 "
         "bframes=0 option-string=scenecut=0 ! h264parse name=parse ! tee name=tee "
         "! queue ! fakesink name=sink sync=false",
         &raw_error);
@@ -50,6 +56,9 @@ class Encode {
     gst_pad_add_probe(sink_pad_, GST_PAD_PROBE_TYPE_BUFFER, &Encode::on_frame, this, nullptr);
     GstPtr<GstElement> parse(gst_bin_get_by_name(GST_BIN(pipeline_), "parse"));
     parse_src_ = gst_element_get_static_pad(parse.get(), "src");
+    GstPtr<GstElement> queue(gst_bin_get_by_name(GST_BIN(pipeline_), "queue"));
+    GstPtr<GstElement> encoder(gst_bin_get_by_name(GST_BIN(pipeline_), "encoder"));
+    pacer_ = std::make_unique<EncodePacer>(queue.get(), encoder.get(), 1);
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
   }
   ~Encode() {
@@ -103,6 +112,17 @@ class Encode {
                              [&] { return keyframes_.size() >= count; });
   }
 
+  EncodePacer& pacer() { return *pacer_; }
+
+  // The gaps between the received frames' timestamps, in ms.
+  std::vector<double> gaps_ms() {
+    std::lock_guard lock(mutex_);
+    std::vector<double> gaps;
+    for (size_t i = 1; i < pts_.size(); ++i)
+      gaps.push_back(static_cast<double>(pts_[i] - pts_[i - 1]) / GST_MSECOND);
+    return gaps;
+  }
+
   // Which of the received frames were keyframes, in order.
   std::vector<size_t> keyframe_indexes() {
     std::lock_guard lock(mutex_);
@@ -118,6 +138,7 @@ class Encode {
     GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
     std::lock_guard lock(self->mutex_);
     self->keyframes_.push_back(!GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT));
+    self->pts_.push_back(GST_BUFFER_PTS(buffer));
     self->changed_.notify_all();
     return GST_PAD_PROBE_OK;
   }
@@ -140,6 +161,8 @@ class Encode {
   std::condition_variable changed_;
   bool held_ = false;
   std::vector<bool> keyframes_;
+  std::vector<GstClockTime> pts_;
+  std::unique_ptr<EncodePacer> pacer_;
 };
 
 std::string listed(const std::vector<size_t>& indexes) {
@@ -170,6 +193,37 @@ TEST(Keyframes, ARequestBeforeTheFirstFrameIsAnsweredByItAndALaterOneAtOnce) {
   ASSERT_EQ(keyframes.size(), 2u) << "keyframes at " << listed(keyframes);
   EXPECT_GE(keyframes[1], size_t(kFps));
   EXPECT_LE(keyframes[1], size_t(kFps + 3)) << "keyframes at " << listed(keyframes);
+}
+
+TEST(EncodePacer, AtADivisorOfTwoTheProgrammeHasEveryOtherFrameEvenly) {
+  Encode encode;
+  encode.push_frames(kFps);
+  ASSERT_TRUE(encode.wait_frames(kFps));
+  encode.pacer().set_divisor(2);
+  encode.push_frames(2 * kFps);
+  ASSERT_TRUE(encode.wait_frames(2 * kFps));
+  const auto gaps = encode.gaps_ms();
+  ASSERT_EQ(gaps.size(), size_t(2 * kFps - 1));
+  const double frame_ms = 1000.0 / kFps;
+  for (size_t i = 0; i < gaps.size(); ++i) {
+    // The first second at the full rate, then one frame in two (frame 30,
+    // the first after the switch, is kept: no longer gap at the switch).
+    const double want = i < size_t(kFps) ? frame_ms : 2 * frame_ms;
+    EXPECT_NEAR(gaps[i], want, 1.0) << "gap " << i;
+  }
+  const EncodePacer::Totals totals = encode.pacer().totals();
+  EXPECT_EQ(totals.offered, uint64_t(2 * kFps));
+  EXPECT_EQ(totals.thinned, uint64_t(kFps));
+  EXPECT_EQ(totals.encoded, uint64_t(2 * kFps));
+  EXPECT_GT(totals.encode_s, 0);
+  EXPECT_LT(totals.encode_s / static_cast<double>(totals.encoded), 0.5) << "a frame in 500 ms?";
+
+  // Back to every frame.
+  encode.pacer().set_divisor(1);
+  encode.push_frames(10);
+  ASSERT_TRUE(encode.wait_frames(2 * kFps + 10));
+  const auto after = encode.gaps_ms();
+  for (size_t i = after.size() - 9; i < after.size(); ++i) EXPECT_NEAR(after[i], frame_ms, 1.0);
 }
 
 }  // namespace
