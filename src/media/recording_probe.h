@@ -1,7 +1,8 @@
 // The duration of a recording, read by GStreamer's discoverer, and a room's
-// recordings listed with it (core/recording_files lists them without).
-// Blocking: each file is demuxed for up to `timeout_s`. Call off the main
-// loop (a worker thread), never from a streaming thread.
+// recordings listed with it (core/recording_files lists them without): an
+// MP4's from its fragments, any other file's from the discoverer.
+// Blocking: a file the discoverer reads is demuxed for up to `timeout_s`.
+// Call off the main loop (a worker thread), never from a streaming thread.
 #pragma once
 
 #include <string>

@@ -313,7 +313,8 @@ TEST_F(OutputControls, SplitRecordingGivesTwoCompleteFiles) {
   }
   EXPECT_EQ(off_loop([p = second] { return first_frame_key(p); }), "1")
       << "the second file starts with a keyframe";
-  // The listing with durations (GStreamer's discoverer) agrees.
+  // The listing with durations (read from the files' fragments) agrees with
+  // ffprobe's.
   const auto listed = off_loop([d = recordings_dir()] { return list_recordings_with_duration(d); });
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_NEAR(listed[0].duration_s, durations[0], 0.2);
