@@ -473,6 +473,8 @@ std::optional<RoomInfo> parse_room(const std::string& text) {
   room.width = static_cast<int>(int_member(o, "width"));
   room.height = static_cast<int>(int_member(o, "height"));
   room.video_frames_encoded = int_member(o, "video_frames_encoded");
+  room.video_frames_skipped = int_member(o, "video_frames_skipped");
+  room.video_frames_thinned = int_member(o, "video_frames_thinned");
   if (JsonArray* a = array_member(o, "participants")) {
     for (guint i = 0; i < json_array_get_length(a); ++i) {
       JsonObject* p = json_array_get_object_element(a, i);

