@@ -49,7 +49,6 @@ class FrameGovernor {
   int update(const Tick& tick);
 
   int divisor() const { return divisor_; }
-  double full_fps() const { return options_.fps; }
   // How long the divisor must hold without trouble before the full rate
   // returns (grows after failed returns).
   double recover_after_s() const { return recover_after_s_; }

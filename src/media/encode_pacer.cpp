@@ -70,9 +70,14 @@ GstPadProbeReturn on_encoder_out(GstPad*, GstPadProbeInfo*, gpointer data) {
 
 }  // namespace
 
-EncodePacer::EncodePacer(GstElement* queue, GstElement* encoder, int divisor)
-    : state_(std::make_shared<State>()) {
-  state_->divisor.store(divisor);
+EncodePacer::EncodePacer() : state_(std::make_shared<State>()) {}
+
+void EncodePacer::attach(GstElement* queue, GstElement* encoder) {
+  {
+    // The frames in the replaced encoder never come out of this one.
+    std::lock_guard lock(state_->mutex);
+    state_->in_flight_us.clear();
+  }
   add_probe(queue, "sink", &on_offered, state_);
   add_probe(encoder, "sink", &on_encoder_in, state_);
   add_probe(encoder, "src", &on_encoder_out, state_);

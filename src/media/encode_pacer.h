@@ -6,9 +6,10 @@
 // for a synchronous encoder such as x264 zerolatency, so the wall time the
 // encoder really took, preemption included).
 //
-// The probes run in the streaming threads and share a counted state with
-// this object, so a pipeline torn down after a core rebuild may still run
-// them safely.
+// One per room: a rebuilt core's encoder is attached to the same pacer, so
+// its totals run on across rebuilds. The probes run in the streaming threads
+// and share a counted state with this object, so a pipeline torn down after
+// a core rebuild may still run them safely.
 #pragma once
 
 #include <gst/gst.h>
@@ -27,12 +28,14 @@ class EncodePacer {
     double encode_s = 0;   // their summed encoding time
   };
 
-  // `queue`: the leaky queue before `encoder` (an element or a bin).
-  EncodePacer(GstElement* queue, GstElement* encoder, int divisor);
+  EncodePacer();
   ~EncodePacer();
   EncodePacer(const EncodePacer&) = delete;
   EncodePacer& operator=(const EncodePacer&) = delete;
 
+  // `queue`: the leaky queue before `encoder` (an element or a bin) of the
+  // room's current core.
+  void attach(GstElement* queue, GstElement* encoder);
   // Any thread: from the next frame on.
   void set_divisor(int divisor);
   Totals totals() const;

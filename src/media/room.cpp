@@ -159,9 +159,7 @@ void Room::build_encoders(const EncodeSettings& settings) {
   gst_element_set_name(venc, "video-encoder");
   gst_bin_add(bin, venc);
   disable_encoder_keyframe_limit(venc);
-  if (pacer_) thinned_before_ += pacer_->totals().thinned;
-  pacer_ = std::make_unique<EncodePacer>(vqueue, venc, governor_.divisor());
-  pacer_seen_ = {};
+  pacer_.attach(vqueue, venc);
   GstElement* vparse = add_element(bin, "h264parse", "video-parse");
   g_object_set(vparse, "config-interval", -1, nullptr);  // SPS/PPS before every keyframe
   GstElement* vcaps = add_element(bin, "capsfilter");
@@ -1004,8 +1002,7 @@ void Room::handle_level(GstMessage* message) {
 // Main loop, every tick of the programme watchdog: what the encoder did since
 // the last one, to the governor; its divisor, to the pacer.
 void Room::govern_frame_rate() {
-  if (!pacer_) return;
-  const EncodePacer::Totals totals = pacer_->totals();
+  const EncodePacer::Totals totals = pacer_.totals();
   const guint64 skipped = video_frames_skipped_->load(std::memory_order_relaxed);
   FrameGovernor::Tick tick;
   tick.now_s = static_cast<double>(g_get_monotonic_time()) / G_USEC_PER_SEC;
@@ -1019,7 +1016,7 @@ void Room::govern_frame_rate() {
   const int before = governor_.divisor();
   const int divisor = governor_.update(tick);
   if (divisor == before) return;
-  pacer_->set_divisor(divisor);
+  pacer_.set_divisor(divisor);
   if (divisor > before)
     LOG_WARN << "room " << name() << ": the encoder cannot keep up: the programme goes to "
              << canvas_.fps / static_cast<double>(divisor) << " fps (one frame in " << divisor
@@ -1039,7 +1036,7 @@ RoomStatus Room::status() const {
   s.fps = canvas_.fps;
   s.video_frames_encoded = fanout_ ? fanout_->video_frames() : 0;
   s.video_frames_skipped = video_frames_skipped_->load(std::memory_order_relaxed);
-  s.video_frames_thinned = thinned_before_ + (pacer_ ? pacer_->totals().thinned : 0);
+  s.video_frames_thinned = pacer_.totals().thinned;
   s.programme_fps = canvas_.fps / static_cast<double>(governor_.divisor());
   s.core_rebuilds = rebuilds_;
   s.tiles = composition_.tiles;

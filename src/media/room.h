@@ -302,10 +302,9 @@ class Room : public Participant::Listener, public Output::Listener {
   static constexpr int kSkipReportIntervalS = 10;
   // Persistent skipping: the programme at an even, lower rate instead.
   FrameGovernor governor_{FrameGovernor::Options{}};
-  std::unique_ptr<EncodePacer> pacer_;  // on the current core's encoder
-  EncodePacer::Totals pacer_seen_;      // its totals at the governor's last tick
-  guint64 skipped_seen_ = 0;            // video_frames_skipped_ then
-  guint64 thinned_before_ = 0;          // by the pacers of replaced cores
+  EncodePacer pacer_;               // on the current core's encoder
+  EncodePacer::Totals pacer_seen_;  // its totals at the governor's last tick
+  guint64 skipped_seen_ = 0;        // video_frames_skipped_ then
   void govern_frame_rate();
   SourceId programme_watchdog_;
   int rebuilds_ = 0;

@@ -311,10 +311,17 @@ std::vector<double> video_frame_times(const std::string& file, bool* ok) {
   return times;
 }
 
+size_t largest_gap_at(const std::vector<double>& times) {
+  size_t at = 0;
+  for (size_t i = 1; i < times.size(); ++i)
+    if (times[i] - times[i - 1] > times[at + 1] - times[at]) at = i - 1;
+  return at;
+}
+
 double largest_gap(const std::vector<double>& times) {
-  double gap = 0;
-  for (size_t i = 1; i < times.size(); ++i) gap = std::max(gap, times[i] - times[i - 1]);
-  return gap;
+  if (times.size() < 2) return 0;
+  const size_t at = largest_gap_at(times);
+  return times[at + 1] - times[at];
 }
 
 std::vector<std::string> files_in(const std::string& dir, const std::string& suffix) {

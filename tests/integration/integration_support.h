@@ -95,6 +95,9 @@ double probe_duration(const std::string& input);
 std::vector<double> video_frame_times(const std::string& file, bool* ok = nullptr);
 // Largest step between consecutive times (0 for fewer than two).
 double largest_gap(const std::vector<double>& times);
+// Where that gap starts: the index of the time before it (0 with fewer
+// than two times).
+size_t largest_gap_at(const std::vector<double>& times);
 
 // Regular files in `dir` whose names end with `suffix`, sorted.
 std::vector<std::string> files_in(const std::string& dir, const std::string& suffix);

@@ -80,10 +80,10 @@ Recovered inspect(const std::vector<std::string>& files) {
       out.playable.push_back(file);
       out.spans[file] = times.back() - times.front() + 1.0 / 30;
       out.media_s += out.spans[file];
-      for (size_t i = 1; i < times.size(); ++i) {
-        if (times[i] - times[i - 1] <= out.largest_gap) continue;
-        out.largest_gap = times[i] - times[i - 1];
-        out.gap_where = file + " from " + std::to_string(times[i - 1]) + " s (of " +
+      const double gap = largest_gap(times);
+      if (gap > out.largest_gap) {
+        out.largest_gap = gap;
+        out.gap_where = file + " from " + std::to_string(times[largest_gap_at(times)]) + " s (of " +
                         std::to_string(times.back()) + ")";
       }
     } else if (size < 8192) {

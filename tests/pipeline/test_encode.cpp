@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -58,7 +57,7 @@ class Encode {
     parse_src_ = gst_element_get_static_pad(parse.get(), "src");
     GstPtr<GstElement> queue(gst_bin_get_by_name(GST_BIN(pipeline_), "queue"));
     GstPtr<GstElement> encoder(gst_bin_get_by_name(GST_BIN(pipeline_), "encoder"));
-    pacer_ = std::make_unique<EncodePacer>(queue.get(), encoder.get(), 1);
+    pacer_.attach(queue.get(), encoder.get());
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
   }
   ~Encode() {
@@ -112,7 +111,7 @@ class Encode {
                              [&] { return keyframes_.size() >= count; });
   }
 
-  EncodePacer& pacer() { return *pacer_; }
+  EncodePacer& pacer() { return pacer_; }
 
   // The gaps between the received frames' timestamps, in ms.
   std::vector<double> gaps_ms() {
@@ -162,7 +161,7 @@ class Encode {
   bool held_ = false;
   std::vector<bool> keyframes_;
   std::vector<GstClockTime> pts_;
-  std::unique_ptr<EncodePacer> pacer_;
+  EncodePacer pacer_;
 };
 
 std::string listed(const std::vector<size_t>& indexes) {

@@ -9,9 +9,11 @@ constexpr double kTick = 0.5;  // the room's programme watchdog
 
 // Drives a governor tick by tick, as the room does.
 struct Timeline {
-  FrameGovernor governor{FrameGovernor::Options{}};
+  FrameGovernor governor;
   double now = 0;
-  Timeline() { governor.update({0, 0, 0, 0}); }  // the room's first tick
+  explicit Timeline(FrameGovernor::Options options = {}) : governor(options) {
+    governor.update({0, 0, 0, 0});  // the room's first tick
+  }
 
   // `seconds` of ticks where the encoder skipped `skipped` of every 15
   // frames offered and took `encode_ms` per frame; the last divisor.
@@ -107,16 +109,10 @@ TEST(FrameGovernor, ALongSpellAtTheFullRateForgivesFailedReturns) {
 TEST(FrameGovernor, ALargerMaximumDividesStepByStep) {
   FrameGovernor::Options options;
   options.max_divisor = 3;
-  FrameGovernor governor(options);
-  double now = 0;
-  governor.update({now, 0, 0, 0});
-  int divisor = 1;
-  for (int i = 0; i < 4; ++i) divisor = governor.update({now += kTick, 15, 3, 0.04});
-  EXPECT_EQ(divisor, 2);
-  for (int i = 0; i < 4; ++i) divisor = governor.update({now += kTick, 15, 3, 0.04});
-  EXPECT_EQ(divisor, 3);
-  for (int i = 0; i < 10; ++i) divisor = governor.update({now += kTick, 15, 3, 0.04});
-  EXPECT_EQ(divisor, 3);
+  Timeline run(options);
+  EXPECT_EQ(run.ticks(2, 3, 40), 2);
+  EXPECT_EQ(run.ticks(2, 3, 40), 3);
+  EXPECT_EQ(run.ticks(5, 3, 40), 3);
 }
 
 }  // namespace
