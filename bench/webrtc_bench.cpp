@@ -10,6 +10,9 @@
 //            window after warm-up: 4 WebRTC publishers vs 4 file sources
 //   rooms    rooms of 4 WebRTC publishers added one by one until one of
 //            them drops under 30 fps (only with --only rooms)
+//   guests   one room of 2, 4, 8, 12 and 16 WebRTC publishers (--counts),
+//            each taking its mix-minus back: the cost curve of a growing
+//            room (only with --only guests)
 //
 // Not a test. Run inside tests/tools/netns-run (libnice ignores loopback);
 // bench/webrtc.sh builds, runs and tabulates. Lines "RESULT key value unit"
@@ -38,7 +41,7 @@ using namespace std::chrono_literals;
 namespace {
 
 struct Settings {
-  std::string only;  // "", "join", "latency" or "cpu"
+  std::string only;  // "", "join", "latency", "cpu", "rooms" or "guests"
   int joins = 20;
   int flips = 24;
   int warmup_s = 5;
@@ -46,6 +49,7 @@ struct Settings {
   int receiver_latency_ms = 50;  // the bench peers' jitterbuffer (the server's is 50)
   int mixer_latency_ms = -1;     // media.mixer_latency_ms; -1 keeps the server's default (40)
   int max_rooms = 6;             // bench_rooms stops there at the latest
+  std::vector<int> counts = {2, 4, 8, 12, 16};  // bench_guests' room sizes
 };
 
 int g_mixer_latency_ms = -1;
@@ -303,10 +307,20 @@ long frames_encoded(const mt::ServerUnderTest& server, const std::string& room =
   return counter_in(server.get("/api/v1/rooms/" + room).body, "video_frames_encoded");
 }
 
+// The value of one sample line of a /metrics text (`name{labels}`), 0 if absent.
+double metric(const std::string& text, const std::string& sample) {
+  const auto at = text.find("\n" + sample + " ");
+  return at == std::string::npos ? 0 : std::atof(text.c_str() + at + sample.size() + 2);
+}
+
 struct CpuResult {
   double cores = 0;        // CPU-s per wall second
   double per_mixed_s = 0;  // CPU-s per second of mix encoded
   double fps = 0;          // frames encoded per wall second
+  double skipped_fps = 0;  // frames the encoder's queue had no time for, per second
+  double thinned_fps = 0;  // frames left out at the halved rate (overload), per second
+  double audio_dropped_fps = 0;  // input buffers the room kept from the mix, per second
+  double video_dropped_fps = 0;
   double hwm_mib = 0, rss_mib = 0;
   double bench_cores = 0;  // this process (the peers), for contention
 };
@@ -318,15 +332,31 @@ CpuResult measure(mt::ServerUnderTest& server, const Settings& settings) {
   const auto t0 = Clock::now();
   const auto a = mt::read_process(pid);
   const auto self_a = mt::read_process(getpid());
-  const long f0 = frames_encoded(server);
+  const std::string room0 = server.get("/api/v1/rooms/bench").body;
+  const std::string metrics0 = server.get("/metrics").body;
   std::this_thread::sleep_for(std::chrono::seconds(settings.window_s));
   const auto b = mt::read_process(pid);
   const auto self_b = mt::read_process(getpid());
-  const long f1 = frames_encoded(server);
+  const std::string room1 = server.get("/api/v1/rooms/bench").body;
+  const std::string metrics1 = server.get("/metrics").body;
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  auto rate = [&](const char* key) {
+    return double(counter_in(room1, key) - counter_in(room0, key)) / wall;
+  };
   CpuResult r;
   r.cores = (b.cpu_s - a.cpu_s) / wall;
-  r.fps = double(f1 - f0) / wall;
+  r.fps = rate("video_frames_encoded");
+  const long f0 = counter_in(room0, "video_frames_encoded");
+  const long f1 = counter_in(room1, "video_frames_encoded");
+  r.skipped_fps = rate("video_frames_skipped");
+  r.thinned_fps = rate("video_frames_thinned");
+  auto dropped = [&](const char* stream) {
+    const std::string sample =
+        std::string("mixcast_input_dropped_total{room=\"bench\",stream=\"") + stream + "\"}";
+    return (metric(metrics1, sample) - metric(metrics0, sample)) / wall;
+  };
+  r.audio_dropped_fps = dropped("audio");
+  r.video_dropped_fps = dropped("video");
   r.per_mixed_s = r.fps > 0 ? (b.cpu_s - a.cpu_s) / (double(f1 - f0) / 30.0) : 0;
   r.hwm_mib = double(b.hwm_kib) / 1024;
   r.rss_mib = double(b.rss_kib) / 1024;
@@ -528,6 +558,61 @@ bool bench_rooms(const Settings& settings) {
   return true;
 }
 
+// One room of N WebRTC publishers for each N of --counts (H.264 640x360@30
+// + Opus as browsers send, each its own hue and tone, each taking its
+// mix-minus back), a fresh server each time: the server's cores and memory
+// as the room grows, its programme frame rate, and what it gave up (frames
+// the encoder had no time for, input buffers kept from the mix). The cost
+// curve of issue 10 for WebRTC guests; cost-curve.sh is the one for files.
+bool bench_guests(const Settings& settings) {
+  const int most = *std::max_element(settings.counts.begin(), settings.counts.end());
+  std::printf(
+      "\n== guests: one room of N WebRTC publishers (%dx%d@30 H.264 + Opus, each taking its\n"
+      "   mix-minus back), mixed to %dx%d@30 (x264 2500 kb/s + AAC, recording on);\n"
+      "   %d s warm-up, %d s window, a fresh server for each N\n",
+      kInWidth, kInHeight, kWidth, kHeight, settings.warmup_s, settings.window_s);
+  mt::TempDir media("bench-media");
+  const std::vector<std::string> files =
+      make_h264_files(media, most, settings.warmup_s + settings.window_s + 30);
+  if (files.empty()) return false;
+  std::printf("%6s %7s %9s %8s %8s %7s %9s %9s %13s %10s\n", "guests", "cores", "per guest",
+              "RSS MiB", "HWM MiB", "fps", "skipped/s", "thinned/s", "dropped a/v/s",
+              "peer cores");
+  for (const int n : settings.counts) {
+    mt::ServerUnderTest server("bench-guests-" + std::to_string(n));
+    if (!start(server, config(true, {}))) return false;
+    std::vector<std::unique_ptr<mt::WebRtcPeer>> peers;
+    if (!publish_room(server, "bench", {files.begin(), files.begin() + n}, peers)) return false;
+    const CpuResult r = measure(server, settings);
+    std::printf("%6d %7.2f %9.3f %8.0f %8.0f %7.1f %9.1f %9.1f %6.1f/%-6.1f %10.2f\n", n, r.cores,
+                r.cores / n, r.rss_mib, r.hwm_mib, r.fps, r.skipped_fps, r.thinned_fps,
+                r.audio_dropped_fps, r.video_dropped_fps, r.bench_cores);
+    const std::string key = "guests." + std::to_string(n);
+    std::printf("RESULT %s.cores %.2f cores\n", key.c_str(), r.cores);
+    std::printf("RESULT %s.fps %.1f fps\n", key.c_str(), r.fps);
+    std::printf("RESULT %s.vmrss %.0f MiB\n", key.c_str(), r.rss_mib);
+    std::fflush(stdout);
+  }
+  std::printf(
+      "fps: frames encoded per second (30 when the encoder keeps up); skipped/s, thinned/s:\n"
+      "frames given up by an overloaded encoder, unevenly and at the halved rate; dropped a/v/s:\n"
+      "audio/video input buffers kept from the mix (no timestamp, or going backwards). The\n"
+      "publishers run in this process, on the same machine (peer cores).\n");
+  return true;
+}
+
+// "2,4,8" -> {2, 4, 8}; sizes under 1 are left out.
+std::vector<int> counts_of(const std::string& text) {
+  std::vector<int> counts;
+  for (size_t at = 0; at < text.size();) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    const int n = std::atoi(text.substr(at, comma - at).c_str());
+    if (n > 0) counts.push_back(n);
+    at = comma + 1;
+  }
+  return counts;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -552,14 +637,20 @@ int main(int argc, char** argv) {
       settings.receiver_latency_ms = std::atoi(value().c_str());
     else if (arg == "--max-rooms")
       settings.max_rooms = std::atoi(value().c_str());
+    else if (arg == "--counts")
+      settings.counts = counts_of(value());
     else {
       std::fprintf(stderr,
-                   "usage: %s [--only join|latency|cpu|rooms] [--joins N] [--flips N] [--warmup S] "
+                   "usage: %s [--only join|latency|cpu|rooms|guests] [--joins N] [--flips N] [--warmup S] "
                    "[--window S] [--receiver-latency-ms MS] [--mixer-latency-ms MS] "
-                   "[--max-rooms N]\n",
+                   "[--max-rooms N] [--counts 2,4,8,12,16]\n",
                    argv[0]);
       return 2;
     }
+  }
+  if (settings.counts.empty()) {
+    std::fprintf(stderr, "--counts: room sizes separated by commas, such as 2,4,8\n");
+    return 2;
   }
   g_mixer_latency_ms = settings.mixer_latency_ms;
   std::printf("%ld CPUs; load average %s", sysconf(_SC_NPROCESSORS_ONLN),
@@ -570,5 +661,6 @@ int main(int argc, char** argv) {
   if (settings.only.empty() || settings.only == "cpu") ok = bench_cpu(settings) && ok;
   // Minutes, and the machine flat out: only when asked for.
   if (settings.only == "rooms") ok = bench_rooms(settings) && ok;
+  if (settings.only == "guests") ok = bench_guests(settings) && ok;
   return ok ? 0 : 1;
 }

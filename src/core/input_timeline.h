@@ -46,9 +46,19 @@ class InputTimeline {
     // decoder, queues); a stream further behind than this is moved to now
     // rather than dropped as late by the mixer forever.
     int64_t max_behind_ns = 3'000'000'000;
-    // Audio only: an earlier start than the previous end by more than this
-    // is a step back (the mixers themselves absorb up to 40 ms of jitter).
-    int64_t audio_backwards_tolerance_ns = 40'000'000;
+    // A step back further than this is the stream's own timeline moving
+    // back (a source restarted, a jitterbuffer that re-based its clock), once
+    // the next buffer confirms it: the stream then continues where it had got
+    // to. A single buffer that far back is dropped: it is an outlier.
+    //
+    // Audio that steps back less than this passes unchanged: a live input
+    // stamped from its arrival (a real browser's Opus through rtpjitterbuffer
+    // on a loaded machine: 20 ms buffers stamped 10-19 ms apart, then a step
+    // back of up to 93 ms, measured) is jitter, and every sample of it is
+    // real. The mixer keeps such an input contiguous (GstAudioAggregator's
+    // alignment-threshold, 40 ms, and discont-wait, 1 s). Video that steps
+    // back at all is dropped: a frame has no place before the last one.
+    int64_t jump_back_ns = 250'000'000;
   };
 
   struct Verdict {
@@ -71,8 +81,11 @@ class InputTimeline {
   InputCounters counters_;
   int64_t offset_ = 0;  // added to every upstream running time
   bool started_ = false;
-  uint64_t last_start_ = 0;  // of the last buffer passed, on the room's timeline
+  // The furthest start and end passed so far, on the room's timeline (for
+  // video those of the last frame passed; audio may pass a little behind).
+  uint64_t last_start_ = 0;
   uint64_t last_end_ = 0;
+  bool far_back_ = false;  // the last buffer was dropped as a far step back
 };
 
 }  // namespace mixcast

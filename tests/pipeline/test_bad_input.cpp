@@ -91,10 +91,20 @@ GstPadProbeReturn strip_timestamps(GstPad*, GstPadProbeInfo* info) {
   return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn step_back(GstPad*, GstPadProbeInfo* info) {
+// Buffers stamped `by` earlier than they are.
+GstPadProbeReturn step_back(GstPadProbeInfo* info, GstClockTime by) {
   GstBuffer* buffer = writable_buffer(info);
-  if (GST_BUFFER_PTS(buffer) > GST_SECOND / 2) GST_BUFFER_PTS(buffer) -= GST_SECOND / 2;
+  if (GST_BUFFER_PTS(buffer) > by) GST_BUFFER_PTS(buffer) -= by;
   return GST_PAD_PROBE_OK;
+}
+// Half a second: the stream's timeline moved back (the room's guard shifts
+// it back to where it had got to).
+GstPadProbeReturn step_far_back(GstPad*, GstPadProbeInfo* info) {
+  return step_back(info, GST_SECOND / 2);
+}
+// 200 ms, for 5 frames: each of them lands before the last frame passed.
+GstPadProbeReturn step_frames_back(GstPad*, GstPadProbeInfo* info) {
+  return step_back(info, 200 * GST_MSECOND);
 }
 
 GstPadProbeReturn jump_ahead(GstPad*, GstPadProbeInfo* info) {
@@ -130,10 +140,16 @@ std::vector<Fault> faults() {
        [](const ParticipantStatus& p) { return p.video_input.dropped_untimestamped >= 20; }},
       {"AudioWithoutTimestamps", "audio", 20, strip_timestamps, false,
        [](const ParticipantStatus& p) { return p.audio_input.repaired_untimestamped >= 20; }},
-      {"VideoGoingBackwards", "video", 10, step_back, false,
-       [](const ParticipantStatus& p) { return p.video_input.dropped_backwards >= 10; }},
-      {"AudioGoingBackwards", "audio", 30, step_back, false,
-       [](const ParticipantStatus& p) { return p.audio_input.dropped_backwards >= 1; }},
+      {"VideoGoingBackwards", "video", 5, step_frames_back, false,
+       [](const ParticipantStatus& p) { return p.video_input.dropped_backwards >= 5; }},
+      {"VideoTimelineMovesBack", "video", 10, step_far_back, false,
+       [](const ParticipantStatus& p) {
+         return p.video_input.dropped_backwards == 1 && p.video_input.rebased >= 1;
+       }},
+      {"AudioTimelineMovesBack", "audio", 30, step_far_back, false,
+       [](const ParticipantStatus& p) {
+         return p.audio_input.dropped_backwards == 1 && p.audio_input.rebased >= 1;
+       }},
       {"VideoJumpsTenSeconds", "video", 1 << 30, jump_ahead, false,
        [](const ParticipantStatus& p) { return p.video_input.rebased >= 1; }},
       {"AudioJumpsTenSeconds", "audio", 1 << 30, jump_ahead, false,
