@@ -314,11 +314,11 @@ double metric(const std::string& text, const std::string& sample) {
 }
 
 struct CpuResult {
-  double cores = 0;        // CPU-s per wall second
-  double per_mixed_s = 0;  // CPU-s per second of mix encoded
-  double fps = 0;          // frames encoded per wall second
-  double skipped_fps = 0;  // frames the encoder's queue had no time for, per second
-  double thinned_fps = 0;  // frames left out at the halved rate (overload), per second
+  double cores = 0;              // CPU-s per wall second
+  double per_mixed_s = 0;        // CPU-s per second of mix encoded
+  double fps = 0;                // frames encoded per wall second
+  double skipped_fps = 0;        // frames the encoder's queue had no time for, per second
+  double thinned_fps = 0;        // frames left out at the halved rate (overload), per second
   double audio_dropped_fps = 0;  // input buffers the room kept from the mix, per second
   double video_dropped_fps = 0;
   double hwm_mib = 0, rss_mib = 0;
@@ -576,8 +576,7 @@ bool bench_guests(const Settings& settings) {
       make_h264_files(media, most, settings.warmup_s + settings.window_s + 30);
   if (files.empty()) return false;
   std::printf("%6s %7s %9s %8s %8s %7s %9s %9s %13s %10s\n", "guests", "cores", "per guest",
-              "RSS MiB", "HWM MiB", "fps", "skipped/s", "thinned/s", "dropped a/v/s",
-              "peer cores");
+              "RSS MiB", "HWM MiB", "fps", "skipped/s", "thinned/s", "dropped a/v/s", "peer cores");
   for (const int n : settings.counts) {
     mt::ServerUnderTest server("bench-guests-" + std::to_string(n));
     if (!start(server, config(true, {}))) return false;
@@ -640,11 +639,12 @@ int main(int argc, char** argv) {
     else if (arg == "--counts")
       settings.counts = counts_of(value());
     else {
-      std::fprintf(stderr,
-                   "usage: %s [--only join|latency|cpu|rooms|guests] [--joins N] [--flips N] [--warmup S] "
-                   "[--window S] [--receiver-latency-ms MS] [--mixer-latency-ms MS] "
-                   "[--max-rooms N] [--counts 2,4,8,12,16]\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--only join|latency|cpu|rooms|guests] [--joins N] [--flips N] [--warmup S] "
+          "[--window S] [--receiver-latency-ms MS] [--mixer-latency-ms MS] "
+          "[--max-rooms N] [--counts 2,4,8,12,16]\n",
+          argv[0]);
       return 2;
     }
   }
