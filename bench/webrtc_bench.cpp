@@ -303,9 +303,6 @@ long counter_in(const std::string& body, const std::string& key) {
   return std::atol(body.c_str() + body.find(':', at) + 1);
 }
 
-long frames_encoded(const mt::ServerUnderTest& server, const std::string& room = "bench") {
-  return counter_in(server.get("/api/v1/rooms/" + room).body, "video_frames_encoded");
-}
 
 // The value of one sample line of a /metrics text (`name{labels}`), 0 if absent.
 double metric(const std::string& text, const std::string& sample) {
