@@ -6,6 +6,7 @@
 #
 #   bench/webrtc.sh                       # everything
 #   bench/webrtc.sh --only join|latency|cpu
+#   bench/webrtc.sh --only guests [--counts 2,4,8,12,16]  # one room of N guests
 #   bench/webrtc.sh --only rooms [--max-rooms 6]   # rooms of 4 guests until
 #                                   # one falls under 30 fps (minutes; not in "everything")
 #   bench/webrtc.sh --joins 20 --flips 24 --warmup 5 --window 20 \

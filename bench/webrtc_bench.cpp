@@ -426,7 +426,7 @@ bool publish_room(mt::ServerUnderTest& server, const std::string& room,
     return std::all_of(peers.begin() + long(first), peers.end(),
                        [](auto& p) { return p->connected(); });
   };
-  if (!mt::wait_until(connected, 15)) {
+  if (!mt::wait_until(connected, 15 + double(files.size()))) {
     std::fprintf(stderr, "%s: the publishers did not connect\n%s\n", room.c_str(),
                  server.log().c_str());
     return false;
@@ -439,7 +439,9 @@ bool publish_room(mt::ServerUnderTest& server, const std::string& room,
       ++n;
     return n == files.size();
   };
-  if (!mt::wait_until(shown, 15)) {
+  // Each join costs the server a decoder, a tile and a mix-minus encode: a
+  // large room on a busy machine takes longer to show everyone.
+  if (!mt::wait_until(shown, 15 + double(files.size()))) {
     std::fprintf(stderr, "%s: not every publisher shows\n%s\n", room.c_str(),
                  server.get("/api/v1/rooms/" + room).body.c_str());
     return false;
