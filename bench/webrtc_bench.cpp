@@ -46,13 +46,15 @@ struct Settings {
   int flips = 24;
   int warmup_s = 5;
   int window_s = 20;
-  int receiver_latency_ms = 50;  // the bench peers' jitterbuffer (the server's is 50)
-  int mixer_latency_ms = -1;     // media.mixer_latency_ms; -1 keeps the server's default (40)
-  int max_rooms = 6;             // bench_rooms stops there at the latest
+  int receiver_latency_ms = 50;     // the bench peers' jitterbuffer (the server's is 50)
+  int mixer_latency_ms = -1;        // media.mixer_latency_ms; -1 keeps the server's default (40)
+  int server_jitterbuffer_ms = -1;  // webrtc.jitterbuffer_latency_ms; -1: the default (50)
+  int max_rooms = 6;                // bench_rooms stops there at the latest
   std::vector<int> counts = {2, 4, 8, 12, 16};  // bench_guests' room sizes
 };
 
 int g_mixer_latency_ms = -1;
+int g_server_jitterbuffer_ms = -1;
 
 constexpr int kWidth = 1280, kHeight = 720;  // the room's canvas
 constexpr int kInWidth = 640, kInHeight = 360;
@@ -86,6 +88,9 @@ limits: {joins_per_minute_per_address: 0, max_websocket_connections_per_address:
 default_outputs: {hls: {enabled: false}, recording: {enabled: true, format: mp4}}
 )";
   } else {
+    if (g_server_jitterbuffer_ms >= 0)
+      yaml +=
+          "webrtc: {jitterbuffer_latency_ms: " + std::to_string(g_server_jitterbuffer_ms) + "}\n";
     yaml += R"(rooms:
   - name: bench
     layout: bench
@@ -302,7 +307,6 @@ long counter_in(const std::string& body, const std::string& key) {
   if (at == std::string::npos) return -1;
   return std::atol(body.c_str() + body.find(':', at) + 1);
 }
-
 
 // The value of one sample line of a /metrics text (`name{labels}`), 0 if absent.
 double metric(const std::string& text, const std::string& sample) {
@@ -631,6 +635,8 @@ int main(int argc, char** argv) {
       settings.window_s = std::atoi(value().c_str());
     else if (arg == "--mixer-latency-ms")
       settings.mixer_latency_ms = std::atoi(value().c_str());
+    else if (arg == "--server-jitterbuffer-ms")
+      settings.server_jitterbuffer_ms = std::atoi(value().c_str());
     else if (arg == "--receiver-latency-ms")
       settings.receiver_latency_ms = std::atoi(value().c_str());
     else if (arg == "--max-rooms")
@@ -642,6 +648,7 @@ int main(int argc, char** argv) {
           stderr,
           "usage: %s [--only join|latency|cpu|rooms|guests] [--joins N] [--flips N] [--warmup S] "
           "[--window S] [--receiver-latency-ms MS] [--mixer-latency-ms MS] "
+          "[--server-jitterbuffer-ms MS] "
           "[--max-rooms N] [--counts 2,4,8,12,16]\n",
           argv[0]);
       return 2;
@@ -652,6 +659,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_mixer_latency_ms = settings.mixer_latency_ms;
+  g_server_jitterbuffer_ms = settings.server_jitterbuffer_ms;
   std::printf("%ld CPUs; load average %s", sysconf(_SC_NPROCESSORS_ONLN),
               mt::read_file("/proc/loadavg").c_str());
   bool ok = true;

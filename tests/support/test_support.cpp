@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace mixcast::testing {
@@ -77,9 +79,49 @@ bool wait_until(const std::function<bool()>& condition, double timeout_s) {
   return condition();
 }
 
+namespace {
+
+// Our environment as the child gets it: MIXCAST_CHILD_X=v here is X=v there
+// (and replaces any X of ours). A sanitizer build runs a light harness
+// (cheap unwinding, no leak check) that starts the server with the full
+// checks (MIXCAST_CHILD_ASAN_OPTIONS, meson.build); a benchmark traces the
+// server alone (MIXCAST_CHILD_GST_TRACERS, MIXCAST_CHILD_GST_DEBUG).
+std::vector<std::string> child_environment() {
+  constexpr std::string_view kChild = "MIXCAST_CHILD_";
+  std::vector<std::string> overrides, names;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    if (entry.substr(0, kChild.size()) != kChild || entry.find('=') == std::string_view::npos)
+      continue;
+    overrides.emplace_back(entry.substr(kChild.size()));
+    names.push_back(overrides.back().substr(0, overrides.back().find('=') + 1));
+  }
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+      return entry.substr(0, n.size()) == n;
+    });
+    if (!replaced) env.emplace_back(entry);
+  }
+  env.insert(env.end(), overrides.begin(), overrides.end());
+  return env;
+}
+
+}  // namespace
+
 Process::Process(const std::vector<std::string>& argv, const std::string& log_file,
                  const std::string& working_dir)
     : log_file_(log_file) {
+  // Everything the child needs is made before the fork: in the child of a
+  // threaded process only async-signal-safe calls are sound (no malloc).
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const std::vector<std::string> env = child_environment();
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -89,14 +131,7 @@ Process::Process(const std::vector<std::string>& argv, const std::string& log_fi
       close(fd);
     }
     if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(126);
-    // A sanitizer build may run a light harness (cheap unwinding, no leak
-    // check) that starts the server with the full checks (meson.build).
-    if (const char* options = std::getenv("MIXCAST_CHILD_ASAN_OPTIONS"))
-      setenv("ASAN_OPTIONS", options, 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
+    execvpe(args[0], args.data(), envp.data());
     std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
   }
