@@ -34,10 +34,16 @@ if (!binary) throw new Error('usage: whip.test.mjs MIXCAST_BINARY');
 // bitrate) runs the same scenario on the bigger canvas.
 const [width, height] = (process.env.MIXCAST_WHIP_CANVAS || '640x360').split('x').map(Number);
 const bitrate = process.env.MIXCAST_WHIP_CANVAS ? '' : ', video_bitrate_kbps: 800';
+// MIXCAST_WHIP_MIXER_LATENCY_MS=N runs it with media.mixer_latency_ms N (the
+// mixers' margin for late inputs; default 40), to see what a lower one costs
+// real guests (bench/browser-whip-stress.sh).
+const mixerLatency = process.env.MIXCAST_WHIP_MIXER_LATENCY_MS
+  ? `, mixer_latency_ms: ${Number(process.env.MIXCAST_WHIP_MIXER_LATENCY_MS)}`
+  : '';
 const config = `log_level: info
 http: {address: 0.0.0.0, port: {port}}
 auth: none  # inside the test's own network namespace
-media: {width: ${width}, height: ${height}, fps: 30${bitrate}}
+media: {width: ${width}, height: ${height}, fps: 30${bitrate}${mixerLatency}}
 paths:
   layouts: {root}/config/layouts
   pipelines: {root}/pipelines
